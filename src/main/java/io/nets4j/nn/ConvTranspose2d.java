@@ -1,0 +1,61 @@
+package io.nets4j.nn;
+
+import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Transposed 2-d convolution (fractionally strided; learnable upsampling in FCNs):
+ * {@code weight [in, out/groups, kh, kw]}, optional {@code bias [out]}.
+ */
+public final class ConvTranspose2d extends Layer {
+  private final int inChannels;
+  private final int outChannels;
+  private final ConvSpec spec;
+  private final int outputPadding;
+  private final Tensor weight;
+  private final Tensor bias;
+
+  public ConvTranspose2d(int inChannels, int outChannels, ConvSpec spec) {
+    this(inChannels, outChannels, spec, 0);
+  }
+
+  public ConvTranspose2d(int inChannels, int outChannels, ConvSpec spec, int outputPadding) {
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.spec = spec;
+    this.outputPadding = outputPadding;
+    // PyTorch computes the fan from weight dim 1, which is out/groups for a transposed conv.
+    long fanIn = (long) outChannels / spec.groups() * spec.kernelH() * spec.kernelW();
+    this.weight = registerParameter("weight", Init.defaultUniform(
+        Tensors.empty(DType.FLOAT32, inChannels, outChannels / spec.groups(), spec.kernelH(), spec.kernelW()), fanIn));
+    this.bias = spec.bias()
+        ? registerParameter("bias", Init.defaultUniform(Tensors.empty(DType.FLOAT32, outChannels), fanIn))
+        : null;
+  }
+
+  @Override
+  protected Tensor compute(Tensor x) {
+    if (x.dim() != 4 || x.size(1) != inChannels) {
+      throw fail("expected input of shape [N, " + inChannels + ", H, W], got " + Tensors.describe(x));
+    }
+    return F.convTranspose2d(x, weight, bias, spec, outputPadding);
+  }
+
+  public Tensor weight() {
+    return weight;
+  }
+
+  public Tensor bias() {
+    return bias;
+  }
+
+  public int outChannels() {
+    return outChannels;
+  }
+
+  @Override
+  public String typeName() {
+    return "ConvTranspose2d";
+  }
+}
