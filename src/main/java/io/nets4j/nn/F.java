@@ -176,6 +176,22 @@ public final class F {
     };
   }
 
+  /**
+   * Scaled dot-product attention {@code softmax(q k^T / sqrt(d) + mask) v} with libtorch's fused
+   * kernel. {@code mask} is optional (boolean: true = attend; or additive float); {@code causal}
+   * masks future positions.
+   */
+  public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, double dropout,
+      boolean causal) {
+    return torch.scaled_dot_product_attention(q, k, v, optional(mask), dropout, causal,
+        new org.bytedeco.pytorch.DoubleOptional(), false);
+  }
+
+  /** Shuffles channels between {@code groups} groups (ShuffleNet). */
+  public static Tensor channelShuffle(Tensor x, int groups) {
+    return torch.channel_shuffle(x, groups);
+  }
+
   /** Shape of {@code t} as text, for messages. */
   static String shapeOf(Tensor t) {
     return Tensors.describe(t);

@@ -50,6 +50,27 @@ public abstract class Module {
     return child;
   }
 
+  /**
+   * Replaces the child registered under {@code name}, keeping its position in the state_dict
+   * order (e.g. a new classifier for another number of classes).
+   */
+  protected <M extends Module> M replace(String name, M child) {
+    Module old = children.get(name);
+    if (old == null) {
+      throw new IllegalArgumentException("no child '" + qualified(name) + "' to replace");
+    }
+    Module m = child;
+    if (m.parent != null) {
+      throw new IllegalStateException("module " + m.typeName() + " already belongs to '" + m.path() + "'");
+    }
+    old.parent = null;
+    m.parent = this;
+    m.name = name;
+    m.train(training);
+    children.put(name, m);
+    return child;
+  }
+
   /** Registers a trainable parameter (requires_grad is set) and returns it. */
   protected Tensor registerParameter(String name, Tensor value) {
     checkName(name);
