@@ -1,0 +1,98 @@
+package io.nets4j.train;
+
+import io.nets4j.nn.Module;
+import java.util.Locale;
+
+/**
+ * An optimizer and its hyper-parameters; {@link #build} creates libtorch's implementation for a
+ * model's trainable parameters.
+ *
+ * @param kind SGD or AdamW
+ * @param lr the base learning rate (a schedule scales it at every step)
+ * @param momentum SGD momentum (0 for plain SGD)
+ * @param nesterov SGD with Nesterov momentum (Sutskever et al. 2013); needs momentum > 0
+ * @param weightDecay SGD: L2 penalty added to the gradient; AdamW: decoupled weight decay
+ *     (Loshchilov and Hutter 2019)
+ * @param beta1 AdamW first-moment decay
+ * @param beta2 AdamW second-moment decay
+ * @param eps AdamW denominator epsilon
+ * @param decayNormAndBias whether one-dimensional parameters (biases, normalisation scales and
+ *     shifts) are decayed too; by default they are not (as timm and most recipes do)
+ */
+public record OptimizerSpec(Kind kind, double lr, double momentum, boolean nesterov, double weightDecay,
+    double beta1, double beta2, double eps, boolean decayNormAndBias) {
+  /** The supported optimizers (libtorch's implementations). */
+  public enum Kind {
+    SGD, ADAMW;
+
+    /** Parses {@code sgd} or {@code adamw}. */
+    public static Kind parse(String text) {
+      for (Kind k : values()) {
+        if (k.name().equalsIgnoreCase(text.trim())) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("unknown optimizer '" + text + "' (use sgd or adamw)");
+    }
+  }
+
+  public OptimizerSpec {
+    if (!(lr > 0) || momentum < 0 || weightDecay < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1
+        || !(eps > 0)) {
+      throw new IllegalArgumentException("invalid " + kind + " settings: lr " + lr + ", momentum " + momentum
+          + ", weight decay " + weightDecay + ", betas (" + beta1 + ", " + beta2 + "), eps " + eps);
+    }
+    if (nesterov && (kind != Kind.SGD || momentum == 0)) {
+      throw new IllegalArgumentException("Nesterov momentum needs SGD with momentum > 0");
+    }
+  }
+
+  /** SGD with momentum 0.9, no weight decay. */
+  public static OptimizerSpec sgd(double lr) {
+    return new OptimizerSpec(Kind.SGD, lr, 0.9, false, 0, 0.9, 0.999, 1e-8, false);
+  }
+
+  /** AdamW with PyTorch's defaults (betas 0.9, 0.999, eps 1e-8, weight decay 0.01). */
+  public static OptimizerSpec adamw(double lr) {
+    return new OptimizerSpec(Kind.ADAMW, lr, 0, false, 0.01, 0.9, 0.999, 1e-8, false);
+  }
+
+  public OptimizerSpec withLr(double v) {
+    return new OptimizerSpec(kind, v, momentum, nesterov, weightDecay, beta1, beta2, eps, decayNormAndBias);
+  }
+
+  public OptimizerSpec withMomentum(double v) {
+    return new OptimizerSpec(kind, lr, v, nesterov, weightDecay, beta1, beta2, eps, decayNormAndBias);
+  }
+
+  public OptimizerSpec withNesterov(boolean v) {
+    return new OptimizerSpec(kind, lr, momentum, v, weightDecay, beta1, beta2, eps, decayNormAndBias);
+  }
+
+  public OptimizerSpec withWeightDecay(double v) {
+    return new OptimizerSpec(kind, lr, momentum, nesterov, v, beta1, beta2, eps, decayNormAndBias);
+  }
+
+  public OptimizerSpec withBetas(double b1, double b2) {
+    return new OptimizerSpec(kind, lr, momentum, nesterov, weightDecay, b1, b2, eps, decayNormAndBias);
+  }
+
+  public OptimizerSpec withDecayNormAndBias(boolean v) {
+    return new OptimizerSpec(kind, lr, momentum, nesterov, weightDecay, beta1, beta2, eps, v);
+  }
+
+  /** Creates the optimizer over {@code model}'s trainable parameters (frozen ones are left out). */
+  public TorchOptimizer build(Module model) {
+    return new TorchOptimizer(this, model);
+  }
+
+  /** A one-line description for logs. */
+  public String describe() {
+    return switch (kind) {
+      case SGD -> String.format(Locale.ROOT, "SGD(lr %s, momentum %s%s, weight decay %s%s)", lr, momentum,
+          nesterov ? ", Nesterov" : "", weightDecay, decayNormAndBias ? "" : " except norm/bias");
+      case ADAMW -> String.format(Locale.ROOT, "AdamW(lr %s, betas (%s, %s), eps %s, weight decay %s%s)", lr, beta1,
+          beta2, eps, weightDecay, decayNormAndBias ? "" : " except norm/bias");
+    };
+  }
+}

@@ -1,0 +1,112 @@
+package io.nets4j.train;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Per-epoch progress: a live progress bar on a terminal (me.tongfei:progressbar), plain lines at
+ * every tenth of the epoch otherwise (CI logs, pipes), or nothing.
+ */
+abstract class Progress implements AutoCloseable {
+  /** How progress is shown. */
+  enum Mode {
+    /** A bar on a terminal, plain lines otherwise. */
+    AUTO,
+    BAR,
+    PLAIN,
+    NONE;
+
+    Mode resolve() {
+      return this == AUTO ? (System.console() != null ? BAR : PLAIN) : this;
+    }
+  }
+
+  static Progress create(Mode mode, PrintStream out, String title, int total, int first) {
+    return switch (mode.resolve()) {
+      case BAR -> new Bar(out, title, total, first);
+      case PLAIN -> new Lines(out, title, total, first);
+      default -> new Progress() {
+        @Override
+        void update(int done, String message) {}
+
+        @Override
+        public void close() {}
+      };
+    };
+  }
+
+  /** {@code done} of the epoch's batches are finished; {@code message} has loss, accuracy and speed. */
+  abstract void update(int done, String message);
+
+  @Override
+  public abstract void close();
+
+  private static final class Bar extends Progress {
+    private final ProgressBar bar;
+
+    Bar(PrintStream out, String title, int total, int first) {
+      bar = new ProgressBarBuilder().setTaskName(title).setInitialMax(total).startsFrom(first, Duration.ZERO)
+          .setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1).setUpdateIntervalMillis(250)
+          .setConsumer(new ConsoleProgressBarConsumer(out)).build();
+    }
+
+    @Override
+    void update(int done, String message) {
+      bar.stepTo(done);
+      bar.setExtraMessage(message);
+    }
+
+    @Override
+    public void close() {
+      bar.close();
+    }
+  }
+
+  private static final class Lines extends Progress {
+    private final PrintStream out;
+    private final String title;
+    private final int total;
+    private final int first;
+    private final long start = System.nanoTime();
+    private final int every;
+    private int nextPrint;
+
+    Lines(PrintStream out, String title, int total, int first) {
+      this.out = out;
+      this.title = title;
+      this.total = total;
+      this.first = first;
+      this.every = Math.max(1, total / 10);
+      this.nextPrint = first + every;
+    }
+
+    @Override
+    void update(int done, String message) {
+      if (done < nextPrint && done < total) {
+        return;
+      }
+      while (nextPrint <= done) {
+        nextPrint += every;
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      double eta = done > first ? seconds / (done - first) * (total - done) : 0;
+      out.printf(Locale.ROOT, "%s %" + Integer.toString(total).length() + "d/%d  %s  ETA %s%n", title, done, total,
+          message, clock(eta));
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Seconds as {@code m:ss} or {@code h:mm:ss}. */
+  static String clock(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+  }
+}

@@ -1,0 +1,124 @@
+package io.nets4j.train;
+
+/**
+ * What a training run does; everything that decides its numbers (with the model, the data and
+ * the seed of the data), so that it is recorded with every checkpoint.
+ *
+ * @param epochs passes over the training data
+ * @param optimizer the optimizer and its base learning rate
+ * @param schedule the learning-rate schedule (warm-up, cosine or step decay)
+ * @param labelSmoothing label smoothing of the training loss, in [0, 1)
+ * @param clipGradNorm the largest global gradient L2 norm (gradients are rescaled above it); 0 for none
+ * @param bf16 whether forward passes run under bfloat16 autocast (see {@link Autocast})
+ * @param seed the seed of libtorch's generator (dropout, stochastic depth) at the start of the run
+ * @param patience early stopping: epochs without improvement of {@code monitor} before stopping; 0 for never
+ * @param monitor the validation metric that selects the best checkpoint and drives early stopping
+ * @param logEverySteps a JSON line of training metrics every this many steps; 0 for none
+ * @param keepCheckpoints how many of the most recent checkpoints are kept (the best one is kept as well)
+ * @param onNonFinite what a NaN or infinite loss (or gradient norm) does
+ */
+public record TrainConfig(int epochs, OptimizerSpec optimizer, ScheduleSpec schedule, double labelSmoothing,
+    double clipGradNorm, boolean bf16, long seed, int patience, Monitor monitor, int logEverySteps,
+    int keepCheckpoints, NonFinitePolicy onNonFinite) {
+  /** A validation metric and which way is better. */
+  public enum Monitor {
+    /** Top-1 accuracy; higher is better. */
+    VAL_TOP1,
+    /** Cross-entropy; lower is better. */
+    VAL_LOSS;
+
+    boolean better(double candidate, double best) {
+      return this == VAL_TOP1 ? candidate > best : candidate < best;
+    }
+
+    double of(Evaluation e) {
+      return this == VAL_TOP1 ? e.top1() : e.loss();
+    }
+  }
+
+  /**
+   * What a non-finite loss does. {@link #FAIL} (the default) stops the run with a
+   * {@link NonFiniteLossException} naming the step, epoch and batch, before the bad values reach
+   * the weights, so the last checkpoint stays a good place to resume from (with a lower learning
+   * rate or gradient clipping). {@link #SKIP} leaves the weights and optimizer state as they were,
+   * counts the step as skipped (reported per epoch) and goes on with the next batch.
+   */
+  public enum NonFinitePolicy {
+    FAIL, SKIP
+  }
+
+  public TrainConfig {
+    if (epochs < 1) {
+      throw new IllegalArgumentException("epochs must be positive, got " + epochs);
+    }
+    if (labelSmoothing < 0 || labelSmoothing >= 1) {
+      throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + labelSmoothing);
+    }
+    if (clipGradNorm < 0 || patience < 0 || logEverySteps < 0 || keepCheckpoints < 1) {
+      throw new IllegalArgumentException("invalid settings: clip " + clipGradNorm + ", patience " + patience
+          + ", log every " + logEverySteps + ", keep " + keepCheckpoints + " checkpoints");
+    }
+  }
+
+  /** {@code epochs} epochs of SGD (lr 0.1, momentum 0.9, weight decay 5e-4) with cosine decay, seed 0. */
+  public static TrainConfig defaults(int epochs) {
+    return new TrainConfig(epochs, OptimizerSpec.sgd(0.1).withWeightDecay(5e-4), ScheduleSpec.cosine(), 0, 0, false,
+        0, 0, Monitor.VAL_TOP1, 0, 2, NonFinitePolicy.FAIL);
+  }
+
+  public TrainConfig withEpochs(int v) {
+    return new TrainConfig(v, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
+        logEverySteps, keepCheckpoints, onNonFinite);
+  }
+
+  public TrainConfig withOptimizer(OptimizerSpec v) {
+    return new TrainConfig(epochs, v, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
+        logEverySteps, keepCheckpoints, onNonFinite);
+  }
+
+  public TrainConfig withSchedule(ScheduleSpec v) {
+    return new TrainConfig(epochs, optimizer, v, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
+        logEverySteps, keepCheckpoints, onNonFinite);
+  }
+
+  public TrainConfig withLabelSmoothing(double v) {
+    return new TrainConfig(epochs, optimizer, schedule, v, clipGradNorm, bf16, seed, patience, monitor,
+        logEverySteps, keepCheckpoints, onNonFinite);
+  }
+
+  public TrainConfig withClipGradNorm(double v) {
+    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, v, bf16, seed, patience, monitor,
+        logEverySteps, keepCheckpoints, onNonFinite);
+  }
+
+  public TrainConfig withBf16(boolean v) {
+    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, v, seed, patience, monitor,
+        logEverySteps, keepCheckpoints, onNonFinite);
+  }
+
+  public TrainConfig withSeed(long v) {
+    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, v, patience, monitor,
+        logEverySteps, keepCheckpoints, onNonFinite);
+  }
+
+  /** Early stopping after {@code epochs} epochs without improvement of {@code metric}. */
+  public TrainConfig withEarlyStopping(int epochs, Monitor metric) {
+    return new TrainConfig(this.epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, epochs, metric,
+        logEverySteps, keepCheckpoints, onNonFinite);
+  }
+
+  public TrainConfig withLogEverySteps(int v) {
+    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
+        v, keepCheckpoints, onNonFinite);
+  }
+
+  public TrainConfig withKeepCheckpoints(int v) {
+    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
+        logEverySteps, v, onNonFinite);
+  }
+
+  public TrainConfig withOnNonFinite(NonFinitePolicy v) {
+    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
+        logEverySteps, keepCheckpoints, v);
+  }
+}
