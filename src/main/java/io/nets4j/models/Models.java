@@ -33,6 +33,10 @@ public final class Models {
       }
     };
     ResNet.register(r);
+    VisionTransformer.register(r);
+    SwinTransformer.register(r);
+    CvT.register(r);
+    LocalViT.register(r);
   }
 
   private Models() {}
