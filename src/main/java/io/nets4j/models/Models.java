@@ -33,6 +33,7 @@ public final class Models {
       }
     };
     ResNet.register(r);
+    CoAtNet.register(r);
   }
 
   private Models() {}
