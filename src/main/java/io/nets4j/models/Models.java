@@ -34,6 +34,7 @@ public final class Models {
     };
     ResNet.register(r);
     CoAtNet.register(r);
+    ConViT.register(r);
   }
 
   private Models() {}
