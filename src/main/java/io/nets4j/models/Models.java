@@ -35,6 +35,7 @@ public final class Models {
     ResNet.register(r);
     CoAtNet.register(r);
     ConViT.register(r);
+    SASA.register(r);
   }
 
   private Models() {}
