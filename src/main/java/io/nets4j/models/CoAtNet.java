@@ -344,6 +344,9 @@ public final class CoAtNet extends ImageClassifier {
       if (x.dim() != 4 || x.size(1) != channels) {
         throw fail("expected input of shape [N, " + channels + ", H, W], got " + Tensors.describe(x));
       }
+      if (isTraining() && x.numel() == x.size(1)) {
+        throw fail("expected more than 1 value per channel when training, got input " + Tensors.describe(x));
+      }
       if (isTraining()) {
         try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
           numBatchesTracked.add_(new Scalar(1L));
