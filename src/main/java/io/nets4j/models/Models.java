@@ -33,6 +33,9 @@ public final class Models {
       }
     };
     ResNet.register(r);
+    CoAtNet.register(r);
+    ConViT.register(r);
+    SASA.register(r);
   }
 
   private Models() {}
