@@ -33,6 +33,11 @@ public final class Models {
       }
     };
     ResNet.register(r);
+    AlexNet.register(r);
+    VGG.register(r);
+    GoogLeNet.register(r);
+    InceptionV3.register(r);
+    DenseNet.register(r);
   }
 
   private Models() {}
