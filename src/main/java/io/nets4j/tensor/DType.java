@@ -59,9 +59,13 @@ public enum DType {
     };
   }
 
+  /**
+   * The type of a libtorch scalar type. Compared by value: JavaCPP returns fresh enum instances
+   * from native calls, so identity comparison fails.
+   */
   public static DType of(ScalarType scalarType) {
     for (DType d : values()) {
-      if (d.scalarType == scalarType) {
+      if (d.scalarType.value == scalarType.value) {
         return d;
       }
     }

@@ -1,0 +1,36 @@
+package io.nets4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code nets4j} command line. */
+@Command(name = "nets4j", mixinStandardHelpOptions = true, version = "nets4j 0.1.0",
+    description = "Builds, trains, runs and explains the neural networks of modern deep learning, on libtorch.",
+    subcommands = {ListCommand.class, InspectCommand.class, CheckFixturesCommand.class, DemoCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit code (for tests). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("nets4j " + cmd.getCommandName() + ": " + e.getMessage());
+      if (Boolean.getBoolean("nets4j.debug")) {
+        e.printStackTrace(cmd.getErr());
+      }
+      return 1;
+    });
+    return cli.execute(args);
+  }
+}

@@ -1,0 +1,162 @@
+package io.nets4j.io;
+
+import io.nets4j.nn.Module;
+import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Scope;
+import io.nets4j.tensor.Tensors;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Saves a module's state_dict to a safetensors file and loads one back into a module.
+ *
+ * <p>Loading copies values into the module's existing tensors in place, so parameters keep their
+ * identity (optimizers holding them stay valid) and their device. Every key is checked before
+ * anything is copied.
+ */
+public final class StateDicts {
+  private static final String MAP_SOURCE = "state_dict";
+
+  private StateDicts() {}
+
+  /** Writes {@code module.stateDict()} to {@code path}, with metadata {@code format=pt, producer=nets4j}. */
+  public static void save(Module module, Path path) {
+    save(module, path, Map.of());
+  }
+
+  /** Like {@link #save(Module, Path)}, with extra metadata entries (which override the defaults). */
+  public static void save(Module module, Path path, Map<String, String> metadata) {
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("format", "pt");
+    all.put("producer", "nets4j");
+    all.putAll(metadata);
+    SafeTensors.write(path, module.stateDict(), all);
+  }
+
+  /** Loads a safetensors file into {@code module} in {@link LoadMode#STRICT} mode. */
+  public static LoadReport load(Module module, Path path) {
+    return load(module, path, LoadMode.STRICT);
+  }
+
+  /** Loads a safetensors file into {@code module}; dtypes must match exactly. */
+  public static LoadReport load(Module module, Path path, LoadMode mode) {
+    return load(module, path, mode, false);
+  }
+
+  /**
+   * Loads a safetensors file into {@code module}, reading one tensor at a time.
+   *
+   * @param convertDtypes whether a floating-point tensor may be converted to the model's
+   *     floating-point type (e.g. a float64 file into a float32 model); other dtype differences
+   *     are always mismatches
+   * @throws StateDictException in strict mode, if the file does not match the model
+   * @throws SafeTensorsException if the file is not valid safetensors
+   */
+  public static LoadReport load(Module module, Path path, LoadMode mode, boolean convertDtypes) {
+    SafeTensorsFile file = SafeTensors.read(path);
+    Map<String, Source> source = new LinkedHashMap<>();
+    for (SafeTensorsFile.Entry e : file.entries()) {
+      source.put(e.name(), new Source(e.dtype(), e.shape(), () -> file.tensor(e.name())));
+    }
+    return load(module, SafeTensors.fileName(path), source, mode, convertDtypes);
+  }
+
+  /** Loads a state_dict held in memory into {@code module}; dtypes must match exactly. */
+  public static LoadReport load(Module module, Map<String, Tensor> stateDict, LoadMode mode) {
+    return load(module, stateDict, mode, false);
+  }
+
+  /**
+   * Loads a state_dict held in memory into {@code module}.
+   *
+   * @param convertDtypes as in {@link #load(Module, Path, LoadMode, boolean)}
+   * @throws StateDictException in strict mode, if the state_dict does not match the model
+   */
+  public static LoadReport load(Module module, Map<String, Tensor> stateDict, LoadMode mode, boolean convertDtypes) {
+    Map<String, Source> source = new LinkedHashMap<>();
+    stateDict.forEach((k, t) -> source.put(k, new Source(SafeTensors.dtype(t), Tensors.shape(t), () -> t)));
+    return load(module, MAP_SOURCE, source, mode, convertDtypes);
+  }
+
+  /** A tensor of the source, described before its data is read. */
+  private record Source(DType dtype, long[] shape, Supplier<Tensor> value) {}
+
+  private static LoadReport load(Module module, String label, Map<String, Source> source, LoadMode mode,
+      boolean convertDtypes) {
+    Map<String, Tensor> target = module.stateDict();
+    List<String> matching = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    List<LoadReport.Mismatch> skipped = new ArrayList<>();
+    for (Map.Entry<String, Tensor> t : target.entrySet()) {
+      String key = t.getKey();
+      Source s = source.get(key);
+      if (s == null) {
+        missing.add(key);
+        problems.add("missing key '" + key + "' (model has " + describe(t.getValue()) + ")");
+        continue;
+      }
+      String reason = mismatch(t.getValue(), s, convertDtypes);
+      if (reason == null) {
+        matching.add(key);
+      } else {
+        LoadReport.Mismatch m = new LoadReport.Mismatch(key, reason);
+        skipped.add(m);
+        problems.add(m.toString());
+      }
+    }
+    List<String> unexpected = new ArrayList<>();
+    source.forEach((key, s) -> {
+      if (!target.containsKey(key)) {
+        unexpected.add(key);
+        problems.add("unexpected key '" + key + "' (" + describe(s.dtype(), s.shape()) + ")");
+      }
+    });
+    if (mode == LoadMode.STRICT && !problems.isEmpty()) {
+      throw new StateDictException(label + ": does not match " + module.typeName() + " (" + problems.size()
+          + (problems.size() == 1 ? " problem" : " problems") + "), nothing was loaded:\n  "
+          + String.join("\n  ", problems), new LoadReport(label, List.of(), missing, unexpected, skipped));
+    }
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (String key : matching) {
+        // one scope per tensor, so that at most one tensor read from a file is alive at a time
+        try (Scope s = Scope.open()) {
+          target.get(key).copy_(source.get(key).value().get());
+        }
+      }
+    }
+    return new LoadReport(label, matching, missing, unexpected, skipped);
+  }
+
+  /** Why {@code source} cannot be copied into {@code target}, or {@code null} if it can. */
+  private static String mismatch(Tensor target, Source source, boolean convertDtypes) {
+    DType dtype = SafeTensors.dtype(target);
+    long[] shape = Tensors.shape(target);
+    boolean shapeDiffers = !Arrays.equals(shape, source.shape());
+    boolean dtypeDiffers = dtype != source.dtype()
+        && !(convertDtypes && dtype.isFloatingPoint() && source.dtype().isFloatingPoint());
+    if (!shapeDiffers && !dtypeDiffers) {
+      return null;
+    }
+    String what = shapeDiffers && dtypeDiffers ? "shape and dtype" : shapeDiffers ? "shape" : "dtype";
+    String hint = !shapeDiffers && dtype.isFloatingPoint() && source.dtype().isFloatingPoint()
+        ? " (load with convertDtypes to convert)" : "";
+    return what + " mismatch: expected " + describe(dtype, shape) + ", got " + describe(source.dtype(), source.shape())
+        + hint;
+  }
+
+  private static String describe(Tensor t) {
+    return describe(SafeTensors.dtype(t), Tensors.shape(t));
+  }
+
+  private static String describe(DType dtype, long[] shape) {
+    return dtype.safetensorsCode() + " " + Arrays.toString(shape);
+  }
+}
