@@ -16,6 +16,7 @@ import io.nets4j.nn.Nets4jException;
 import io.nets4j.nn.Sequential;
 import io.nets4j.tensor.Scope;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AutoGradMode;
@@ -55,6 +56,8 @@ import org.bytedeco.pytorch.global.torch;
  * rounding), and batch-norm running statistics are updated once per forward pass, as in normal
  * mode (torchvision's checkpoint updates them twice). This mode needs the forward and the backward
  * pass inside one {@link Scope}, as every nets4j training step is written: the hooks live in it.
+ * It gives first-order gradients only (the recomputation is not differentiated again, as with
+ * {@code create_graph}).
  */
 public final class DenseNet extends ImageClassifier {
   /**
@@ -70,9 +73,10 @@ public final class DenseNet extends ImageClassifier {
   public record Config(int growthRate, int[] blockConfig, int numInitFeatures, int bnSize, double layerDropRate) {
     public Config {
       blockConfig = blockConfig.clone();
-      if (blockConfig.length == 0 || growthRate < 1 || numInitFeatures < 1 || bnSize < 1) {
+      if (blockConfig.length == 0 || Arrays.stream(blockConfig).anyMatch(n -> n < 1) || growthRate < 1
+          || numInitFeatures < 1 || bnSize < 1) {
         throw new IllegalArgumentException("invalid DenseNet config: growth " + growthRate + ", blocks "
-            + java.util.Arrays.toString(blockConfig) + ", init features " + numInitFeatures + ", bn size " + bnSize);
+            + Arrays.toString(blockConfig) + ", init features " + numInitFeatures + ", bn size " + bnSize);
       }
     }
 
@@ -100,6 +104,7 @@ public final class DenseNet extends ImageClassifier {
   private final List<DenseBlock> blocks = new ArrayList<>();
   private final int numFeatures;
   private final double dropRate;
+  private boolean memoryEfficient;
   private Layer classifier;
   private int numClasses;
 
@@ -156,6 +161,7 @@ public final class DenseNet extends ImageClassifier {
    * function. See the class comment.
    */
   public void setMemoryEfficient(boolean on) {
+    memoryEfficient = on;
     for (DenseBlock b : blocks) {
       for (DenseLayer l : b.layers) {
         l.memoryEfficient = on;
@@ -164,7 +170,7 @@ public final class DenseNet extends ImageClassifier {
   }
 
   public boolean isMemoryEfficient() {
-    return !blocks.isEmpty() && blocks.get(0).layers.get(0).memoryEfficient;
+    return memoryEfficient;
   }
 
   /** Up to {@code features.norm5} and the final ReLU: {@code [N, numFeatures, H/32, W/32]}. */

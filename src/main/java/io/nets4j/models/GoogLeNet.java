@@ -184,14 +184,19 @@ public final class GoogLeNet extends ImageClassifier {
   }
 
   private Tensor transform(Tensor x) {
-    if (!transformInput) {
-      return x;
-    }
+    return transformInput ? tensorflowScaling(this, x) : x;
+  }
+
+  /**
+   * torchvision's {@code transform_input} for the TensorFlow-ported GoogLeNet and Inception v3
+   * weights: ImageNet-normalised RGB ({@code (x - mean) / std}) to the [-1, 1] scaling
+   * ({@code (x - 0.5) / 0.5}) they were trained with, i.e. {@code x * std / 0.5 + (mean - 0.5) / 0.5}.
+   */
+  static Tensor tensorflowScaling(Layer model, Tensor x) {
     if (x.dim() != 4 || x.size(1) != 3) {
-      throw new LayerException(this, "transformInput expects RGB input of shape [N, 3, H, W], got "
+      throw new LayerException(model, "transformInput expects RGB input of shape [N, 3, H, W], got "
           + Tensors.describe(x));
     }
-    // x * (std / 0.5) + (mean - 0.5) / 0.5 per channel: ImageNet normalisation -> [-1, 1] scaling
     double[] mean = {0.485, 0.456, 0.406};
     double[] std = {0.229, 0.224, 0.225};
     Tensor[] channels = new Tensor[3];
@@ -201,25 +206,27 @@ public final class GoogLeNet extends ImageClassifier {
     return F.cat(List.of(channels), 1);
   }
 
-  private Tensor stem(Tensor x) {
+  /** Stem, 3a, 3b and 4a: the 14x14x512 maps that also feed aux1. */
+  private Tensor through4a(Tensor x) {
     Tensor y = maxpool1.forward(conv1.forward(transform(x)));
-    return maxpool2.forward(conv3.forward(conv2.forward(y)));
+    y = maxpool2.forward(conv3.forward(conv2.forward(y)));
+    y = maxpool3.forward(inception3b.forward(inception3a.forward(y)));
+    return inception4a.forward(y);
+  }
+
+  /** 4b, 4c and 4d: the 14x14x528 maps that also feed aux2. */
+  private Tensor through4d(Tensor x4a) {
+    return inception4d.forward(inception4c.forward(inception4b.forward(x4a)));
+  }
+
+  private Tensor after4d(Tensor x4d) {
+    Tensor y = maxpool4.forward(inception4e.forward(x4d));
+    return inception5b.forward(inception5a.forward(y));
   }
 
   @Override
   public Tensor forwardFeatures(Tensor x) {
-    return forwardFrom4a(inception4a.forward(maxpool3.forward(inception3b.forward(inception3a.forward(stem(x))))),
-        null);
-  }
-
-  /** Runs 4b to 5b on the output of 4a; when {@code aux} is given, stores aux2's input there. */
-  private Tensor forwardFrom4a(Tensor x4a, Tensor[] aux) {
-    Tensor y = inception4d.forward(inception4c.forward(inception4b.forward(x4a)));
-    if (aux != null) {
-      aux[0] = y;
-    }
-    y = maxpool4.forward(inception4e.forward(y));
-    return inception5b.forward(inception5a.forward(y));
+    return after4d(through4d(through4a(x)));
   }
 
   @Override
@@ -237,11 +244,11 @@ public final class GoogLeNet extends ImageClassifier {
     if (aux1 == null) {
       throw new IllegalStateException("this GoogLeNet has no auxiliary classifiers");
     }
-    Tensor x4a = inception4a.forward(maxpool3.forward(inception3b.forward(inception3a.forward(stem(x)))));
+    Tensor x4a = through4a(x);
     Tensor a1 = aux1.forward(x4a);
-    Tensor[] tap = new Tensor[1];
-    Tensor features = forwardFrom4a(x4a, tap);
-    Tensor a2 = aux2.forward(tap[0]);
+    Tensor x4d = through4d(x4a);
+    Tensor a2 = aux2.forward(x4d);
+    Tensor features = after4d(x4d);
     return new Outputs(forwardHead(features), a1, a2);
   }
 

@@ -9,7 +9,6 @@ import io.nets4j.nn.F;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
-import io.nets4j.nn.LayerException;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
@@ -164,20 +163,7 @@ public final class InceptionV3 extends ImageClassifier {
   }
 
   private Tensor transform(Tensor x) {
-    if (!transformInput) {
-      return x;
-    }
-    if (x.dim() != 4 || x.size(1) != 3) {
-      throw new LayerException(this, "transformInput expects RGB input of shape [N, 3, H, W], got "
-          + Tensors.describe(x));
-    }
-    double[] mean = {0.485, 0.456, 0.406};
-    double[] std = {0.229, 0.224, 0.225};
-    Tensor[] channels = new Tensor[3];
-    for (int c = 0; c < 3; c++) {
-      channels[c] = x.narrow(1, c, 1).mul(new Scalar(std[c] / 0.5)).add(new Scalar((mean[c] - 0.5) / 0.5));
-    }
-    return F.cat(List.of(channels), 1);
+    return transformInput ? GoogLeNet.tensorflowScaling(this, x) : x;
   }
 
   /** Stem and Mixed_5b..Mixed_6e: the 17x17x768 grid that also feeds the auxiliary classifier. */
