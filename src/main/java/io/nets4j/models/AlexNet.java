@@ -62,8 +62,8 @@ import org.bytedeco.pytorch.Tensor;
  *       11x11/4 convolution without padding maps 224 to 54, not to the 55x55 maps of its figure;
  *       227x227 without padding gives 55, and so does 224 with padding 2 (floor(217 / 4) + 1),
  *       which we use, as torchvision does. The 6x6x256 maps after the last pooling feed
- *       {@code fc6} directly (no adaptive pooling), so this variant needs 224x224 inputs (any
- *       size from 224 to 227 gives the same grid).
+ *       {@code fc6} directly (no adaptive pooling), so the input must give 6x6 maps there:
+ *       224x224 does, and so does 227x227 (the size often quoted for the original code).
  *   <li>Initialisation as the paper: weights N(0, 0.01); biases 1 in conv2, conv4, conv5 and the
  *       hidden fully connected layers, 0 elsewhere.
  * </ul>
