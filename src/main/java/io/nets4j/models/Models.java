@@ -33,6 +33,14 @@ public final class Models {
       }
     };
     ResNet.register(r);
+    MobileNetV1.register(r);
+    MobileNetV2.register(r);
+    MobileNetV3.register(r);
+    ShuffleNetV1.register(r);
+    ShuffleNetV2.register(r);
+    SENet.register(r);
+    EfficientNet.register(r);
+    ConvNeXt.register(r);
   }
 
   private Models() {}
