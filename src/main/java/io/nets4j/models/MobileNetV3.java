@@ -61,21 +61,22 @@ public final class MobileNetV3 extends ImageClassifier {
   }
 
   private static final boolean SE = true;
+  private static final boolean NO_SE = false;
   private static final boolean HS = true;
   private static final boolean RE = false;
 
   /** Paper Table 1. */
   public static final Config LARGE = new Config(List.of(
-      new Block(16, 3, 16, 16, !SE, RE, 1),
-      new Block(16, 3, 64, 24, !SE, RE, 2),
-      new Block(24, 3, 72, 24, !SE, RE, 1),
+      new Block(16, 3, 16, 16, NO_SE, RE, 1),
+      new Block(16, 3, 64, 24, NO_SE, RE, 2),
+      new Block(24, 3, 72, 24, NO_SE, RE, 1),
       new Block(24, 5, 72, 40, SE, RE, 2),
       new Block(40, 5, 120, 40, SE, RE, 1),
       new Block(40, 5, 120, 40, SE, RE, 1),
-      new Block(40, 3, 240, 80, !SE, HS, 2),
-      new Block(80, 3, 200, 80, !SE, HS, 1),
-      new Block(80, 3, 184, 80, !SE, HS, 1),
-      new Block(80, 3, 184, 80, !SE, HS, 1),
+      new Block(40, 3, 240, 80, NO_SE, HS, 2),
+      new Block(80, 3, 200, 80, NO_SE, HS, 1),
+      new Block(80, 3, 184, 80, NO_SE, HS, 1),
+      new Block(80, 3, 184, 80, NO_SE, HS, 1),
       new Block(80, 3, 480, 112, SE, HS, 1),
       new Block(112, 3, 672, 112, SE, HS, 1),
       new Block(112, 5, 672, 160, SE, HS, 2),
@@ -85,8 +86,8 @@ public final class MobileNetV3 extends ImageClassifier {
   /** Paper Table 2. */
   public static final Config SMALL = new Config(List.of(
       new Block(16, 3, 16, 16, SE, RE, 2),
-      new Block(16, 3, 72, 24, !SE, RE, 2),
-      new Block(24, 3, 88, 24, !SE, RE, 1),
+      new Block(16, 3, 72, 24, NO_SE, RE, 2),
+      new Block(24, 3, 88, 24, NO_SE, RE, 1),
       new Block(24, 5, 96, 40, SE, HS, 2),
       new Block(40, 5, 240, 40, SE, HS, 1),
       new Block(40, 5, 240, 40, SE, HS, 1),

@@ -91,7 +91,7 @@ public final class ShuffleNetV1 extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "ShuffleNetV1", "megvii-model/ShuffleNet-Series", 224, PAPER),
+    r.add(new ModelInfo(name, "ShuffleNetV1", "official", 224, PAPER),
         options -> new ShuffleNetV1(config, options));
   }
 
