@@ -21,7 +21,7 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * EfficientNet B0-B7 (Tan and Le 2019, "EfficientNet: Rethinking Model Scaling for Convolutional
- * Neural Networks") and EfficientNetV2-S (Tan and Le 2021, "EfficientNetV2: Smaller Models and
+ * Neural Networks") and EfficientNetV2-S/M/L (Tan and Le 2021, "EfficientNetV2: Smaller Models and
  * Faster Training"), in torchvision's structure and parameter names.
  *
  * <p>{@code features} is a 3x3/2 stem, one {@code Sequential} per stage of blocks, and a 1x1
@@ -144,6 +144,26 @@ public final class EfficientNet extends ImageClassifier {
       new Stage(BlockType.MBCONV, 6, 3, 1, 128, 160, 9),
       new Stage(BlockType.MBCONV, 6, 3, 2, 160, 256, 15));
 
+  /** EfficientNetV2-M, scaled up from S by the authors (official code, as torchvision). */
+  public static final List<Stage> V2_M_STAGES = List.of(
+      new Stage(BlockType.FUSED_MBCONV, 1, 3, 1, 24, 24, 3),
+      new Stage(BlockType.FUSED_MBCONV, 4, 3, 2, 24, 48, 5),
+      new Stage(BlockType.FUSED_MBCONV, 4, 3, 2, 48, 80, 5),
+      new Stage(BlockType.MBCONV, 4, 3, 2, 80, 160, 7),
+      new Stage(BlockType.MBCONV, 6, 3, 1, 160, 176, 14),
+      new Stage(BlockType.MBCONV, 6, 3, 2, 176, 304, 18),
+      new Stage(BlockType.MBCONV, 6, 3, 1, 304, 512, 5));
+
+  /** EfficientNetV2-L, scaled up from S by the authors (official code, as torchvision). */
+  public static final List<Stage> V2_L_STAGES = List.of(
+      new Stage(BlockType.FUSED_MBCONV, 1, 3, 1, 32, 32, 4),
+      new Stage(BlockType.FUSED_MBCONV, 4, 3, 2, 32, 64, 7),
+      new Stage(BlockType.FUSED_MBCONV, 4, 3, 2, 64, 96, 7),
+      new Stage(BlockType.MBCONV, 4, 3, 2, 96, 192, 10),
+      new Stage(BlockType.MBCONV, 6, 3, 1, 192, 224, 19),
+      new Stage(BlockType.MBCONV, 6, 3, 2, 224, 384, 25),
+      new Stage(BlockType.MBCONV, 6, 3, 1, 384, 640, 7));
+
   private static final List<Scaling> SCALING = List.of(
       new Scaling("efficientnet_b0", 0, 1.0, 1.0, 224, 0.2),
       new Scaling("efficientnet_b1", 1, 1.0, 1.1, 240, 0.2),
@@ -174,16 +194,22 @@ public final class EfficientNet extends ImageClassifier {
         tensorflowBn ? 0.01 : BatchNorm2d.DEFAULT_MOMENTUM);
   }
 
-  /** Registers torchvision's EfficientNet B0-B7 and EfficientNetV2-S. */
+  /** Registers torchvision's EfficientNet B0-B7 and EfficientNetV2-S/M/L. */
   static void register(Models.Registrar r) {
     for (Scaling s : SCALING) {
       Config config = config(s);
       r.add(new ModelInfo(s.name(), "EfficientNet", "torchvision", s.resolution(), PAPER),
           options -> new EfficientNet(config, options));
     }
-    Config v2s = new Config(V2_S_STAGES, 1280, 0.2, 1e-3, BatchNorm2d.DEFAULT_MOMENTUM);
-    r.add(new ModelInfo("efficientnet_v2_s", "EfficientNet", "torchvision", 384, PAPER_V2),
-        options -> new EfficientNet(v2s, options));
+    v2(r, "efficientnet_v2_s", V2_S_STAGES, 0.2, 384);
+    v2(r, "efficientnet_v2_m", V2_M_STAGES, 0.3, 480);
+    v2(r, "efficientnet_v2_l", V2_L_STAGES, 0.4, 480);
+  }
+
+  private static void v2(Models.Registrar r, String name, List<Stage> stages, double dropout, int resolution) {
+    Config config = new Config(stages, 1280, dropout, 1e-3, BatchNorm2d.DEFAULT_MOMENTUM);
+    r.add(new ModelInfo(name, "EfficientNet", "torchvision", resolution, PAPER_V2),
+        options -> new EfficientNet(config, options));
   }
 
   private final Sequential features;

@@ -28,7 +28,8 @@ class EfficientNetTest {
   @CsvSource({
       "efficientnet_b0, 5288548", "efficientnet_b1, 7794184", "efficientnet_b2, 9109994",
       "efficientnet_b3, 12233232", "efficientnet_b4, 19341616", "efficientnet_b5, 30389784",
-      "efficientnet_b6, 43040704", "efficientnet_b7, 66347960", "efficientnet_v2_s, 21458488"})
+      "efficientnet_b6, 43040704", "efficientnet_b7, 66347960", "efficientnet_v2_s, 21458488",
+      "efficientnet_v2_m, 54139356", "efficientnet_v2_l, 118515272"})
   void parameterCountMatchesTorchvision(String name, long expected) {
     assertEquals(expected, Models.parameterCount(name));
   }
