@@ -32,7 +32,12 @@ public final class Models {
         throw new IllegalStateException("model '" + info.name() + "' registered twice");
       }
     };
+    AlexNet.register(r);
+    VGG.register(r);
+    GoogLeNet.register(r);
+    InceptionV3.register(r);
     ResNet.register(r);
+    DenseNet.register(r);
     MobileNetV1.register(r);
     MobileNetV2.register(r);
     MobileNetV3.register(r);
@@ -41,6 +46,9 @@ public final class Models {
     SENet.register(r);
     EfficientNet.register(r);
     ConvNeXt.register(r);
+    CoAtNet.register(r);
+    ConViT.register(r);
+    SASA.register(r);
   }
 
   private Models() {}
