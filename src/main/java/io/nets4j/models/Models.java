@@ -38,6 +38,14 @@ public final class Models {
     InceptionV3.register(r);
     ResNet.register(r);
     DenseNet.register(r);
+    MobileNetV1.register(r);
+    MobileNetV2.register(r);
+    MobileNetV3.register(r);
+    ShuffleNetV1.register(r);
+    ShuffleNetV2.register(r);
+    SENet.register(r);
+    EfficientNet.register(r);
+    ConvNeXt.register(r);
     CoAtNet.register(r);
     ConViT.register(r);
     SASA.register(r);
