@@ -1,12 +1,13 @@
 package io.nets4j.models;
 
+import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.HasAttentionWeights;
+import io.nets4j.nn.RecordsAttention;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
@@ -55,7 +56,7 @@ import org.bytedeco.pytorch.Tensor;
  * </ul>
  *
  * <p>Any input size works (there is no position embedding). <b>Attention weights:</b> every
- * {@code attn} module implements {@link HasAttentionWeights}; its maps have shape
+ * {@code attn} module implements {@link RecordsAttention}; its maps have shape
  * {@code [N, heads, T, T']} with {@code T = H*W} query tokens of the stage's map (row-major; the
  * class token first in the last stage, so {@code T = 1 + H*W}) and {@code T'} the keys of the map
  * subsampled by 2 ({@code ceil(H/2) * ceil(W/2)}, plus the class token).
@@ -287,7 +288,7 @@ public final class CvT extends ImageClassifier {
    * Multi-head attention with convolutional projections: depthwise 3x3 convolution and BatchNorm
    * on the token map (stride 2 for keys and values), then linear projections.
    */
-  static final class Attention extends Module implements HasAttentionWeights {
+  static final class Attention extends Module implements RecordsAttention {
     private final Sequential convProjQ;
     private final Sequential convProjK;
     private final Sequential convProjV;
@@ -336,6 +337,8 @@ public final class CvT extends ImageClassifier {
       Tensor k = heads(projK.forward(withCls(cls, convProjK.forward(map))));
       Tensor v = heads(projV.forward(withCls(cls, convProjV.forward(map))));
       Tensor out = kernel.apply(q, k, v, null, Math.pow(dim, -0.5), 0.0, isTraining());
+      MacCounter.addMatmul(n * numHeads, q.size(2), dim / numHeads, k.size(2));
+      MacCounter.addMatmul(n * numHeads, q.size(2), k.size(2), dim / numHeads);
       return projDrop.forward(proj.forward(out.transpose(1, 2).reshape(n, -1, dim)));
     }
 
@@ -349,8 +352,18 @@ public final class CvT extends ImageClassifier {
     }
 
     @Override
-    public DotProductAttention attentionKernel() {
-      return kernel;
+    public void recordAttention(boolean on) {
+      kernel.maps().setRecording(on);
+    }
+
+    @Override
+    public boolean isRecordingAttention() {
+      return kernel.maps().isRecording();
+    }
+
+    @Override
+    public Tensor lastAttention() {
+      return kernel.maps().last();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
@@ -7,7 +8,7 @@ import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.HasAttentionWeights;
+import io.nets4j.nn.RecordsAttention;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
@@ -44,7 +45,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>The position embedding is learnt for one input size (224 x 224, a 14 x 14 grid, for the
  * registered variants); other sizes are rejected. <b>Attention weights:</b> every {@code attn} module implements
- * {@link HasAttentionWeights}; its maps have shape {@code [N, heads, 197, 197]}, token 0 being the
+ * {@link RecordsAttention}; its maps have shape {@code [N, heads, 197, 197]}, token 0 being the
  * class token and tokens {@code 1..196} the patches in row-major order.
  */
 public final class LocalViT extends ImageClassifier {
@@ -217,7 +218,7 @@ public final class LocalViT extends ImageClassifier {
   }
 
   /** Multi-head self-attention with a packed {@code qkv} projection (timm's DeiT attention). */
-  static final class Attention extends Layer implements HasAttentionWeights {
+  static final class Attention extends Layer implements RecordsAttention {
     private final Linear qkv;
     private final Linear proj;
     private final Dropout projDrop;
@@ -240,12 +241,24 @@ public final class LocalViT extends ImageClassifier {
       Tensor qkvs = qkv.forward(x).reshape(n, t, 3, numHeads, headDim).permute(2, 0, 3, 1, 4);
       Tensor out = kernel.apply(qkvs.select(0, 0), qkvs.select(0, 1), qkvs.select(0, 2), null,
           1.0 / Math.sqrt(headDim), 0.0, isTraining());
+      MacCounter.addMatmul(n * numHeads, t, headDim, t);
+      MacCounter.addMatmul(n * numHeads, t, t, headDim);
       return projDrop.forward(proj.forward(out.transpose(1, 2).reshape(n, t, c)));
     }
 
     @Override
-    public DotProductAttention attentionKernel() {
-      return kernel;
+    public void recordAttention(boolean on) {
+      kernel.maps().setRecording(on);
+    }
+
+    @Override
+    public boolean isRecordingAttention() {
+      return kernel.maps().isRecording();
+    }
+
+    @Override
+    public Tensor lastAttention() {
+      return kernel.maps().last();
     }
   }
 

@@ -1,11 +1,12 @@
 package io.nets4j.models;
 
+import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.F;
-import io.nets4j.nn.HasAttentionWeights;
+import io.nets4j.nn.RecordsAttention;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
@@ -40,7 +41,7 @@ import org.bytedeco.pytorch.global.torch;
  * map fits in one window does not shift. (torchvision writes that zero shift back into the block,
  * so that block never shifts again, even for a later larger input; here it is decided per call.)
  *
- * <p><b>Attention weights.</b> Every {@code attn} module implements {@link HasAttentionWeights};
+ * <p><b>Attention weights.</b> Every {@code attn} module implements {@link RecordsAttention};
  * its maps have shape {@code [N, windows, heads, 49, 49]}: windows in row-major order over the
  * (padded, and in shifted blocks cyclically shifted) map, tokens in row-major order inside a
  * window, masked pairs with weight ~0.
@@ -274,7 +275,7 @@ public final class SwinTransformer extends ImageClassifier {
    * Window multi-head self-attention with relative position bias (W-MSA), on a cyclically shifted
    * map with an attention mask when {@code shift > 0} (SW-MSA). NHWC in, NHWC out.
    */
-  static final class ShiftedWindowAttention extends Layer implements HasAttentionWeights {
+  static final class ShiftedWindowAttention extends Layer implements RecordsAttention {
     private final Linear qkv;
     private final Linear proj;
     private final Tensor relativePositionBiasTable;
@@ -354,6 +355,8 @@ public final class SwinTransformer extends ImageClassifier {
       }
       Tensor out = kernel.apply(qkvs.select(0, 0), qkvs.select(0, 1), qkvs.select(0, 2), bias,
           1.0 / Math.sqrt(headDim), 0.0, isTraining());
+      MacCounter.addMatmul(b * nh * nw * numHeads, tokens, headDim, tokens);
+      MacCounter.addMatmul(b * nh * nw * numHeads, tokens, tokens, headDim);
       out = out.permute(0, 1, 3, 2, 4).reshape(b, nh * nw, tokens, dim);
       out = F.dropout(proj.forward(out), dropout, isTraining());
       out = out.view(b, nh, nw, window, window, dim).permute(0, 1, 3, 2, 4, 5).reshape(b, ph, pw, dim);
@@ -409,8 +412,18 @@ public final class SwinTransformer extends ImageClassifier {
     }
 
     @Override
-    public DotProductAttention attentionKernel() {
-      return kernel;
+    public void recordAttention(boolean on) {
+      kernel.maps().setRecording(on);
+    }
+
+    @Override
+    public boolean isRecordingAttention() {
+      return kernel.maps().isRecording();
+    }
+
+    @Override
+    public Tensor lastAttention() {
+      return kernel.maps().last();
     }
 
     @Override

@@ -1,12 +1,13 @@
 package io.nets4j.models;
 
+import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.HasAttentionWeights;
+import io.nets4j.nn.RecordsAttention;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
@@ -47,7 +48,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@link #interpolatePositionEmbedding(Tensor, int)} is the resampling itself, for a state_dict entry.
  *
  * <p><b>Attention weights.</b> Every {@code self_attention} module implements
- * {@link HasAttentionWeights}; its maps have shape {@code [N, heads, 1 + g*g, 1 + g*g]}, token 0 being
+ * {@link RecordsAttention}; its maps have shape {@code [N, heads, 1 + g*g, 1 + g*g]}, token 0 being
  * the class token and tokens {@code 1..} the patches in row-major order of the {@code g x g} grid.
  */
 public final class VisionTransformer extends ImageClassifier {
@@ -322,7 +323,7 @@ public final class VisionTransformer extends ImageClassifier {
    * the packed projection {@code in_proj_weight [3D, D]} / {@code in_proj_bias} (q, k, v in that
    * order) and {@code out_proj}.
    */
-  static final class SelfAttention extends Layer implements HasAttentionWeights {
+  static final class SelfAttention extends Layer implements RecordsAttention {
     private final Tensor inProjWeight;
     private final Tensor inProjBias;
     private final Linear outProj;
@@ -355,12 +356,26 @@ public final class VisionTransformer extends ImageClassifier {
       Tensor k = qkv.get(1).reshape(heads).transpose(1, 2);
       Tensor v = qkv.get(2).reshape(heads).transpose(1, 2);
       Tensor out = kernel.apply(q, k, v, null, 1.0 / Math.sqrt(headDim), attentionDropout, isTraining());
+      // the packed projection is a functional linear, invisible to the per-layer rules
+      MacCounter.add(n * t * 3L * dim * dim);
+      MacCounter.addMatmul(n * numHeads, t, headDim, t);
+      MacCounter.addMatmul(n * numHeads, t, t, headDim);
       return outProj.forward(out.transpose(1, 2).reshape(n, t, dim));
     }
 
     @Override
-    public DotProductAttention attentionKernel() {
-      return kernel;
+    public void recordAttention(boolean on) {
+      kernel.maps().setRecording(on);
+    }
+
+    @Override
+    public boolean isRecordingAttention() {
+      return kernel.maps().isRecording();
+    }
+
+    @Override
+    public Tensor lastAttention() {
+      return kernel.maps().last();
     }
 
     @Override

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nets4j.nn.HasAttentionWeights;
+import io.nets4j.nn.RecordsAttention;
+import io.nets4j.analysis.ModelSummary;
 import io.nets4j.nn.LayerException;
 import io.nets4j.parity.FillRule;
 import io.nets4j.tensor.DType;
@@ -35,15 +36,15 @@ class CvTTest {
 
   /**
    * MACs at 224 x 224 against the paper's FLOPs (Table 2: 4.5G and 7.1G), within 2%; see
-   * {@link MacCounter} for what is counted.
+   * {@link TransformerMacs} for what is counted.
    */
   @ParameterizedTest
   @CsvSource({"cvt_13, 4.5e9", "cvt_21, 7.1e9"})
   void macsMatchThePaper(String name, double paper) {
     try (Scope s = Scope.open()) {
-      MacCounter.Macs macs = MacCounter.count(Models.create(name), 224);
-      assertEquals(paper, macs.total(), 0.02 * paper, "layers " + macs.layers() + " + attention " + macs.attention());
-      assertTrue(macs.attention() > 0.05 * macs.total(), "attention matmuls counted: " + macs.attention());
+      TransformerMacs.Macs macs = TransformerMacs.count(Models.create(name), 224);
+      assertEquals(paper, macs.paperConvention(), 0.02 * paper, "layers " + macs.layers() + " + attention " + macs.attention());
+      assertTrue(macs.attention() > 0.05 * macs.paperConvention(), "attention matmuls counted: " + macs.attention());
     }
   }
 
@@ -102,14 +103,24 @@ class CvTTest {
       Tensor x = FillRule.input(new long[] {2, 3, 64, 64}).to(DType.FLOAT64.scalarType());
       Tensor fused = m.forward(x);
       assertArrayEquals(new long[] {2, 10}, Tensors.shape(fused));
-      Map<String, Tensor> maps = HasAttentionWeights.capture(m, () -> m.forward(x));
+      Map<String, Tensor> maps = AttentionMaps.of(m, x);
       assertEquals(List.of("stage0.blocks.0.attn", "stage1.blocks.0.attn", "stage2.blocks.0.attn",
           "stage2.blocks.1.attn"), List.copyOf(maps.keySet()));
       assertArrayEquals(new long[] {2, 1, 256, 64}, Tensors.shape(maps.get("stage0.blocks.0.attn")));
       assertArrayEquals(new long[] {2, 2, 64, 16}, Tensors.shape(maps.get("stage1.blocks.0.attn")));
       assertArrayEquals(new long[] {2, 3, 17, 5}, Tensors.shape(maps.get("stage2.blocks.1.attn")));
-      HasAttentionWeights.recordAll(m, true);
+      RecordsAttention.recordAll(m, true);
       assertEquals(0.0, Tensors.maxAbsDiff(fused, m.forward(x)), 1e-12);
+    }
+  }
+
+  /** The model summary sees the attention products too (reported through {@code analysis.MacCounter}). */
+  @Test
+  void summaryCountsTheAttentionProducts() {
+    try (Scope s = Scope.open()) {
+      CvT m = new CvT(TINY, ModelOptions.defaults());
+      TransformerMacs.Macs macs = TransformerMacs.count(m, 1, 3, 64, 48);
+      assertEquals(macs.layers() + macs.attention() + macs.norms(), ModelSummary.of(m, 1, 3, 64, 48).totals().macs());
     }
   }
 

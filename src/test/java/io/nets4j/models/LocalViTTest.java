@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nets4j.nn.HasAttentionWeights;
+import io.nets4j.nn.RecordsAttention;
+import io.nets4j.analysis.ModelSummary;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerException;
 import io.nets4j.parity.FillRule;
@@ -92,11 +93,22 @@ class LocalViTTest {
       Tensor x = FillRule.input(new long[] {2, 3, 48, 48}).to(DType.FLOAT64.scalarType());
       Tensor fused = m.forward(x);
       assertArrayEquals(new long[] {2, 5}, Tensors.shape(fused));
-      Map<String, Tensor> maps = HasAttentionWeights.capture(m, () -> m.forward(x));
+      Map<String, Tensor> maps = AttentionMaps.of(m, x);
       assertEquals(List.of("blocks.0.attn", "blocks.1.attn"), List.copyOf(maps.keySet()));
       assertArrayEquals(new long[] {2, 2, 10, 10}, Tensors.shape(maps.get("blocks.1.attn")));
-      HasAttentionWeights.recordAll(m, true);
+      RecordsAttention.recordAll(m, true);
       assertEquals(0.0, Tensors.maxAbsDiff(fused, m.forward(x)), 1e-12);
+    }
+  }
+
+  /** The model summary sees the attention products too (reported through {@code analysis.MacCounter}). */
+  @Test
+  void summaryCountsTheAttentionProducts() {
+    try (Scope s = Scope.open()) {
+      LocalViT m = tiny(5);
+      TransformerMacs.Macs macs = TransformerMacs.count(m, 48);
+      assertEquals(2 * (2L * 10 * 10 * 16), macs.attention());
+      assertEquals(macs.layers() + macs.attention() + macs.norms(), ModelSummary.of(m, 1, 3, 48, 48).totals().macs());
     }
   }
 

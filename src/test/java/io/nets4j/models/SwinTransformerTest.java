@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nets4j.nn.HasAttentionWeights;
+import io.nets4j.nn.RecordsAttention;
+import io.nets4j.analysis.ModelSummary;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.StochasticDepth;
 import io.nets4j.parity.FillRule;
@@ -99,7 +100,7 @@ class SwinTransformerTest {
   void shiftedWindowsMaskTokensFromOtherRegions() {
     try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
       SwinTransformer m = tiny(5);
-      Map<String, Tensor> maps = HasAttentionWeights.capture(m, () -> m.forward(image(32)));
+      Map<String, Tensor> maps = AttentionMaps.of(m, image(32));
       assertEquals(8, maps.size());
       Tensor plain = maps.get("features.1.0.attn");
       Tensor shifted = maps.get("features.1.1.attn");
@@ -140,12 +141,23 @@ class SwinTransformerTest {
       Tensor x = image(44).to(DType.FLOAT64.scalarType());
       Tensor fused = m.forward(x);
       assertArrayEquals(new long[] {2, 5}, Tensors.shape(fused));
-      Map<String, Tensor> maps = HasAttentionWeights.capture(m, () -> m.forward(x));
+      Map<String, Tensor> maps = AttentionMaps.of(m, x);
       assertArrayEquals(new long[] {2, 9, 1, 16, 16}, Tensors.shape(maps.get("features.1.1.attn")));
       assertArrayEquals(new long[] {2, 4, 2, 16, 16}, Tensors.shape(maps.get("features.3.1.attn")));
       assertArrayEquals(new long[] {2, 1, 4, 16, 16}, Tensors.shape(maps.get("features.7.1.attn")));
-      HasAttentionWeights.recordAll(m, true);
+      RecordsAttention.recordAll(m, true);
       assertEquals(0.0, Tensors.maxAbsDiff(fused, m.forward(x)), 1e-12);
+    }
+  }
+
+  /** The model summary sees the window-attention products too (reported through {@code analysis.MacCounter}). */
+  @Test
+  void summaryCountsTheAttentionProducts() {
+    try (Scope s = Scope.open()) {
+      SwinTransformer m = tiny(5);
+      TransformerMacs.Macs macs = TransformerMacs.count(m, 44);
+      assertTrue(macs.attention() > 0);
+      assertEquals(macs.layers() + macs.attention() + macs.norms(), ModelSummary.of(m, 1, 3, 44, 44).totals().macs());
     }
   }
 

@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nets4j.nn.HasAttentionWeights;
+import io.nets4j.nn.RecordsAttention;
+import io.nets4j.analysis.ModelSummary;
 import io.nets4j.nn.LayerException;
 import io.nets4j.parity.FillRule;
 import io.nets4j.tensor.DType;
@@ -175,7 +176,7 @@ class VisionTransformerTest {
       m.to(DType.FLOAT64);
       Tensor x = image(32).to(DType.FLOAT64.scalarType());
       Tensor fused = m.forward(x);
-      Map<String, Tensor> maps = HasAttentionWeights.capture(m, () -> m.forward(x));
+      Map<String, Tensor> maps = AttentionMaps.of(m, x);
       assertEquals(List.of("encoder.layers.encoder_layer_0.self_attention",
           "encoder.layers.encoder_layer_1.self_attention"), List.copyOf(maps.keySet()));
       for (Tensor w : maps.values()) {
@@ -184,12 +185,26 @@ class VisionTransformerTest {
         assertEquals(0.0, Tensors.maxAbsDiff(rowSums, Tensors.ones(DType.FLOAT64, 2, 2, 17)), 1e-12);
       }
       // the explicit computation used while recording is the fused kernel's function
-      HasAttentionWeights.recordAll(m, true);
+      RecordsAttention.recordAll(m, true);
       assertEquals(0.0, Tensors.maxAbsDiff(fused, m.forward(x)), 1e-12);
-      HasAttentionWeights.recordAll(m, false);
-      var attn = (HasAttentionWeights) m.namedModules().get("encoder.layers.encoder_layer_0.self_attention");
-      assertFalse(attn.isRecordingAttentionWeights());
-      assertNull(attn.attentionWeights());
+      RecordsAttention.recordAll(m, false);
+      var attn = (RecordsAttention) m.namedModules().get("encoder.layers.encoder_layer_0.self_attention");
+      assertFalse(attn.isRecordingAttention());
+      assertNull(attn.lastAttention());
+    }
+  }
+
+  /** The model summary counts every product, the packed in-projection and attention included. */
+  @Test
+  void summaryMacsOfTheTinyModel() {
+    try (Scope s = Scope.open()) {
+      long t = 17;
+      long d = 32;
+      long mlp = 64;
+      long patches = 16L * d * 3 * 8 * 8;
+      long block = t * d + t * 3 * d * d + 2 * t * t * d + t * d * d + t * d + 2 * t * d * mlp;
+      long expected = patches + 2 * block + t * d + 5 * d;
+      assertEquals(expected, ModelSummary.of(tiny(5), 1, 3, 32, 32).totals().macs());
     }
   }
 
@@ -198,13 +213,13 @@ class VisionTransformerTest {
   void recordedMapOutlivesTheForwardScope() {
     VisionTransformer m = tiny(5);
     m.eval();
-    HasAttentionWeights.recordAll(m, true);
+    RecordsAttention.recordAll(m, true);
     try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
       m.forward(image(32));
     }
-    var attn = (HasAttentionWeights) m.namedModules().get("encoder.layers.encoder_layer_1.self_attention");
+    var attn = (RecordsAttention) m.namedModules().get("encoder.layers.encoder_layer_1.self_attention");
     try (Scope s = Scope.open()) {
-      Tensor w = attn.attentionWeights();
+      Tensor w = attn.lastAttention();
       assertArrayEquals(new long[] {2, 2, 17, 17}, Tensors.shape(w));
       assertEquals(2 * 2 * 17, w.sum().item_double(), 1e-3);
     }
