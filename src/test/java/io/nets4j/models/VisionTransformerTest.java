@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nets4j.nn.RecordsAttention;
 import io.nets4j.analysis.ModelSummary;
 import io.nets4j.nn.LayerException;
+import io.nets4j.nn.RecordsAttention;
 import io.nets4j.parity.FillRule;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
