@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Step-wise generation of token sequences from any autoregressive decoder: greedy decoding and
@@ -29,7 +29,8 @@ public final class Decoding {
     /**
      * Consumes one token per row and scores the next one.
      *
-     * @param lastTokens {@code [rows]} int64: the previous token of each row (the start token at first)
+     * @param lastTokens {@code [rows]} int64 on the CPU: the previous token of each row (the start
+     *     token at first)
      * @param state the state of every row before {@code lastTokens}
      * @return log-probabilities {@code [rows, vocabulary]} and the state after {@code lastTokens}
      */
@@ -102,25 +103,20 @@ public final class Decoding {
     for (int t = 0; t < maxLength && !allTrue(finished); t++) {
       try (Scope s = Scope.open()) {
         Step<S> step = decoder.step(Tensors.fromLongs(last.clone(), batch), state);
-        double[] logits = logProbsOf(step, batch);
-        int vocabulary = logits.length / batch;
+        T_TensorTensor_T best = logProbsOf(step, batch).max(1, false);
+        double[] bestLogProb = Tensors.toDoubleArray(best.get0());
+        long[] bestToken = Tensors.toLongArray(best.get1());
         for (int b = 0; b < batch; b++) {
           if (finished[b]) {
             last[b] = eos;
             continue;
           }
-          int best = 0;
-          for (int v = 1; v < vocabulary; v++) {
-            if (logits[b * vocabulary + v] > logits[b * vocabulary + best]) {
-              best = v;
-            }
-          }
-          logProb[b] += logits[b * vocabulary + best];
-          last[b] = best;
-          if (best == eos) {
+          logProb[b] += bestLogProb[b];
+          last[b] = bestToken[b];
+          if (bestToken[b] == eos) {
             finished[b] = true;
           } else {
-            tokens.get(b).add((long) best);
+            tokens.get(b).add(bestToken[b]);
           }
         }
         state = keep(s, decoder, step.state());
@@ -173,8 +169,9 @@ public final class Decoding {
     for (int t = 0; t < maxLength && !allTrue(closed); t++) {
       try (Scope s = Scope.open()) {
         Step<S> step = decoder.step(Tensors.fromLongs(last.clone(), rows), state);
-        double[] logits = logProbsOf(step, rows);
-        int vocabulary = logits.length / rows;
+        Tensor logProbs = logProbsOf(step, rows);
+        int vocabulary = (int) logProbs.size(1);
+        Candidates candidates = best(logProbs, beamLogProb, batch, k, vocabulary);
         long[] parents = new long[rows];
         long[] nextTokens = filled(rows, eos);
         double[] nextLogProb = new double[rows];
@@ -182,26 +179,28 @@ public final class Decoding {
         for (int b = 0; b < batch; b++) {
           int live = 0;
           if (!closed[b]) {
-            Candidate[] candidates = best(logits, beamLogProb, b, k, vocabulary, Math.min(2 * k, k * vocabulary));
-            for (int rank = 0; rank < candidates.length && live < k; rank++) {
-              Candidate c = candidates[rank];
-              if (c.logProb == Double.NEGATIVE_INFINITY) {
+            for (int rank = 0; rank < candidates.perRow() && live < k; rank++) {
+              int at = b * candidates.perRow() + rank;
+              double candidateLogProb = candidates.logProb()[at];
+              if (candidateLogProb == Double.NEGATIVE_INFINITY) {
                 break;
               }
-              long[] prefix = prefixes[c.row];
-              if (c.token == eos) {
+              int row = b * k + (int) (candidates.index()[at] / vocabulary);
+              long token = candidates.index()[at] % vocabulary;
+              long[] prefix = prefixes[row];
+              if (token == eos) {
                 if (rank < k) {
-                  double score = c.logProb / Math.pow(prefix.length + 1, lengthPenalty);
-                  done.get(b).add(new Hypothesis(prefix, c.logProb, score, true));
+                  double score = candidateLogProb / Math.pow(prefix.length + 1, lengthPenalty);
+                  done.get(b).add(new Hypothesis(prefix, candidateLogProb, score, true));
                 }
                 continue;
               }
               int slot = b * k + live++;
-              parents[slot] = c.row;
-              nextTokens[slot] = c.token;
-              nextLogProb[slot] = c.logProb;
+              parents[slot] = row;
+              nextTokens[slot] = token;
+              nextLogProb[slot] = candidateLogProb;
               nextPrefixes[slot] = Arrays.copyOf(prefix, prefix.length + 1);
-              nextPrefixes[slot][prefix.length] = c.token;
+              nextPrefixes[slot][prefix.length] = token;
             }
           }
           for (int slot = b * k + live; slot < (b + 1) * k; slot++) {
@@ -236,22 +235,18 @@ public final class Decoding {
     return out;
   }
 
-  private record Candidate(int row, long token, double logProb) {}
+  /**
+   * The best extensions of every batch row's beams, best first: {@code perRow} per row, as
+   * (log-probability, index into the row's {@code beams x vocabulary} extensions).
+   */
+  private record Candidates(int perRow, double[] logProb, long[] index) {}
 
-  /** The {@code n} best extensions of the beams of batch row {@code b}, best first. */
-  private static Candidate[] best(double[] logits, double[] beamLogProb, int b, int k, int vocabulary, int n) {
-    List<Candidate> all = new ArrayList<>(k * vocabulary);
-    for (int beam = 0; beam < k; beam++) {
-      int row = b * k + beam;
-      if (beamLogProb[row] == Double.NEGATIVE_INFINITY) {
-        continue;
-      }
-      for (int v = 0; v < vocabulary; v++) {
-        all.add(new Candidate(row, v, beamLogProb[row] + logits[row * vocabulary + v]));
-      }
-    }
-    all.sort(Comparator.comparingDouble(Candidate::logProb).reversed());
-    return all.subList(0, Math.min(n, all.size())).toArray(new Candidate[0]);
+  private static Candidates best(Tensor logProbs, double[] beamLogProb, int batch, int k, int vocabulary) {
+    Tensor beams = Tensors.fromDoubles(beamLogProb, beamLogProb.length, 1).to(logProbs.device(), logProbs.scalar_type());
+    Tensor extensions = logProbs.add(beams).view(batch, (long) k * vocabulary);
+    int perRow = Math.min(2 * k, k * vocabulary);
+    T_TensorTensor_T top = extensions.topk(perRow, 1, true, true);
+    return new Candidates(perRow, Tensors.toDoubleArray(top.get0()), Tensors.toLongArray(top.get1()));
   }
 
   /**
@@ -270,13 +265,13 @@ public final class Decoding {
     return bestLive / Math.pow(length, lengthPenalty) <= worstKept;
   }
 
-  private static double[] logProbsOf(Step<?> step, int rows) {
+  private static Tensor logProbsOf(Step<?> step, int rows) {
     Tensor lp = step.logProbs();
     if (lp.dim() != 2 || lp.size(0) != rows) {
       throw new IllegalArgumentException("a decoder step must return log-probabilities [" + rows
           + ", vocabulary], got " + Tensors.describe(lp));
     }
-    return Tensors.toDoubleArray(lp.detach().to(DType.FLOAT64.scalarType()));
+    return lp.detach().to(DType.FLOAT64.scalarType());
   }
 
   /** Keeps the tensors of a state alive past the step's scope. */

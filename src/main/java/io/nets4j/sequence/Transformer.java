@@ -211,12 +211,18 @@ public final class Transformer extends Module {
     private final ModuleList<EncoderLayer> layers;
     private final LayerNorm norm;
 
+    /** The stack with a final norm, as inside {@code nn.Transformer}. */
     public Encoder(Config config) {
+      this(config, true);
+    }
+
+    /** @param finalNorm whether the stack ends with a layer norm ({@code norm}; PyTorch's default alone is none) */
+    public Encoder(Config config, boolean finalNorm) {
       layers = register("layers", new ModuleList<>());
       for (int i = 0; i < config.numEncoderLayers(); i++) {
         layers.add(new EncoderLayer(config));
       }
-      norm = register("norm", new LayerNorm(config.dModel(), config.layerNormEps()));
+      norm = finalNorm ? register("norm", new LayerNorm(config.dModel(), config.layerNormEps())) : null;
     }
 
     public Tensor forward(Tensor src, Tensor mask, Tensor keyPaddingMask) {
@@ -224,7 +230,7 @@ public final class Transformer extends Module {
       for (EncoderLayer layer : layers) {
         x = layer.forward(x, mask, keyPaddingMask);
       }
-      return norm.forward(x);
+      return norm == null ? x : norm.forward(x);
     }
 
     public ModuleList<EncoderLayer> layers() {
@@ -237,12 +243,18 @@ public final class Transformer extends Module {
     private final ModuleList<DecoderLayer> layers;
     private final LayerNorm norm;
 
+    /** The stack with a final norm, as inside {@code nn.Transformer}. */
     public Decoder(Config config) {
+      this(config, true);
+    }
+
+    /** @param finalNorm whether the stack ends with a layer norm ({@code norm}; PyTorch's default alone is none) */
+    public Decoder(Config config, boolean finalNorm) {
       layers = register("layers", new ModuleList<>());
       for (int i = 0; i < config.numDecoderLayers(); i++) {
         layers.add(new DecoderLayer(config));
       }
-      norm = register("norm", new LayerNorm(config.dModel(), config.layerNormEps()));
+      norm = finalNorm ? register("norm", new LayerNorm(config.dModel(), config.layerNormEps())) : null;
     }
 
     public Tensor forward(Tensor tgt, Tensor memory, Tensor tgtMask, Tensor memoryMask, Tensor tgtKeyPaddingMask,
@@ -251,7 +263,7 @@ public final class Transformer extends Module {
       for (DecoderLayer layer : layers) {
         x = layer.forward(x, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
       }
-      return norm.forward(x);
+      return norm == null ? x : norm.forward(x);
     }
 
     public ModuleList<DecoderLayer> layers() {
