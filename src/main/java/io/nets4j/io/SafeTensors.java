@@ -191,7 +191,7 @@ public final class SafeTensors {
       }
       DType dtype;
       try {
-        dtype = dtype(t);
+        dtype = Tensors.dtype(t);
       } catch (IllegalArgumentException e) {
         throw new SafeTensorsException(file, key, e.getMessage(), e);
       }
@@ -250,14 +250,6 @@ public final class SafeTensors {
     } catch (IOException e) {
       // the original failure is the one worth reporting; a stray temporary file is harmless
     }
-  }
-
-  /**
-   * The element type of {@code t}. JavaCPP returns {@code ScalarType} values that are not the
-   * enum's interned constants, and {@link DType#of} compares by identity, hence the intern.
-   */
-  static DType dtype(Tensor t) {
-    return DType.of(t.scalar_type().intern());
   }
 
   static String fileName(Path path) {

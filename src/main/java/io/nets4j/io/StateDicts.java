@@ -81,7 +81,7 @@ public final class StateDicts {
    */
   public static LoadReport load(Module module, Map<String, Tensor> stateDict, LoadMode mode, boolean convertDtypes) {
     Map<String, Source> source = new LinkedHashMap<>();
-    stateDict.forEach((k, t) -> source.put(k, new Source(SafeTensors.dtype(t), Tensors.shape(t), () -> t)));
+    stateDict.forEach((k, t) -> source.put(k, new Source(Tensors.dtype(t), Tensors.shape(t), () -> t)));
     return load(module, MAP_SOURCE, source, mode, convertDtypes);
   }
 
@@ -137,7 +137,7 @@ public final class StateDicts {
 
   /** Why {@code source} cannot be copied into {@code target}, or {@code null} if it can. */
   private static String mismatch(Tensor target, Source source, boolean convertDtypes) {
-    DType dtype = SafeTensors.dtype(target);
+    DType dtype = Tensors.dtype(target);
     long[] shape = Tensors.shape(target);
     boolean shapeDiffers = !Arrays.equals(shape, source.shape());
     boolean dtypeDiffers = dtype != source.dtype()
@@ -153,7 +153,7 @@ public final class StateDicts {
   }
 
   private static String describe(Tensor t) {
-    return describe(SafeTensors.dtype(t), Tensors.shape(t));
+    return describe(Tensors.dtype(t), Tensors.shape(t));
   }
 
   private static String describe(DType dtype, long[] shape) {

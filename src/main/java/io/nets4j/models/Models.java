@@ -32,7 +32,15 @@ public final class Models {
         throw new IllegalStateException("model '" + info.name() + "' registered twice");
       }
     };
+    AlexNet.register(r);
+    VGG.register(r);
+    GoogLeNet.register(r);
+    InceptionV3.register(r);
     ResNet.register(r);
+    DenseNet.register(r);
+    CoAtNet.register(r);
+    ConViT.register(r);
+    SASA.register(r);
   }
 
   private Models() {}

@@ -43,6 +43,10 @@ public final class BatchNorm2d extends Layer {
       throw fail("expected input of shape [N, " + channels + ", ...], got " + Tensors.describe(x));
     }
     boolean training = isTraining();
+    if (training && x.numel() == x.size(1)) {
+      // as torch.nn.functional.batch_norm: the batch variance of a single value is meaningless
+      throw fail("expected more than 1 value per channel when training, got input " + Tensors.describe(x));
+    }
     if (training) {
       try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
         numBatchesTracked.add_(new Scalar(1L));

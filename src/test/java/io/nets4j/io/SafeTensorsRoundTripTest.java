@@ -46,7 +46,7 @@ class SafeTensorsRoundTripTest {
   }
 
   private static void assertSameTensor(byte[] expectedBytes, DType dtype, long[] shape, Tensor actual) {
-    assertEquals(dtype, SafeTensors.dtype(actual));
+    assertEquals(dtype, Tensors.dtype(actual));
     assertArrayEquals(shape, Tensors.shape(actual));
     assertArrayEquals(expectedBytes, Tensors.toBytes(actual));
   }

@@ -72,7 +72,7 @@ class ResNetTest {
     }
   }
 
-  /** A libtorch error deep inside the network surfaces with that layer's path. */
+  /** An error deep inside the network names that layer's path. */
   @Test
   void libtorchErrorInsideADeepLayerNamesItsPath() {
     try (Scope s = Scope.open()) {
@@ -82,7 +82,7 @@ class ResNetTest {
       LayerException e = assertThrows(LayerException.class,
           () -> m.forward(Tensors.zeros(DType.FLOAT32, 1, 3, 32, 32)));
       assertEquals("layer4.0.bn1", e.layerPath(), e.getMessage());
-      assertTrue(e.getMessage().startsWith("layer4.0.bn1 (BatchNorm2d): Expected more than 1 value per channel"),
+      assertTrue(e.getMessage().startsWith("layer4.0.bn1 (BatchNorm2d): expected more than 1 value per channel"),
           e.getMessage());
     }
   }
