@@ -19,8 +19,10 @@ import org.bytedeco.pytorch.global.torch;
  * (padding, future positions); a floating-point mask is added to the scores. When the attention
  * weights are not requested the heads run through libtorch's fused scaled-dot-product kernel;
  * when they are, the same function is computed step by step so the weights can be returned.
+ * While recording ({@link RecordsAttention}) the per-head map {@code [batch, heads, L, S]} of the
+ * last call is kept as well.
  */
-public final class MultiheadAttention extends Layer {
+public final class MultiheadAttention extends Layer implements RecordsAttention {
   /**
    * @param embedDim width of queries and of the output ({@code E})
    * @param numHeads number of heads; must divide {@code embedDim}
@@ -87,6 +89,7 @@ public final class MultiheadAttention extends Layer {
   private final Tensor vProjWeight;
   private final Tensor inProjBias;
   private final Linear outProj;
+  private final AttentionMapStore attentionMap = new AttentionMapStore();
 
   public MultiheadAttention(Config config) {
     this.config = config;
@@ -169,14 +172,16 @@ public final class MultiheadAttention extends Layer {
     double p = isTraining() ? config.dropout() : 0;
     Tensor out;
     Tensor weights = null;
-    if (needWeights) {
+    if (needWeights || attentionMap.isRecording()) {
       Tensor scores = q.mul(new Scalar(1.0 / Math.sqrt(config.headDim()))).matmul(k.transpose(-2, -1));
       if (mask != null) {
         scores = scores.add(mask);
       }
-      weights = F.dropout(F.softmax(scores, -1), p, p > 0);
+      weights = F.dropout(attentionMap.keep(F.softmax(scores, -1)), p, p > 0);
       out = weights.matmul(v);
-      if (averageWeights) {
+      if (!needWeights) {
+        weights = null;
+      } else if (averageWeights) {
         weights = weights.mean(1);
       }
     } else {
@@ -247,6 +252,22 @@ public final class MultiheadAttention extends Layer {
   /** A {@code [size, size]} boolean mask that hides future positions ({@code true} above the diagonal). */
   public static Tensor causalMask(long size) {
     return torch.triu(torch.ones(new long[] {size, size}, Tensors.options(DType.BOOL)), 1);
+  }
+
+  @Override
+  public void recordAttention(boolean on) {
+    attentionMap.setRecording(on);
+  }
+
+  @Override
+  public boolean isRecordingAttention() {
+    return attentionMap.isRecording();
+  }
+
+  /** The per-head map {@code [batch, heads, L, S]} of the last call made while recording (before dropout). */
+  @Override
+  public Tensor lastAttention() {
+    return attentionMap.last();
   }
 
   public Linear outProj() {

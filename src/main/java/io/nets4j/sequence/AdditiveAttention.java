@@ -4,7 +4,9 @@ import io.nets4j.nn.F;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.LayerGuard;
 import io.nets4j.nn.Linear;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Module;
+import io.nets4j.nn.RecordsAttention;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.util.Arrays;
@@ -22,10 +24,11 @@ import org.bytedeco.pytorch.Tensor;
  * values, by default the keys, {@code [B, S, Dv]}. The optional key padding mask {@code [B, S]} is
  * {@code true} at padding, as PyTorch's {@code key_padding_mask}.
  */
-public final class AdditiveAttention extends Module {
+public final class AdditiveAttention extends Module implements RecordsAttention {
   private final Linear wa;
   private final Linear ua;
   private final Linear va;
+  private final AttentionMapStore attentionMap = new AttentionMapStore();
 
   /**
    * @param queryDim width of the queries (the decoder state)
@@ -46,7 +49,7 @@ public final class AdditiveAttention extends Module {
   /** The weighted sum of {@code values} ({@code [B, Dv]} or {@code [B, L, Dv]}) and the weights over keys. */
   public Attention.Result forward(Tensor query, Tensor keys, Tensor values, Tensor keyPaddingMask) {
     return LayerGuard.call(this, () -> {
-      Tensor weights = F.softmax(scores(this, wa, ua, va, query, keys, keyPaddingMask), -1);
+      Tensor weights = attentionMap.keep(F.softmax(scores(this, wa, ua, va, query, keys, keyPaddingMask), -1));
       checkValues(this, keys, values);
       Tensor context = query.dim() == 2
           ? weights.unsqueeze(1).matmul(values).squeeze(1)
@@ -90,6 +93,22 @@ public final class AdditiveAttention extends Module {
       throw new LayerException(owner, "expected values of shape [" + keys.size(0) + ", " + keys.size(1)
           + ", features] to match the keys " + Tensors.describe(keys) + ", got " + Tensors.describe(values));
     }
+  }
+
+  @Override
+  public void recordAttention(boolean on) {
+    attentionMap.setRecording(on);
+  }
+
+  @Override
+  public boolean isRecordingAttention() {
+    return attentionMap.isRecording();
+  }
+
+  /** The weights {@code [B, S]} or {@code [B, L, S]} of the last call made while recording. */
+  @Override
+  public Tensor lastAttention() {
+    return attentionMap.last();
   }
 
   @Override

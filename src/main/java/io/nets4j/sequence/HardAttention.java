@@ -3,7 +3,9 @@ package io.nets4j.sequence;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.LayerGuard;
 import io.nets4j.nn.Linear;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Module;
+import io.nets4j.nn.RecordsAttention;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -21,7 +23,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@link AdditiveAttention} ({@code Wa}, {@code Ua}, {@code Va}), so soft and hard models share
  * weights; {@link #select} applies the same choice to scores from any other scorer.
  */
-public final class HardAttention extends Module {
+public final class HardAttention extends Module implements RecordsAttention {
   /**
    * One chosen location per query.
    *
@@ -36,6 +38,7 @@ public final class HardAttention extends Module {
   private final Linear wa;
   private final Linear ua;
   private final Linear va;
+  private final AttentionMapStore attentionMap = new AttentionMapStore();
 
   public HardAttention(int queryDim, int keyDim, int attentionDim) {
     wa = register("Wa", new Linear(queryDim, attentionDim));
@@ -60,7 +63,9 @@ public final class HardAttention extends Module {
       }
       Tensor scores = AdditiveAttention.scores(this, wa, ua, va, query, keys, keyPaddingMask);
       AdditiveAttention.checkValues(this, keys, values);
-      return select(scores, values, isTraining());
+      Choice choice = select(scores, values, isTraining());
+      attentionMap.keep(choice.probs());
+      return choice;
     });
   }
 
@@ -86,6 +91,22 @@ public final class HardAttention extends Module {
     Tensor finiteLogProbs = logProbs.masked_fill(probs.eq(new Scalar(0.0)), new Scalar(0.0));
     Tensor entropy = probs.mul(finiteLogProbs).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).neg();
     return new Choice(context, index, logProb, probs, entropy);
+  }
+
+  @Override
+  public void recordAttention(boolean on) {
+    attentionMap.setRecording(on);
+  }
+
+  @Override
+  public boolean isRecordingAttention() {
+    return attentionMap.isRecording();
+  }
+
+  /** The distribution {@code [B, S]} the last choice made while recording was drawn from. */
+  @Override
+  public Tensor lastAttention() {
+    return attentionMap.last();
   }
 
   @Override

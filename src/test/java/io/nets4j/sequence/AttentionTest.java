@@ -166,7 +166,9 @@ class AttentionTest {
       double expected = F.linear(hidden, p.get("Va.weight"), p.get("Va.bias")).item_double();
       Tensor scores = att.scores(query, keys, pad);
       assertEquals(expected, scores.select(0, 1).select(0, 2).item_double(), EXACT);
+      att.recordAttention(true);
       Attention.Result r = att.forward(query, keys, values, pad);
+      assertEquals(0.0, Tensors.maxAbsDiff(att.lastAttention(), r.weights()));
       assertEquals(0.0, r.weights().select(0, 0).select(0, 4).item_double());
       assertTrue(Tensors.maxAbsDiff(r.weights().sum(-1), Tensors.ones(DType.FLOAT64, 2)) < EXACT);
       assertTrue(Tensors.maxAbsDiff(r.context(), r.weights().unsqueeze(1).matmul(values).squeeze(1)) < EXACT);

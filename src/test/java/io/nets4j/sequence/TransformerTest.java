@@ -9,10 +9,12 @@ import io.nets4j.nn.Embedding;
 import io.nets4j.nn.F;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.Linear;
+import io.nets4j.nn.RecordsAttention;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -109,6 +111,31 @@ class TransformerTest {
       Tensor b = encoder.forward(changed, causal, null);
       assertTrue(Tensors.maxAbsDiff(a.narrow(1, 0, 4), b.narrow(1, 0, 4)) < EXACT);
       assertTrue(Tensors.maxAbsDiff(a.narrow(1, 4, 2), b.narrow(1, 4, 2)) > 1e-3);
+    }
+  }
+
+  /** Recording attention maps changes nothing in the output and exposes every layer's map by path. */
+  @Test
+  void attentionMapsCanBeRecorded() {
+    try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
+      torch.manual_seed(6);
+      Transformer t = small(false);
+      Tensor src = randn(2, 5, 16);
+      Tensor tgt = randn(2, 4, 16);
+      Transformer.Masks masks = Transformer.Masks.teacherForcing(4, null);
+      Tensor fused = t.forward(src, tgt, masks);
+      RecordsAttention.recordAll(t, true);
+      Tensor recorded = t.forward(src, tgt, masks);
+      assertTrue(Tensors.maxAbsDiff(fused, recorded) < EXACT);
+      Map<String, Tensor> maps = RecordsAttention.lastAttentions(t);
+      assertEquals(List.of("encoder.layers.0.self_attn", "encoder.layers.1.self_attn", "decoder.layers.0.self_attn",
+          "decoder.layers.0.multihead_attn", "decoder.layers.1.self_attn", "decoder.layers.1.multihead_attn"),
+          List.copyOf(maps.keySet()));
+      assertEquals("[2, 2, 4, 5]", Tensors.describe(maps.get("decoder.layers.1.multihead_attn")));
+      Tensor causal = maps.get("decoder.layers.0.self_attn");
+      assertEquals(0.0, Tensors.maxAbs(causal.narrow(2, 0, 1).narrow(3, 1, 3)));
+      RecordsAttention.recordAll(t, false);
+      assertTrue(RecordsAttention.lastAttentions(t).isEmpty());
     }
   }
 
