@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.nets4j.nn.MultiheadAttention;
+import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,30 @@ class AttentionFixturesTest {
       double e1 = f.assertClose("output", r.output());
       double e2 = f.assertClose("attn_weights", r.weights());
       System.out.printf("multihead_attention (weights path): max |error| output %.2e, weights %.2e%n", e1, e2);
+    }
+  }
+
+  /** Float32, both computations, within the project's float32 bound. */
+  @Test
+  void float32() {
+    try (Scope s = Scope.open()) {
+      OpFixture f = new OpFixture("multihead_attention");
+      MultiheadAttention mha = new MultiheadAttention(MultiheadAttention.Config.of(32, 4).withBatchFirst(true));
+      f.load(mha, DType.FLOAT32);
+      Tensor kv = f.tensor("kv").to(DType.FLOAT32.scalarType());
+      Tensor q = f.tensor("q").to(DType.FLOAT32.scalarType());
+      for (boolean weights : new boolean[] {false, true}) {
+        f.assertClose("output", mha.forward(q, kv, kv, f.tensor("key_padding_mask"), null, weights, true).output(),
+            OpFixture.TOLERANCE_F32);
+      }
+      OpFixture ft = new OpFixture("transformer");
+      Transformer t = new Transformer(Transformer.Config.defaults().withSize(32, 4, 64).withLayers(2, 2)
+          .withDropout(0).withBatchFirst(true));
+      ft.load(t, DType.FLOAT32);
+      Tensor tgt = ft.tensor("tgt").to(DType.FLOAT32.scalarType());
+      Tensor y = t.forward(ft.tensor("src").to(DType.FLOAT32.scalarType()), tgt,
+          Transformer.Masks.teacherForcing(tgt.size(1), ft.tensor("src_key_padding_mask")));
+      System.out.printf("transformer float32: max |error| %.2e%n", ft.assertClose("output", y, OpFixture.TOLERANCE_F32));
     }
   }
 

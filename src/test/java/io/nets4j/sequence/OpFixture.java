@@ -26,6 +26,8 @@ import org.bytedeco.pytorch.Tensor;
 final class OpFixture {
   static final Path OPS = Path.of("..", "shared", "fixtures", "ops");
   static final double TOLERANCE = 1e-9;
+  /** The project's float32 bound, for the same computation in single precision. */
+  static final double TOLERANCE_F32 = 2e-3;
 
   final String name;
   final String description;
@@ -56,6 +58,11 @@ final class OpFixture {
    * loads the fill-rule weights (float32 values) and converts the module to float64.
    */
   void load(Module module) {
+    load(module, DType.FLOAT64);
+  }
+
+  /** As {@link #load(Module)}, converting the module to {@code dtype}. */
+  void load(Module module, DType dtype) {
     Map<String, Tensor> own = module.stateDict();
     assertEquals(List.copyOf(stateDict.keySet()), List.copyOf(own.keySet()), name + ": state_dict keys");
     List<String> shapes = new ArrayList<>();
@@ -67,7 +74,7 @@ final class OpFixture {
     });
     module.to(DType.FLOAT32);
     StateDicts.load(module, weights, LoadMode.STRICT);
-    module.to(DType.FLOAT64);
+    module.to(dtype);
     module.eval();
   }
 
@@ -81,10 +88,14 @@ final class OpFixture {
 
   /** Asserts {@code actual} matches the stored {@code key} within 1e-9 * max(1, max|ref|); returns the error. */
   double assertClose(String key, Tensor actual) {
+    return assertClose(key, actual, TOLERANCE);
+  }
+
+  double assertClose(String key, Tensor actual, double tolerance) {
     Tensor ref = tensor(key);
     assertEquals(Tensors.describe(ref), Tensors.describe(actual), name + "/" + key + ": shape");
     double err = Tensors.maxAbsDiff(actual, ref);
-    double bound = TOLERANCE * Math.max(1, Tensors.maxAbs(ref));
+    double bound = tolerance * Math.max(1, Tensors.maxAbs(ref));
     assertTrue(err <= bound, name + "/" + key + ": max |error| " + err + " > " + bound);
     return err;
   }
