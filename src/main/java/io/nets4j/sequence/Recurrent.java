@@ -3,6 +3,7 @@ package io.nets4j.sequence;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerGuard;
+import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -115,7 +116,7 @@ public final class Recurrent extends Layer {
   }
 
   private RecurrentOutput fused(Tensor x, RecurrentState h0, long[] lengths) {
-    TensorVector params = new TensorVector(namedParametersInOrder());
+    TensorVector params = new TensorVector(flatWeights());
     CellType type = config.type();
     boolean train = isTraining();
     int layers = config.numLayers();
@@ -163,7 +164,8 @@ public final class Recurrent extends Layer {
     return new RecurrentOutput(out, sN.indexSelect(1, unsorted));
   }
 
-  private Tensor[] namedParametersInOrder() {
+  /** The kernels take the weights in state_dict order: per layer and direction w_ih, w_hh, b_ih, b_hh. */
+  private Tensor[] flatWeights() {
     return ownParameters().values().toArray(new Tensor[0]);
   }
 
@@ -173,7 +175,8 @@ public final class Recurrent extends Layer {
     int time = (int) seq.size(0);
     // valid[t] is true for the sequences that still run at step t: elsewhere the state is held
     Tensor valid = lengths == null ? null
-        : torch.arange(new Scalar(time)).unsqueeze(1).lt(Tensors.fromLongs(lengths.clone()).unsqueeze(0));
+        : torch.arange(new Scalar(time)).unsqueeze(1).lt(Tensors.fromLongs(lengths.clone()).unsqueeze(0))
+            .to(x.device(), DType.BOOL.scalarType());
     List<Tensor> finalH = new ArrayList<>();
     List<Tensor> finalC = new ArrayList<>();
     Tensor layerInput = seq;

@@ -120,15 +120,7 @@ class HardAttentionTest {
     int colours = 4;
     int locations = 5;
     HardAttention hard = new HardAttention(colours, colours, 16);
-    // a model this small runs faster on one thread than with libtorch's thread pool (measured 1.8
-    // vs 14 ms per step on a shared 2-core machine)
-    int threads = torch.get_num_threads();
-    torch.set_num_threads(1);
-    try {
-      train(hard, rnd, colours, locations);
-    } finally {
-      torch.set_num_threads(threads);
-    }
+    train(hard, rnd, colours, locations);
     try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
       Batch test = Batch.random(rnd, 500, colours, locations);
       hard.eval();
