@@ -32,7 +32,27 @@ public final class Models {
         throw new IllegalStateException("model '" + info.name() + "' registered twice");
       }
     };
+    AlexNet.register(r);
+    VGG.register(r);
+    GoogLeNet.register(r);
+    InceptionV3.register(r);
     ResNet.register(r);
+    DenseNet.register(r);
+    MobileNetV1.register(r);
+    MobileNetV2.register(r);
+    MobileNetV3.register(r);
+    ShuffleNetV1.register(r);
+    ShuffleNetV2.register(r);
+    SENet.register(r);
+    EfficientNet.register(r);
+    ConvNeXt.register(r);
+    CoAtNet.register(r);
+    ConViT.register(r);
+    SASA.register(r);
+    VisionTransformer.register(r);
+    SwinTransformer.register(r);
+    CvT.register(r);
+    LocalViT.register(r);
   }
 
   private Models() {}

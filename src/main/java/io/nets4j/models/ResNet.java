@@ -95,6 +95,21 @@ public final class ResNet extends ImageClassifier {
   private int numClasses;
 
   public ResNet(Config config, ModelOptions options) {
+    this(config.depths, config.block.expansion, (inplanes, planes, stride) -> config.block == Block.BASIC
+        ? new BasicBlock(inplanes, planes, stride)
+        : new Bottleneck(inplanes, planes, stride, config.groups, config.widthPerGroup), options);
+  }
+
+  /** Builds one residual block of a stage: its input width, the stage's width, its stride. */
+  interface BlockFactory {
+    Layer create(int inplanes, int planes, int stride);
+  }
+
+  /**
+   * A ResNet with other residual blocks (e.g. self-attention bottlenecks): the torchvision stem,
+   * stages and head around blocks from {@code blocks}, which output {@code planes * expansion}.
+   */
+  ResNet(int[] depths, int expansion, BlockFactory blocks, ModelOptions options) {
     conv1 = register("conv1", new Conv2d(options.inChannels(), 64, ConvSpec.kernel(7).stride(2).padding(3).noBias()));
     bn1 = register("bn1", new BatchNorm2d(64));
     relu = register("relu", Activation.relu());
@@ -104,11 +119,9 @@ public final class ResNet extends ImageClassifier {
       int planes = 64 << s;
       int stride = s == 0 ? 1 : 2;
       Sequential stage = new Sequential();
-      for (int b = 0; b < config.depths[s]; b++) {
-        stage.add(config.block == Block.BASIC
-            ? new BasicBlock(inplanes, planes, b == 0 ? stride : 1)
-            : new Bottleneck(inplanes, planes, b == 0 ? stride : 1, config.groups, config.widthPerGroup));
-        inplanes = planes * config.block.expansion;
+      for (int b = 0; b < depths[s]; b++) {
+        stage.add(blocks.create(inplanes, planes, b == 0 ? stride : 1));
+        inplanes = planes * expansion;
       }
       stages[s] = register("layer" + (s + 1), stage);
     }
@@ -158,7 +171,7 @@ public final class ResNet extends ImageClassifier {
   }
 
   /** The projection shortcut: 1x1 convolution (with the block's stride) and batch norm. */
-  private static Sequential downsample(int inplanes, int outplanes, int stride) {
+  static Sequential downsample(int inplanes, int outplanes, int stride) {
     if (stride == 1 && inplanes == outplanes) {
       return null;
     }

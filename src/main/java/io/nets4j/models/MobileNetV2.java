@@ -1,0 +1,146 @@
+package io.nets4j.models;
+
+import io.nets4j.nn.Activation;
+import io.nets4j.nn.AdaptiveAvgPool2d;
+import io.nets4j.nn.BatchNorm2d;
+import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.ConvNormActivation;
+import io.nets4j.nn.ConvSpec;
+import io.nets4j.nn.Dropout;
+import io.nets4j.nn.F;
+import io.nets4j.nn.Identity;
+import io.nets4j.nn.Init;
+import io.nets4j.nn.Layer;
+import io.nets4j.nn.Linear;
+import io.nets4j.nn.Module;
+import io.nets4j.nn.Sequential;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * MobileNet V2 (Sandler et al. 2018, "MobileNetV2: Inverted Residuals and Linear Bottlenecks"), in
+ * torchvision's structure and parameter names.
+ *
+ * <p>{@code features} holds the 3x3/2 stem, 17 inverted residual blocks (paper Table 2: a 1x1
+ * expansion by t with ReLU6, a 3x3 depthwise convolution with ReLU6, and a linear 1x1 projection,
+ * with a residual connection when the shape is kept) and a 1x1 convolution to 1280 channels;
+ * {@code classifier} is dropout and a linear layer.
+ *
+ * <p>The width multiplier scales every layer's channels, rounded to a multiple of 8, except that
+ * the last convolution never shrinks below 1280 channels (paper section 6.1).
+ */
+public final class MobileNetV2 extends ImageClassifier {
+  /** Paper Table 2: expansion t, output channels c, repeats n, first stride s. */
+  private static final int[][] SETTING = {
+      {1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  private static final int STEM = 32;
+  private static final int LAST = 1280;
+  private static final double BN_EPS = 1e-5;
+  private static final String PAPER = "Sandler et al. 2018, MobileNetV2: Inverted Residuals and Linear Bottlenecks";
+
+  /** Registers torchvision's {@code mobilenet_v2}. */
+  static void register(Models.Registrar r) {
+    r.add(new ModelInfo("mobilenet_v2", "MobileNetV2", "torchvision", 224, PAPER),
+        options -> new MobileNetV2(1.0, options));
+  }
+
+  private final Sequential features;
+  private final AdaptiveAvgPool2d avgpool;
+  private final double dropRate;
+  private final int numFeatures;
+  private Sequential classifier;
+  private int numClasses;
+
+  /**
+   * @param widthMultiplier scales the channels of every layer (torchvision's {@code width_mult})
+   */
+  public MobileNetV2(double widthMultiplier, ModelOptions options) {
+    if (!(widthMultiplier > 0)) {
+      throw new IllegalArgumentException("width multiplier must be > 0, got " + widthMultiplier);
+    }
+    int in = MobileNetLayers.makeDivisible(STEM * widthMultiplier, 8);
+    numFeatures = MobileNetLayers.makeDivisible(LAST * Math.max(1.0, widthMultiplier), 8);
+    features = new Sequential();
+    features.add(new ConvNormActivation(options.inChannels(), in, ConvSpec.kernel(3).stride(2), Activation.relu6(), BN_EPS));
+    for (int[] row : SETTING) {
+      int out = MobileNetLayers.makeDivisible(row[1] * widthMultiplier, 8);
+      for (int i = 0; i < row[2]; i++) {
+        features.add(new InvertedResidual(in, out, i == 0 ? row[3] : 1, row[0]));
+        in = out;
+      }
+    }
+    features.add(new ConvNormActivation(in, numFeatures, ConvSpec.kernel(1), Activation.relu6(), BN_EPS));
+    register("features", features);
+    avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+    numClasses = options.numClasses();
+    dropRate = options.dropRateOr(0.2);
+    classifier = register("classifier", classifier(numClasses));
+    for (Module m : namedModules().values()) {
+      if (m instanceof Conv2d c) {
+        Init.kaimingNormalFanOut(c.weight());
+      }
+    }
+  }
+
+  /** Dropout and the linear layer ({@code classifier.1}), which is absent without classes. */
+  private Sequential classifier(int classes) {
+    if (classes == 0) {
+      return new Sequential(new Dropout(dropRate), new Identity());
+    }
+    Linear fc = new Linear(numFeatures, classes);
+    Init.normal(fc.weight(), 0, 0.01);
+    Init.zeros(fc.bias());
+    return new Sequential(new Dropout(dropRate), fc);
+  }
+
+  @Override
+  public Tensor forwardFeatures(Tensor x) {
+    return features.forward(x);
+  }
+
+  @Override
+  public Tensor forwardHead(Tensor features) {
+    return classifier.forward(F.flatten(avgpool.forward(features), 1));
+  }
+
+  @Override
+  public int numFeatures() {
+    return numFeatures;
+  }
+
+  @Override
+  public int numClasses() {
+    return numClasses;
+  }
+
+  @Override
+  public void resetClassifier(int classes) {
+    classifier = replace("classifier", classifier(classes));
+    numClasses = classes;
+  }
+
+  /** Expand (1x1, ReLU6), depthwise 3x3 (ReLU6), linear projection (1x1); residual when the shape is kept. */
+  static final class InvertedResidual extends Layer {
+    private final Sequential conv;
+    private final boolean residual;
+
+    InvertedResidual(int in, int out, int stride, int expandRatio) {
+      int hidden = in * expandRatio;
+      residual = stride == 1 && in == out;
+      Sequential c = new Sequential();
+      if (expandRatio != 1) {
+        c.add(new ConvNormActivation(in, hidden, ConvSpec.kernel(1), Activation.relu6(), BN_EPS));
+      }
+      c.add(new ConvNormActivation(hidden, hidden, ConvSpec.kernel(3).stride(stride).groups(hidden),
+          Activation.relu6(), BN_EPS));
+      c.add(new Conv2d(hidden, out, ConvSpec.kernel(1).noBias()));
+      c.add(new BatchNorm2d(out));
+      conv = register("conv", c);
+    }
+
+    @Override
+    protected Tensor compute(Tensor x) {
+      Tensor y = conv.forward(x);
+      return residual ? x.add(y) : y;
+    }
+  }
+}
