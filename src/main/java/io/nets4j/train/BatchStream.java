@@ -6,12 +6,12 @@ import java.util.Iterator;
  * The batches of one pass over a data set. {@link #next} may create tensors: the caller owns them
  * (the trainer calls it inside each step's scope). Closing stops any background work.
  */
-public interface BatchStream extends Iterator<Batch>, AutoCloseable {
+public interface BatchStream extends Iterator<LabeledBatch>, AutoCloseable {
   @Override
   void close();
 
   /** A stream over an iterator without background work. */
-  static BatchStream of(Iterator<Batch> batches) {
+  static BatchStream of(Iterator<LabeledBatch> batches) {
     return new BatchStream() {
       @Override
       public boolean hasNext() {
@@ -19,7 +19,7 @@ public interface BatchStream extends Iterator<Batch>, AutoCloseable {
       }
 
       @Override
-      public Batch next() {
+      public LabeledBatch next() {
         return batches.next();
       }
 

@@ -35,7 +35,7 @@ public final class Evaluator {
     try (NoGradGuard g = new NoGradGuard(); BatchStream batches = data.open(0, 0)) {
       while (batches.hasNext()) {
         try (Scope s = Scope.open()) {
-          Batch b = batches.next();
+          LabeledBatch b = batches.next();
           Tensor logits;
           try (Autocast a = Autocast.bfloat16If(bf16)) {
             logits = model.forward(b.images());

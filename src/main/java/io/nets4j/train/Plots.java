@@ -47,6 +47,18 @@ public final class Plots {
     XYChart chart = curves("Loss", "cross-entropy");
     series(chart, "train", history, EpochRecord::trainLoss);
     series(chart, "validation", history, r -> r.valLoss() == null ? Double.NaN : r.valLoss());
+    double max = 0;
+    double min = Double.POSITIVE_INFINITY;
+    for (EpochRecord r : history) {
+      for (Double v : new Double[] {r.trainLoss(), r.valLoss()}) {
+        if (v != null && Double.isFinite(v) && v > 0) {
+          max = Math.max(max, v);
+          min = Math.min(min, v);
+        }
+      }
+    }
+    // a diverging epoch would flatten every other point on a linear axis
+    chart.getStyler().setYAxisLogarithmic(max > 0 && max / min > 50);
     save(chart, png);
   }
 

@@ -83,6 +83,7 @@ public final class Trainer {
   private final List<StepListener> listeners = new ArrayList<>();
   private boolean shutdownHook;
   private Path resumeFrom;
+  private boolean resumeWithOtherEpochs;
   private int keepSamples = 32;
 
   private volatile boolean stopRequested;
@@ -100,10 +101,13 @@ public final class Trainer {
     this.model = model;
     this.modelName = modelName;
     this.config = config;
-    this.loss = TrainingLoss.crossEntropy(config.labelSmoothing());
+    this.loss = TrainingLoss.forModel(model, config.labelSmoothing());
   }
 
-  /** Replaces the default loss (cross-entropy with the configured label smoothing). */
+  /**
+   * Replaces the default loss: cross-entropy with the configured label smoothing, plus the
+   * auxiliary classifiers' terms for models that have them ({@link TrainingLoss#forModel}).
+   */
   public Trainer loss(TrainingLoss l) {
     this.loss = l;
     return this;
@@ -154,9 +158,23 @@ public final class Trainer {
     return this;
   }
 
-  /** Continues the run of a checkpoint (a run directory, a checkpoint directory or its JSON file). */
+  /**
+   * Continues the run of a checkpoint (a run directory, a checkpoint directory or its JSON file)
+   * with the same settings, so that it goes on exactly as the uninterrupted run would have.
+   */
   public Trainer resumeFrom(Path checkpoint) {
+    return resumeFrom(checkpoint, false);
+  }
+
+  /**
+   * Like {@link #resumeFrom(Path)}; with {@code otherEpochs} the run may have another number of
+   * epochs than the checkpoint's (to train further): the learning-rate schedule is then rebuilt
+   * for the new length from the current step on, so the numbers differ from a run planned with
+   * that length from the start.
+   */
+  public Trainer resumeFrom(Path checkpoint, boolean otherEpochs) {
     this.resumeFrom = checkpoint;
+    this.resumeWithOtherEpochs = otherEpochs;
     return this;
   }
 
@@ -369,7 +387,7 @@ public final class Trainer {
   private StepRecord step(TorchOptimizer optimizer, LrSchedule schedule, BatchStream batches, long step, int epoch,
       int b, int perEpoch, Path lastCheckpoint) {
     try (Scope s = Scope.open()) {
-      Batch batch = batches.next();
+      LabeledBatch batch = batches.next();
       double lr = config.optimizer().lr() * schedule.factor(step);
       optimizer.setLr(lr);
       TrainingLoss.Output o;
@@ -530,7 +548,8 @@ public final class Trainer {
       throw new IllegalArgumentException("the checkpoint " + checkpoint + " is of model '" + info.model()
           + "', not '" + modelName + "'");
     }
-    List<String> differences = differences(info.config(), config);
+    List<String> differences = differences(info.config(), resumeWithOtherEpochs
+        ? config.withEpochs(info.config().epochs()) : config);
     if (!differences.isEmpty()) {
       throw new IllegalArgumentException("the checkpoint " + checkpoint + " was made with other settings ("
           + String.join(", ", differences) + "); a resumed run must use the run's settings to continue it exactly");
@@ -538,6 +557,10 @@ public final class Trainer {
     if (info.epoch() >= config.epochs()) {
       throw new IllegalArgumentException("the checkpoint " + checkpoint + " is at the end of epoch " + info.epoch()
           + "; the run has " + config.epochs() + " epochs (raise the number of epochs to train further)");
+    }
+    if (info.config().epochs() != config.epochs()) {
+      out.printf(Locale.ROOT, "note: the run had %d epochs, now %d; the learning-rate schedule is rebuilt for %d%n",
+          info.config().epochs(), config.epochs(), config.epochs());
     }
     Checkpoints.restore(checkpoint, info, model, optimizer);
     st.epoch = info.epoch();

@@ -1,6 +1,8 @@
 package io.nets4j.train;
 
+import io.nets4j.models.GoogLeNet;
 import io.nets4j.models.ImageClassifier;
+import io.nets4j.models.InceptionV3;
 import io.nets4j.nn.F;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -54,6 +56,27 @@ public interface TrainingLoss {
       }
       return new Output(loss, logits.get(0));
     };
+  }
+
+  /**
+   * The loss a model trains with: for GoogLeNet and Inception v3 with their auxiliary classifiers,
+   * the main loss plus the auxiliary ones weighted as in their papers and torchvision's recipe
+   * (0.3 each for GoogLeNet, 0.4 for Inception v3); plain cross-entropy for every other model.
+   */
+  static TrainingLoss forModel(ImageClassifier model, double labelSmoothing) {
+    if (model instanceof GoogLeNet g && g.hasAuxClassifiers()) {
+      return withAuxiliaryHeads((m, x) -> {
+        GoogLeNet.Outputs o = ((GoogLeNet) m).forwardWithAux(x);
+        return List.of(o.logits(), o.aux1(), o.aux2());
+      }, GoogLeNet.Outputs.AUX_WEIGHT, labelSmoothing);
+    }
+    if (model instanceof InceptionV3 i && i.hasAuxClassifier()) {
+      return withAuxiliaryHeads((m, x) -> {
+        InceptionV3.Outputs o = ((InceptionV3) m).forwardWithAux(x);
+        return List.of(o.logits(), o.aux());
+      }, InceptionV3.Outputs.AUX_WEIGHT, labelSmoothing);
+    }
+    return crossEntropy(labelSmoothing);
   }
 
   /**

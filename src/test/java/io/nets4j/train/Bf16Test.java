@@ -21,7 +21,7 @@ class Bf16Test {
     torch.manual_seed(0);
     TinyNet net = new TinyNet(4);
     net.eval();
-    Batch b = InMemoryBatches.evaluation(DATA, 64).open(0, 0).next();
+    LabeledBatch b = LoaderBatches.evaluation(DATA, 64).open(0, 0).next();
     Tensor logits32 = net.forward(b.images());
     double loss32 = TrainingLoss.crossEntropy(logits32, b.labels(), 0).item_double();
     Tensor logits16;
@@ -47,7 +47,7 @@ class Bf16Test {
       TinyNet net = new TinyNet(4);
       TrainResult r = new Trainer(net, "tiny", TrainConfig.defaults(3).withOptimizer(OptimizerSpec.adamw(0.01))
           .withBf16(i == 1)).progress(Trainer.ProgressMode.NONE).output(new PrintStream(OutputStream.nullOutputStream()))
-          .fit(InMemoryBatches.training(DATA, 32, 0), InMemoryBatches.evaluation(DATA, 64));
+          .fit(LoaderBatches.training(DATA, 32, 0), LoaderBatches.evaluation(DATA, 64));
       r.history().forEach(e -> assertTrue(Double.isFinite(e.trainLoss()), e.toString()));
       assertEquals(DType.FLOAT32, net.dtype(), "master weights stay float32");
       last[i] = r.history().get(2).trainLoss();

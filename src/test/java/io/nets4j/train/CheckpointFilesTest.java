@@ -35,7 +35,7 @@ class CheckpointFilesTest {
     return new Trainer(net, "tiny", TrainConfig.defaults(epochs).withKeepCheckpoints(2)).runDirectory(run)
         .progress(Trainer.ProgressMode.NONE).output(new PrintStream(OutputStream.nullOutputStream()))
         .classNames(data.classes()).normalization(PatternDataset.MEAN, PatternDataset.STD)
-        .fit(InMemoryBatches.training(data, 16, 1), InMemoryBatches.evaluation(data, 32));
+        .fit(LoaderBatches.training(data, 16, 1), LoaderBatches.evaluation(data, 32));
   }
 
   @Test

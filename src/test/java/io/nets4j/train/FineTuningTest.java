@@ -92,7 +92,7 @@ class FineTuningTest {
     Map<String, Tensor> before = snapshot(net);
     PatternDataset data = new PatternDataset(64, 16, 1);
     new Trainer(net, "tiny", TrainConfig.defaults(1)).progress(Trainer.ProgressMode.NONE)
-        .output(new PrintStream(OutputStream.nullOutputStream())).fit(InMemoryBatches.training(data, 16, 0), null);
+        .output(new PrintStream(OutputStream.nullOutputStream())).fit(LoaderBatches.training(data, 16, 0), null);
     for (Map.Entry<String, Tensor> e : before.entrySet()) {
       double change = Tensors.maxAbsDiff(e.getValue(), net.stateDict().get(e.getKey()));
       if (e.getKey().startsWith("fc.")) {

@@ -47,20 +47,21 @@ class ResumeTest {
         .output(QUIET).onStep(s -> losses.add(s.loss())).keepSamples(4);
   }
 
-  private static BatchSource train() {
-    return InMemoryBatches.training(TRAIN, 32, 11);
+  private static BatchSource train(boolean mix) {
+    LoaderBatches b = LoaderBatches.training(TRAIN, 32, 11);
+    return mix ? b.withMixing(0.4, 1.0, 4, 11) : b;
   }
 
   private static BatchSource val() {
-    return InMemoryBatches.evaluation(VAL, 32);
+    return LoaderBatches.evaluation(VAL, 32);
   }
 
-  @ParameterizedTest(name = "{0}, stop after step {1}")
-  @CsvSource({"sgd, 13", "adamw, 13", "sgd, 20"})
-  void resumedRunEqualsUninterruptedRun(String optimizer, int stopAfter) {
+  @ParameterizedTest(name = "{0}, stop after step {1}, mixup/cutmix {2}")
+  @CsvSource({"sgd, 13, false", "adamw, 13, true", "sgd, 20, false"})
+  void resumedRunEqualsUninterruptedRun(String optimizer, int stopAfter, boolean mix) {
     List<Double> whole = new ArrayList<>();
     TinyNet reference = model(1);
-    TrainResult full = trainer(reference, optimizer, tmp.resolve("whole"), whole).fit(train(), val());
+    TrainResult full = trainer(reference, optimizer, tmp.resolve("whole"), whole).fit(train(mix), val());
     assertEquals(30, whole.size());
 
     List<Double> before = new ArrayList<>();
@@ -72,14 +73,14 @@ class ResumeTest {
         t.requestStop();
       }
     });
-    TrainResult stopped = t.fit(train(), val());
+    TrainResult stopped = t.fit(train(mix), val());
     assertTrue(stopped.stopped());
     assertEquals(stopAfter, stopped.steps());
     assertEquals(whole.subList(0, stopAfter), before);
 
     List<Double> after = new ArrayList<>();
     TinyNet resumed = model(99);
-    TrainResult rest = trainer(resumed, optimizer, run, after).resumeFrom(run).fit(train(), val());
+    TrainResult rest = trainer(resumed, optimizer, run, after).resumeFrom(run).fit(train(mix), val());
     assertFalse(rest.stopped());
     assertEquals(whole.subList(stopAfter, 30), after, "losses after resuming");
     assertEquals(full.history().size(), rest.history().size());

@@ -47,7 +47,7 @@ class TrainerFeaturesTest {
   }
 
   private static BatchSource train() {
-    return InMemoryBatches.training(DATA, 16, 1);
+    return LoaderBatches.training(DATA, 16, 1);
   }
 
   /**
@@ -150,7 +150,7 @@ class TrainerFeaturesTest {
         .withEarlyStopping(2, TrainConfig.Monitor.VAL_TOP1);
     TinyNet net = model();
     FineTuning.freezeBackbone(net);
-    TrainResult r = trainer(net, c).fit(train(), InMemoryBatches.evaluation(DATA, 64));
+    TrainResult r = trainer(net, c).fit(train(), LoaderBatches.evaluation(DATA, 64));
     assertTrue(r.earlyStopped());
     assertEquals(3, r.history().size(), "best at epoch 1, then two epochs without improvement");
     assertThrows(IllegalArgumentException.class, () -> trainer(model(), c).fit(train(), null),
@@ -172,33 +172,18 @@ class TrainerFeaturesTest {
   }
 
   @Test
-  void softLabelsTrainAndCountTheirTopClass() {
-    // mixup-style batches: probabilities over the classes instead of indices
-    BatchSource soft = new BatchSource() {
-      @Override
-      public int batchesPerEpoch() {
-        return 4;
-      }
-
-      @Override
-      public BatchStream open(int epoch, int first) {
-        BatchStream hard = InMemoryBatches.training(DATA, 16, 1).open(epoch, first);
-        return BatchStream.of(new java.util.Iterator<>() {
-          @Override
-          public boolean hasNext() {
-            return hard.hasNext();
-          }
-
-          @Override
-          public Batch next() {
-            Batch b = hard.next();
-            Tensor oneHot = torch.one_hot(b.labels(), 4).to(torch.ScalarType.Float);
-            return new Batch(b.images(), oneHot.mul(new Scalar(0.7)).add(new Scalar(0.075)));
-          }
-        });
-      }
-    };
-    TrainResult r = trainer(model(), TrainConfig.defaults(1).withLabelSmoothing(0.1)).fit(soft, null);
+  void mixedBatchesTrainOnSoftLabelsAndAreReproducible() {
+    // mixup and CutMix turn the labels into class probabilities
+    LoaderBatches mixed = LoaderBatches.training(DATA, 16, 1).withMixing(0.4, 1.0, 4, 9);
+    try (Scope s = Scope.open(); BatchStream a = mixed.open(2, 3); BatchStream b = mixed.open(2, 3)) {
+      LabeledBatch x = a.next();
+      LabeledBatch y = b.next();
+      assertTrue(x.softLabels());
+      assertEquals(0, Tensors.maxAbsDiff(x.images(), y.images()), "the same batch is mixed the same way");
+      assertEquals(0, Tensors.maxAbsDiff(x.labels(), y.labels()));
+      assertEquals(16, x.labels().sum().item_double(), 1e-4, "each row is a distribution");
+    }
+    TrainResult r = trainer(model(), TrainConfig.defaults(1).withLabelSmoothing(0.1)).fit(mixed, null);
     assertTrue(Double.isFinite(r.history().get(0).trainLoss()));
     assertTrue(r.history().get(0).trainAccuracy() > 0);
     assertNull(r.lastEvaluation());

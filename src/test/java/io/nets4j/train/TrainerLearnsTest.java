@@ -2,7 +2,6 @@ package io.nets4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nets4j.nn.Module;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +24,7 @@ class TrainerLearnsTest {
         .withSchedule(ScheduleSpec.cosine().withWarmup(0.5, 0.1));
     TrainResult r = new Trainer(net, "tiny", config).progress(Trainer.ProgressMode.PLAIN)
         .output(new PrintStream(text, true, StandardCharsets.UTF_8)).onStep(s -> losses.add(s.loss()))
-        .fit(InMemoryBatches.training(train, 32, 1), InMemoryBatches.evaluation(val, 64));
+        .fit(LoaderBatches.training(train, 32, 1), LoaderBatches.evaluation(val, 64));
     System.out.print(text.toString(StandardCharsets.UTF_8));
     assertTrue(losses.size() == 80, "steps " + losses.size());
     double first = losses.subList(0, 10).stream().mapToDouble(d -> d).average().orElseThrow();

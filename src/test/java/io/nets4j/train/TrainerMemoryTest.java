@@ -37,7 +37,7 @@ class TrainerMemoryTest {
             System.gc();
             end[0] = NativeMemory.mallocInUseBytes();
           }
-        }).fit(InMemoryBatches.training(data, 8, 0), null);
+        }).fit(LoaderBatches.training(data, 8, 0), null);
     if (baseline[0] < 0) {
       return; // no malloc statistics on this platform (the process-wide test covers resident memory)
     }

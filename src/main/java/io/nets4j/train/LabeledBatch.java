@@ -10,8 +10,8 @@ import org.bytedeco.pytorch.Tensor;
  * @param labels class indices {@code [N]} (int64), or class probabilities {@code [N, classes]}
  *     (float) for soft targets such as mixup and cutmix
  */
-public record Batch(Tensor images, Tensor labels) {
-  public Batch {
+public record LabeledBatch(Tensor images, Tensor labels) {
+  public LabeledBatch {
     if (images.dim() != 4) {
       throw new IllegalArgumentException("batch images must be [N, C, H, W], got " + Tensors.describe(images));
     }

@@ -1,0 +1,112 @@
+package io.nets4j.cli;
+
+import io.nets4j.io.LoadMode;
+import io.nets4j.io.StateDicts;
+import io.nets4j.models.ImageClassifier;
+import io.nets4j.models.ModelOptions;
+import io.nets4j.models.Models;
+import io.nets4j.train.Checkpoints;
+import io.nets4j.train.DataSpec;
+import io.nets4j.train.Evaluation;
+import io.nets4j.train.EvaluationReport;
+import io.nets4j.train.Evaluator;
+import io.nets4j.train.Plots;
+import io.nets4j.train.RunInfo;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code nets4j eval}: measures a trained model on a data set: top-1/top-5 accuracy, loss,
+ * per-class precision and recall, the confusion matrix and a picture of sample predictions.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Evaluate a trained model: top-1/top-5 accuracy, loss, per-class precision/recall/F1; writes "
+        + "evaluation.json, confusion.png and predictions.png.",
+        "Give a run directory (or one of its checkpoints), or --model, --weights and --data.", ""})
+final class EvalCommand implements Callable<Integer> {
+  @Parameters(index = "0", arity = "0..1", paramLabel = "RUN|CHECKPOINT",
+      description = "a run directory (its best checkpoint) or a checkpoint directory")
+  Path run;
+
+  @Option(names = "--latest", description = "use the run's latest checkpoint instead of its best")
+  boolean latest;
+
+  @Option(names = "--data", paramLabel = "SPEC", description = "data to evaluate on (default: the run's validation data): "
+      + DataSpec.FORMS)
+  String data;
+
+  @Option(names = "--model", description = "a registered model (without a run)")
+  String model;
+
+  @Option(names = "--weights", paramLabel = "FILE", description = "its weights, safetensors (without a run)")
+  Path weights;
+
+  @Option(names = "--image-size", defaultValue = "0", description = "image side (default: the run's, or the data's own)")
+  int imageSize;
+
+  @Option(names = "--limit", defaultValue = "0", description = "evaluate a random subset of this many images (0 = all)")
+  int limit;
+
+  @Option(names = "--batch", defaultValue = "64", description = "batch size (default: ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--workers", defaultValue = "2", description = "data loader threads (default: ${DEFAULT-VALUE})")
+  int workers;
+
+  @Option(names = "--bf16", description = "bfloat16 autocast")
+  boolean bf16;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "where the report goes (default: RUN/eval, or eval/ without a run)")
+  Path out;
+
+  @Override
+  public Integer call() {
+    ImageClassifier net;
+    DataSpec.Opened opened;
+    List<String> classes;
+    Path target;
+    if (run != null) {
+      RunInfo info = RunInfo.read(run);
+      Path checkpoint = latest ? Checkpoints.resolve(run) : Checkpoints.resolveBest(run);
+      net = Models.create(info.model(), info.modelOptions());
+      Checkpoints.loadWeights(net, checkpoint);
+      DataSpec.Options o = info.dataOptions();
+      DataSpec.Options options = new DataSpec.Options(imageSize > 0 ? imageSize : info.imageSize(), o.trainSize(),
+          limit > 0 ? limit : o.valSize(), o.valFraction(), o.seed());
+      opened = DataSpec.parse(data != null ? data : info.data()).open(options);
+      if (!opened.classes().equals(info.classes())) {
+        throw new IllegalArgumentException("the data has classes " + opened.classes() + ", the model was trained on "
+            + info.classes());
+      }
+      classes = info.classes();
+      target = out != null ? out : RunInfo.runDirectory(run).resolve("eval");
+      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", info.model(), checkpoint, data != null ? data
+          : info.data());
+    } else {
+      if (model == null || weights == null || data == null) {
+        throw new IllegalArgumentException("give a run directory, or --model, --weights and --data");
+      }
+      opened = DataSpec.parse(data).open(new DataSpec.Options(imageSize, 0, limit, 0.1, 0));
+      net = Models.create(model, ModelOptions.defaults().withNumClasses(opened.classes().size())
+          .withInChannels(opened.channels()));
+      StateDicts.load(net, weights, LoadMode.STRICT);
+      classes = opened.classes();
+      target = out != null ? out : Path.of("eval");
+      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", model, weights, data);
+    }
+    Evaluation ev = Evaluator.evaluate(net, opened.validationBatches(batch, workers), classes.size(), bf16, 32);
+    System.out.printf(Locale.ROOT, "%d images: top-1 %.2f%%, top-%d %.2f%%, loss %.4f%n", ev.count(), 100 * ev.top1(),
+        ev.k(), 100 * ev.topK(), ev.loss());
+    System.out.print(ev.confusion().report(classes));
+    EvaluationReport.write(ev, classes, target.resolve("evaluation.json"));
+    Plots.confusionMatrix(ev.confusion(), classes, target.resolve("confusion.png"));
+    Plots.predictionGrid(ev.samples(), classes, opened.mean(), opened.std(), target.resolve("predictions.png"));
+    System.out.println("report: " + target);
+    return 0;
+  }
+}

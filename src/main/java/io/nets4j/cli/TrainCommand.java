@@ -1,0 +1,280 @@
+package io.nets4j.cli;
+
+import io.nets4j.io.LoadReport;
+import io.nets4j.models.ImageClassifier;
+import io.nets4j.models.ModelOptions;
+import io.nets4j.models.Models;
+import io.nets4j.train.Checkpoints;
+import io.nets4j.train.DataSpec;
+import io.nets4j.train.FineTuning;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.RunInfo;
+import io.nets4j.train.ScheduleSpec;
+import io.nets4j.train.TrainConfig;
+import io.nets4j.train.TrainResult;
+import io.nets4j.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code nets4j train}: trains a registered model on a data set, into a run directory with logs,
+ * plots and checkpoints. Without arguments it trains a ResNet-18 on the synthetic shapes (no
+ * download) in a few minutes.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Train a model; everything goes to a run directory: run.json (settings), metrics.jsonl and "
+        + "steps.jsonl (logs), plots/*.png (curves, confusion matrix, sample predictions), evaluation.json and "
+        + "checkpoints/. Without arguments: ResNet-18 on 4,000 generated 64x64 shape images (6 classes), 3 epochs.",
+        "Ctrl-C saves a checkpoint after the current step; --resume RUN continues exactly where it stopped.", ""})
+final class TrainCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--data", defaultValue = "shapes", paramLabel = "SPEC",
+      description = "data: " + DataSpec.FORMS + " (default: ${DEFAULT-VALUE})")
+  String data;
+
+  @Option(names = "--model", defaultValue = "resnet18", description = "a registered model, see `nets4j list` (default: ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--epochs", defaultValue = "3", description = "epochs (default: ${DEFAULT-VALUE})")
+  int epochs;
+
+  @Option(names = "--batch", defaultValue = "32", description = "batch size (default: ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "sgd|adamw", description = "optimizer (default: ${DEFAULT-VALUE})")
+  String optimizer;
+
+  @Option(names = "--lr", description = "base learning rate (default: 0.05 for sgd, 0.001 for adamw)")
+  Double lr;
+
+  @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})")
+  double momentum;
+
+  @Option(names = "--nesterov", description = "SGD with Nesterov momentum")
+  boolean nesterov;
+
+  @Option(names = "--weight-decay", description = "weight decay (default: 5e-4 for sgd, 0.05 for adamw; "
+      + "biases and normalisation parameters are not decayed)")
+  Double weightDecay;
+
+  @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|step|constant",
+      description = "learning-rate schedule after warm-up (default: ${DEFAULT-VALUE})")
+  String schedule;
+
+  @Option(names = "--warmup", defaultValue = "0.2", paramLabel = "EPOCHS",
+      description = "linear warm-up from 1% of the rate, in epochs (default: ${DEFAULT-VALUE})")
+  double warmup;
+
+  @Option(names = "--step-epochs", defaultValue = "30", description = "step schedule: epochs between decays (default: ${DEFAULT-VALUE})")
+  double stepEpochs;
+
+  @Option(names = "--gamma", defaultValue = "0.1", description = "step schedule: decay factor (default: ${DEFAULT-VALUE})")
+  double gamma;
+
+  @Option(names = "--label-smoothing", defaultValue = "0", description = "label smoothing (default: ${DEFAULT-VALUE})")
+  double labelSmoothing;
+
+  @Option(names = "--mixup", defaultValue = "0", paramLabel = "ALPHA", description = "mixup with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})")
+  double mixup;
+
+  @Option(names = "--cutmix", defaultValue = "0", paramLabel = "ALPHA", description = "CutMix with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})")
+  double cutmix;
+
+  @Option(names = "--clip-grad", defaultValue = "0", paramLabel = "NORM", description = "clip the gradient norm at NORM; 0 = off (default: ${DEFAULT-VALUE})")
+  double clipGrad;
+
+  @Option(names = "--bf16", description = "bfloat16 autocast for the forward passes (weights stay float32)")
+  boolean bf16;
+
+  @Option(names = "--seed", defaultValue = "0", description = "seed of the weights, the data order and augmentation (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--workers", description = "data loader threads (default: 0 for generated data, else 2)")
+  Integer workers;
+
+  @Option(names = "--image-size", defaultValue = "0", description = "image side; 0 = the data's own (shapes 64, patterns 32, photographs 224)")
+  int imageSize;
+
+  @Option(names = "--train-size", defaultValue = "0", description = "synthetic: images to generate (shapes 4000); files: a random subset (0 = all)")
+  int trainSize;
+
+  @Option(names = "--val-size", defaultValue = "0", description = "synthetic: validation images (shapes 1000); files: a random subset (0 = all)")
+  int valSize;
+
+  @Option(names = "--val-fraction", defaultValue = "0.1", description = "validation share of data without a split (default: ${DEFAULT-VALUE})")
+  double valFraction;
+
+  @Option(names = "--drop-rate", defaultValue = "-1", description = "dropout before the classifier; -1 = the model's default")
+  double dropRate;
+
+  @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate; -1 = the model's default")
+  double dropPath;
+
+  @Option(names = "--weights", paramLabel = "FILE", description = "start from these weights (safetensors); the classifier may have another number of classes")
+  Path weights;
+
+  @Option(names = "--lenient-weights", description = "with --weights: load what matches instead of requiring every tensor outside the classifier")
+  boolean lenientWeights;
+
+  @Option(names = "--freeze-backbone", description = "train only the classifier (frozen batch norms keep their statistics)")
+  boolean freezeBackbone;
+
+  @Option(names = "--patience", defaultValue = "0", description = "early stopping after this many epochs without improvement; 0 = off")
+  int patience;
+
+  @Option(names = "--monitor", defaultValue = "val_top1", paramLabel = "val_top1|val_loss",
+      description = "metric for early stopping and the best checkpoint (default: ${DEFAULT-VALUE})")
+  String monitor;
+
+  @Option(names = "--on-nan", defaultValue = "fail", paramLabel = "fail|skip",
+      description = "a NaN/infinite loss stops the run with an error, or skips the step (default: ${DEFAULT-VALUE})")
+  String onNan;
+
+  @Option(names = "--log-every", defaultValue = "50", paramLabel = "STEPS", description = "a line in steps.jsonl every STEPS steps; 0 = off (default: ${DEFAULT-VALUE})")
+  int logEvery;
+
+  @Option(names = "--keep", defaultValue = "2", description = "checkpoints kept besides the best (default: ${DEFAULT-VALUE})")
+  int keep;
+
+  @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|plain|none",
+      description = "progress display; auto = a bar on a terminal, plain lines otherwise (default: ${DEFAULT-VALUE})")
+  String progress;
+
+  @Option(names = "--out", defaultValue = "runs", paramLabel = "DIR", description = "parent of the run directory (default: ${DEFAULT-VALUE})")
+  Path out;
+
+  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-DATA)")
+  String name;
+
+  @Option(names = "--resume", paramLabel = "RUN|CHECKPOINT", description = "continue a run from its latest (or the given) checkpoint, with its settings (--epochs may extend it)")
+  Path resume;
+
+  @Override
+  public Integer call() {
+    RunInfo run;
+    Path runDir;
+    DataSpec.Opened opened;
+    if (resume != null) {
+      runDir = RunInfo.runDirectory(resume);
+      run = RunInfo.read(runDir);
+      // the checkpoint's settings are the run's current ones (an earlier resume may have extended it)
+      TrainConfig current = Checkpoints.info(Checkpoints.resolve(resume)).config();
+      run = withConfig(run, spec.commandLine().getParseResult().hasMatchedOption("--epochs")
+          ? current.withEpochs(epochs) : current);
+      opened = DataSpec.parse(run.data()).open(run.dataOptions());
+      if (!opened.classes().equals(run.classes())) {
+        throw new IllegalArgumentException("the data " + run.data() + " now has classes " + opened.classes()
+            + ", the run was trained on " + run.classes());
+      }
+    } else {
+      DataSpec dataSpec = DataSpec.parse(data);
+      DataSpec.Options dataOptions = new DataSpec.Options(imageSize, trainSize, valSize, valFraction, seed);
+      opened = dataSpec.open(dataOptions);
+      run = newRun(dataSpec, dataOptions, opened);
+      runDir = out.resolve(name != null ? name : defaultName());
+      if (Files.isDirectory(runDir) && isNotEmpty(runDir)) {
+        throw new IllegalArgumentException("the run directory " + runDir + " exists; use --resume " + runDir
+            + " to continue it, or another --name");
+      }
+    }
+    torch.manual_seed(run.config().seed());
+    ImageClassifier net = Models.create(run.model(), run.modelOptions());
+    if (resume == null && run.weights() != null) {
+      LoadReport report = FineTuning.loadPretrained(net, Path.of(run.weights()), !lenientWeights);
+      System.out.println("weights " + report);
+    }
+    if (run.freezeBackbone()) {
+      System.out.println("frozen backbone; training " + FineTuning.freezeBackbone(net));
+    }
+    if (resume == null) {
+      try {
+        Files.createDirectories(runDir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create " + runDir + " (" + e + ")", e);
+      }
+      run.write(runDir);
+    }
+    int threads = workers != null ? workers : run.data().startsWith("shapes") || run.data().startsWith("patterns") ? 0 : 2;
+    Trainer trainer = new Trainer(net, run.model(), run.config()).runDirectory(runDir).classNames(run.classes())
+        .normalization(run.mean(), run.std()).installShutdownHook(true)
+        .progress(Trainer.ProgressMode.valueOf(progress.trim().toUpperCase(Locale.ROOT)));
+    if (resume != null) {
+      trainer.resumeFrom(resume, spec.commandLine().getParseResult().hasMatchedOption("--epochs"));
+    }
+    System.out.printf(Locale.ROOT, "run %s: %s on %s (%d training, %d validation images, %d classes, %dx%d)%n",
+        runDir, run.model(), run.data(), opened.train().size(), opened.validation().size(), run.classes().size(),
+        run.imageSize(), run.imageSize());
+    TrainResult result = trainer.fit(opened.trainBatches(run.batchSize(), threads, run.config().seed(), run.mixup(),
+        run.cutmix()), opened.validationBatches(Math.max(run.batchSize(), 64), threads));
+    if (result.lastEvaluation() != null) {
+      System.out.printf(Locale.ROOT, "validation top-1 %.2f%% (chance %.2f%%), top-%d %.2f%%, loss %.4f on %d images%n",
+          100 * result.lastEvaluation().top1(), 100.0 / run.classes().size(), result.lastEvaluation().k(),
+          100 * result.lastEvaluation().topK(), result.lastEvaluation().loss(), result.lastEvaluation().count());
+    }
+    System.out.println("run directory: " + runDir + (result.bestCheckpoint() != null ? " (best checkpoint "
+        + runDir.relativize(result.bestCheckpoint().toAbsolutePath()) + ")" : ""));
+    if (result.stopped()) {
+      System.out.println("stopped; continue with: nets4j train --resume " + runDir);
+    }
+    return 0;
+  }
+
+  private RunInfo newRun(DataSpec dataSpec, DataSpec.Options dataOptions, DataSpec.Opened opened) {
+    if (!Models.contains(model)) {
+      throw new IllegalArgumentException("unknown model '" + model + "' (closest: "
+          + String.join(", ", Models.closest(model, 3)) + "; see `nets4j list`)");
+    }
+    ModelOptions modelOptions = ModelOptions.defaults().withNumClasses(opened.classes().size())
+        .withInChannels(opened.channels()).withDropRate(dropRate).withDropPathRate(dropPath);
+    OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(optimizer);
+    OptimizerSpec opt = kind == OptimizerSpec.Kind.SGD
+        ? OptimizerSpec.sgd(lr != null ? lr : 0.05).withMomentum(momentum).withNesterov(nesterov)
+            .withWeightDecay(weightDecay != null ? weightDecay : 5e-4)
+        : OptimizerSpec.adamw(lr != null ? lr : 1e-3).withWeightDecay(weightDecay != null ? weightDecay : 0.05);
+    ScheduleSpec.Kind scheduleKind = ScheduleSpec.Kind.parse(schedule);
+    ScheduleSpec sched = new ScheduleSpec(scheduleKind, warmup, 0.01, 0, stepEpochs, gamma);
+    TrainConfig config = new TrainConfig(epochs, opt, sched, labelSmoothing, clipGrad, bf16, seed, patience,
+        TrainConfig.Monitor.valueOf(monitor.trim().toUpperCase(Locale.ROOT)), logEvery, keep,
+        TrainConfig.NonFinitePolicy.valueOf(onNan.trim().toUpperCase(Locale.ROOT)));
+    if (batch < 1) {
+      throw new IllegalArgumentException("--batch must be positive, got " + batch);
+    }
+    return new RunInfo(RunInfo.FORMAT, model, modelOptions, opened.classes(), opened.channels(), opened.imageSize(),
+        opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch, mixup, cutmix,
+        weights == null ? null : weights.toAbsolutePath().toString(), freezeBackbone, config,
+        OffsetDateTime.now().toString());
+  }
+
+  private static RunInfo withConfig(RunInfo r, TrainConfig config) {
+    return new RunInfo(r.format(), r.model(), r.modelOptions(), r.classes(), r.channels(), r.imageSize(), r.mean(),
+        r.std(), r.data(), r.dataOptions(), r.batchSize(), r.mixup(), r.cutmix(), r.weights(), r.freezeBackbone(),
+        config, r.created());
+  }
+
+  private String defaultName() {
+    String kind = data.contains(":") ? data.substring(0, data.indexOf(':')) : data;
+    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model + "-" + kind;
+  }
+
+  private static boolean isNotEmpty(Path dir) {
+    try (var s = Files.list(dir)) {
+      return s.findAny().isPresent();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.nets4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nets4j.data.ImageFiles;
+import io.nets4j.data.ShapesDataset;
+import io.nets4j.train.Checkpoints;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code nets4j train}, {@code eval} and {@code predict} end to end on a tiny run. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TrainCommandTest {
+  @TempDir
+  static Path tmp;
+
+  private static Path run() {
+    return tmp.resolve("runs").resolve("tiny");
+  }
+
+  @Test
+  @Order(0)
+  void everyCommandHasHelp() {
+    CliTest.Run train = CliTest.run("train", "--help");
+    assertEquals(0, train.exit());
+    for (String option : List.of("--data", "--model", "--epochs", "--batch", "--lr", "--optimizer", "--schedule",
+        "--warmup", "--label-smoothing", "--mixup", "--cutmix", "--bf16", "--seed", "--workers", "--resume", "--out",
+        "--weights", "--freeze-backbone", "--clip-grad", "--patience")) {
+      assertTrue(train.out().contains(option), option + " in:\n" + train.out());
+    }
+    CliTest.Run eval = CliTest.run("eval", "--help");
+    assertEquals(0, eval.exit());
+    assertTrue(eval.out().contains("RUN|CHECKPOINT") && eval.out().contains("--data"), eval.out());
+    CliTest.Run predict = CliTest.run("predict", "--help");
+    assertEquals(0, predict.exit());
+    assertTrue(predict.out().contains("IMAGE") && predict.out().contains("--top"), predict.out());
+    assertTrue(CliTest.run("help").out().contains("train"));
+  }
+
+  @Test
+  @Order(1)
+  void aTinyRunProducesTheRunDirectory() throws IOException {
+    CliTest.Run r = CliTest.run("train", "--data", "shapes", "--model", "resnet18", "--image-size", "16",
+        "--train-size", "64", "--val-size", "32", "--batch", "16", "--epochs", "1", "--log-every", "2",
+        "--progress", "plain", "--out", tmp.resolve("runs").toString(), "--name", "tiny");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("epoch 1/1 4/4"), "plain progress lines:\n" + r.out());
+    assertTrue(r.out().contains("validation top-1"), r.out());
+    Path run = run();
+    for (String f : List.of("run.json", "metrics.jsonl", "steps.jsonl", "evaluation.json", "plots/loss.png",
+        "plots/accuracy.png", "plots/confusion.png", "plots/predictions.png", "checkpoints/latest.json",
+        "checkpoints/best.json")) {
+      assertTrue(Files.isRegularFile(run.resolve(f)), f);
+    }
+    assertEquals(1, Files.readAllLines(run.resolve("metrics.jsonl")).size());
+    assertEquals(2, Files.readAllLines(run.resolve("steps.jsonl")).size());
+    assertTrue(Files.readString(run.resolve("metrics.jsonl")).contains("\"val_top1\""));
+    Path checkpoint = Checkpoints.resolve(run);
+    assertEquals(4, Checkpoints.info(checkpoint).step());
+    CliTest.Run again = CliTest.run("train", "--out", tmp.resolve("runs").toString(), "--name", "tiny");
+    assertEquals(1, again.exit());
+    assertTrue(again.err().contains("exists; use --resume"), again.err());
+  }
+
+  @Test
+  @Order(2)
+  void resumeContinuesTheRunForMoreEpochs() throws IOException {
+    CliTest.Run r = CliTest.run("train", "--resume", run().toString(), "--epochs", "2", "--progress", "none");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("resumed from"), r.out());
+    assertEquals(2, Files.readAllLines(run().resolve("metrics.jsonl")).size());
+    assertEquals(8, Checkpoints.info(Checkpoints.resolve(run())).step());
+  }
+
+  @Test
+  @Order(3)
+  void evalWritesItsReport() {
+    CliTest.Run r = CliTest.run("eval", run().toString(), "--workers", "0");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("32 images: top-1"), r.out());
+    assertTrue(r.out().contains("precision") && r.out().contains("circle"), r.out());
+    for (String f : List.of("evaluation.json", "confusion.png", "predictions.png")) {
+      assertTrue(Files.isRegularFile(run().resolve("eval").resolve(f)), f);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void predictGivesTheTopClassesOfAPng() throws IOException {
+    Path png = tmp.resolve("shape.png");
+    ImageFiles.writePng(ShapesDataset.single(1, 40, 7).get(0).image(), png);
+    CliTest.Run r = CliTest.run("predict", "--run", run().toString(), "--top", "3", png.toString());
+    assertEquals(0, r.exit(), r.out() + r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals(4, lines.size(), r.out());
+    assertEquals(png.toString(), lines.get(0));
+    double total = 0;
+    for (String l : lines.subList(1, 4)) {
+      assertTrue(l.matches("  \\d\\. (circle|square|triangle|star|cross|ellipse) +\\d+\\.\\d\\d%"), l);
+      total += Double.parseDouble(l.replaceAll(".* (\\S+)%$", "$1"));
+    }
+    assertTrue(total > 0 && total <= 100.01, r.out());
+  }
+
+  @Test
+  @Order(5)
+  void badInputGivesClearErrors() throws IOException {
+    CliTest.Run r = CliTest.run("train", "--data", "imagenet:/nowhere", "--out", tmp.toString());
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("unknown data 'imagenet:/nowhere'"), r.err());
+    r = CliTest.run("predict", "--run", run().toString(), tmp.resolve("missing.png").toString());
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("missing.png"), r.err());
+    r = CliTest.run("eval", tmp.toString());
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("run.json"), r.err());
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("2")), "no run directory for a failed start");
+    }
+  }
+}
