@@ -5,10 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Writing files so that readers see either the old or the new content, never a part. */
 public final class AtomicFiles {
@@ -24,7 +26,7 @@ public final class AtomicFiles {
     Path tmp = null;
     try {
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+      tmp = temporaryNextTo(target.toAbsolutePath());
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
         while (b.hasRemaining()) {
@@ -38,6 +40,22 @@ public final class AtomicFiles {
       throw new UncheckedIOException("cannot write " + target + " (" + e + ")", e);
     } finally {
       deleteQuietly(tmp);
+    }
+  }
+
+  /**
+   * A new empty file next to {@code target} with a random name, created with the default
+   * permissions (which {@code Files.createTempFile} would narrow to the owner).
+   */
+  static Path temporaryNextTo(Path target) throws IOException {
+    while (true) {
+      Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-"
+          + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+      try {
+        return Files.createFile(tmp);
+      } catch (FileAlreadyExistsException e) {
+        // another writer drew the same name: draw again
+      }
     }
   }
 

@@ -31,9 +31,9 @@ import org.bytedeco.pytorch.global.torch;
  * holding
  * <ul>
  *   <li>{@code model.safetensors}: the model's state_dict (loads into PyTorch as it is);
- *   <li>{@code training.safetensors}: {@code optimizer} — libtorch's serialised optimizer state
- *       (uint8), see {@link TorchOptimizer} — and {@code rng.cpu} — the state of libtorch's
- *       default CPU generator (uint8);
+ *   <li>{@code training.safetensors}: {@code optimizer.0}, {@code optimizer.1}, ... — libtorch's
+ *       serialised optimizer state in chunks (uint8), see {@link TorchOptimizer} — and
+ *       {@code rng.cpu} — the state of libtorch's default CPU generator (uint8);
  *   <li>{@code checkpoint.json}: the position and settings ({@link CheckpointInfo}).
  * </ul>
  * The directory is written under a temporary name and renamed when complete, so a checkpoint
@@ -82,11 +82,15 @@ public final class Checkpoints {
         StateDicts.save(model, tmp.resolve(MODEL_FILE), meta);
         try (Scope s = Scope.open()) {
           Map<String, Tensor> training = new LinkedHashMap<>();
-          byte[] state = optimizer.saveState();
-          training.put(OPTIMIZER_KEY, Tensors.fromBytes(state, 0, state.length, DType.UINT8, state.length));
+          List<byte[]> state = optimizer.saveState();
+          for (int i = 0; i < state.size(); i++) {
+            byte[] chunk = state.get(i);
+            training.put(OPTIMIZER_KEY + "." + i, Tensors.fromBytes(chunk, 0, chunk.length, DType.UINT8, chunk.length));
+          }
           training.put(RNG_KEY, torch.getDefaultCPUGenerator().get_state());
           SafeTensors.write(tmp.resolve(TRAINING_FILE), training,
-              Map.of("optimizer", optimizer.spec().kind().name(), "optimizer_format", "torch::serialize archive"));
+              Map.of("optimizer", optimizer.spec().kind().name(), "optimizer_format", "torch::serialize archive",
+                  "optimizer_chunks", Integer.toString(state.size())));
         }
         AtomicFiles.writeString(tmp.resolve(INFO_FILE), JSON.writeValueAsString(info));
         AtomicFiles.syncDirectory(tmp);
@@ -196,7 +200,15 @@ public final class Checkpoints {
     loadWeights(model, checkpoint);
     SafeTensorsFile training = SafeTensors.read(checkpoint.resolve(TRAINING_FILE));
     try (Scope s = Scope.open()) {
-      optimizer.loadState(Tensors.toBytes(training.tensor(OPTIMIZER_KEY)), info.optimizerLayout());
+      List<byte[]> state = new ArrayList<>();
+      for (int i = 0; training.contains(OPTIMIZER_KEY + "." + i); i++) {
+        state.add(Tensors.toBytes(training.tensor(OPTIMIZER_KEY + "." + i)));
+      }
+      if (state.isEmpty()) {
+        throw new IllegalArgumentException(checkpoint.resolve(TRAINING_FILE) + " has no optimizer state ('"
+            + OPTIMIZER_KEY + ".0')");
+      }
+      optimizer.loadState(state, info.optimizerLayout());
       torch.getDefaultCPUGenerator().set_state(training.tensor(RNG_KEY));
     }
   }

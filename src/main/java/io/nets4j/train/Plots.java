@@ -235,7 +235,7 @@ public final class Plots {
     Path tmp = null;
     try {
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + png.getFileName() + ".", ".tmp");
+      tmp = AtomicFiles.temporaryNextTo(png.toAbsolutePath());
       if (!ImageIO.write(image, "png", tmp.toFile())) {
         throw new IOException("no PNG writer");
       }

@@ -51,7 +51,7 @@ abstract class Progress implements AutoCloseable {
 
     Bar(PrintStream out, String title, int total, int first) {
       bar = new ProgressBarBuilder().setTaskName(title).setInitialMax(total).startsFrom(first, Duration.ZERO)
-          .setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1).setUpdateIntervalMillis(250)
+          .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
           .setConsumer(new ConsoleProgressBarConsumer(out)).build();
     }
 

@@ -37,6 +37,9 @@ import org.bytedeco.pytorch.global.torch;
  * checks that the parameter names and shapes recorded with the state are the current ones.
  */
 public final class TorchOptimizer {
+  /** The largest chunk of saved optimizer state (256 MiB). */
+  public static final int CHUNK_BYTES = 1 << 28;
+
   /**
    * Where beta1 lies in libtorch's {@code std::tuple<double, double> betas}: libstdc++ lays tuple
    * elements out in reverse order, libc++ in order. Read from the defaults (0.9, 0.999).
@@ -157,13 +160,20 @@ public final class TorchOptimizer {
     return out;
   }
 
-  /** The optimizer state as libtorch serialises it. */
-  public byte[] saveState() {
+  /**
+   * The optimizer state as libtorch serialises it, in chunks of at most {@link #CHUNK_BYTES}
+   * (the state of a large model exceeds what one Java array or safetensors tensor holds).
+   */
+  public List<byte[]> saveState() {
+    return saveState(CHUNK_BYTES);
+  }
+
+  List<byte[]> saveState(int chunkBytes) {
     OutputArchive archive = new OutputArchive();
     optimizer.save(archive);
-    try (Collector collector = new Collector()) {
+    try (Collector collector = new Collector(chunkBytes)) {
       archive.save_to(collector);
-      return collector.bytes.toByteArray();
+      return collector.chunks();
     } finally {
       archive.close();
     }
@@ -174,7 +184,7 @@ public final class TorchOptimizer {
    *
    * @throws IllegalStateException if the layout differs from this optimizer's
    */
-  public void loadState(byte[] state, List<String> layout) {
+  public void loadState(List<byte[]> chunks, List<String> layout) {
     List<String> mine = layout();
     if (!mine.equals(layout)) {
       List<String> diff = new ArrayList<>();
@@ -188,11 +198,20 @@ public final class TorchOptimizer {
       throw new IllegalStateException("the saved optimizer state belongs to other parameters (" + layout.size()
           + " saved, " + mine.size() + " now; group, name, shape): " + String.join("; ", diff));
     }
-    BytePointer data = new BytePointer(state.length);
+    long total = 0;
+    for (byte[] c : chunks) {
+      total += c.length;
+    }
+    BytePointer data = new BytePointer(total);
     InputArchive archive = new InputArchive();
     try {
-      data.put(state);
-      archive.load_from(data, state.length);
+      long offset = 0;
+      for (byte[] c : chunks) {
+        data.position(offset).put(c, 0, c.length);
+        offset += c.length;
+      }
+      data.position(0);
+      archive.load_from(data, total);
       optimizer.load(archive);
     } finally {
       archive.close();
@@ -205,17 +224,40 @@ public final class TorchOptimizer {
     return spec.describe() + " over " + parameters.size() + " tensors in " + groupNames.size() + " groups";
   }
 
-  /** Receives libtorch's archive bytes. */
+  /** Receives libtorch's archive bytes, in chunks of at most {@code chunkBytes}. */
   private static final class Collector extends ArchiveWriter {
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final int chunkBytes;
+    private final List<byte[]> done = new ArrayList<>();
+    private ByteArrayOutputStream current = new ByteArrayOutputStream();
+
+    Collector(int chunkBytes) {
+      this.chunkBytes = chunkBytes;
+    }
 
     @Override
     public long call(Pointer data, long size) {
-      byte[] chunk = new byte[Math.toIntExact(size)];
       BytePointer p = new BytePointer(data).capacity(size);
-      p.get(chunk);
-      bytes.write(chunk, 0, chunk.length);
+      long offset = 0;
+      while (offset < size) {
+        int n = (int) Math.min(size - offset, chunkBytes - current.size());
+        byte[] piece = new byte[n];
+        p.position(offset).get(piece, 0, n);
+        current.write(piece, 0, n);
+        offset += n;
+        if (current.size() == chunkBytes) {
+          done.add(current.toByteArray());
+          current = new ByteArrayOutputStream();
+        }
+      }
       return size;
+    }
+
+    List<byte[]> chunks() {
+      List<byte[]> out = new ArrayList<>(done);
+      if (current.size() > 0 || out.isEmpty()) {
+        out.add(current.toByteArray());
+      }
+      return out;
     }
   }
 }

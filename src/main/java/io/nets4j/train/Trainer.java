@@ -503,8 +503,8 @@ public final class Trainer {
     String message(double lr) {
       CheckpointInfo.EpochProgress p = progress();
       long good = p.steps() - p.skipped();
-      return String.format(Locale.ROOT, "loss %.4f acc %5.1f%% lr %.3g %.0f img/s", good == 0 ? Double.NaN
-          : p.lossSum() / good, p.images() == 0 ? 0 : 100.0 * p.correct() / p.images(), lr, images / seconds());
+      return String.format(Locale.ROOT, "loss %.4f acc %5.1f%% %.0f img/s lr %.3g", good == 0 ? Double.NaN
+          : p.lossSum() / good, p.images() == 0 ? 0 : 100.0 * p.correct() / p.images(), images / seconds(), lr);
     }
 
     EpochRecord record(int epoch, long step, Evaluation ev) {

@@ -59,7 +59,7 @@ class CheckpointFilesTest {
     assertEquals(12, info.step());
     assertEquals(3, info.history().size());
     SafeTensorsFile training = SafeTensors.read(last.resolve(Checkpoints.TRAINING_FILE));
-    assertEquals(DType.UINT8, training.entry("optimizer").dtype());
+    assertEquals(DType.UINT8, training.entry("optimizer.0").dtype());
     assertEquals(DType.UINT8, training.entry("rng.cpu").dtype());
     SafeTensorsFile model = SafeTensors.read(last.resolve(Checkpoints.MODEL_FILE));
     assertTrue(model.contains("features.1.running_mean"));
