@@ -42,7 +42,34 @@ public final class FixtureChecker {
     }
   }
 
+  /**
+   * Operator fixtures ({@code *.json} with a {@code case} key) that have a whole-model checker,
+   * directly in {@code dir}, sorted. Currently {@code fasterrcnn_resnet50_fpn}.
+   */
+  public static List<Path> caseFixtures(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(".json"))
+          .filter(p -> CASE_CHECKERS.containsKey(caseName(p))).sorted().toList();
+    }
+  }
+
+  private static final Map<String, java.util.function.Function<Path, FixtureResult>> CASE_CHECKERS =
+      Map.of(io.nets4j.detection.FasterRCNNFixture.CASE, io.nets4j.detection.FasterRCNNFixture::check);
+
+  private static String caseName(Path json) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+      return root != null && root.has("case") ? root.get("case").asText() : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   public static FixtureResult check(Path json) {
+    var caseChecker = CASE_CHECKERS.get(caseName(json));
+    if (caseChecker != null) {
+      return caseChecker.apply(json);
+    }
     ModelFixture fixture;
     try {
       fixture = ModelFixture.read(json);
