@@ -66,11 +66,16 @@ public final class FasterRCNNFixture {
       double max = stages.stream().mapToDouble(Stage::error).max().orElse(Double.NaN);
       List<String> failed = stages.stream().filter(s -> !s.pass()).map(s -> s.name() + ": " + s.detail()).toList();
       return new FixtureResult(CASE, failed.isEmpty() ? FixtureResult.Status.PASS : FixtureResult.Status.FAIL, max,
-          Double.NaN, failed.isEmpty() ? stages.size() + " stages match" : String.join("; ", failed));
+          Double.NaN, failed.isEmpty() ? "stages match: " + summary(stages) : String.join("; ", failed));
     } catch (RuntimeException e) {
       return new FixtureResult(CASE, FixtureResult.Status.FAIL, Double.NaN, Double.NaN,
           e.getClass().getSimpleName() + ": " + e.getMessage());
     }
+  }
+
+  private static String summary(List<Stage> stages) {
+    return String.join(", ", stages.stream()
+        .map(s -> String.format(java.util.Locale.ROOT, "%s %.1e", s.name(), s.error())).toList());
   }
 
   /** The model configured as the fixture ({@code min_size}, {@code max_size}, score threshold 0). */

@@ -76,6 +76,22 @@ class FasterRCNNTest {
   }
 
   @Test
+  void boxHeadScoresMatchInRelativeTerms() {
+    // With fill-rule weights the class probabilities are tiny (1e-40 and below), so the absolute
+    // score bound says little; their logarithms must agree too.
+    try (NoGradGuard g = new NoGradGuard()) {
+      List<org.bytedeco.pytorch.Tensor> features = model.features(fixture.tensor("batched_input"));
+      List<Detections> d = model.roiHeads().forward(FasterRCNN.poolingLevels(features),
+          List.of(fixture.tensor("fixed_proposals0"), fixture.tensor("fixed_proposals1")), fixture.imageSizes());
+      for (int i = 0; i < 2; i++) {
+        org.bytedeco.pytorch.Tensor ref = fixture.tensor("roi_heads" + i + "_scores");
+        double err = Tensors.maxAbsDiff(d.get(i).scores().log(), ref.log());
+        assertTrue(err < 1e-6, "image " + i + ": max |log score error| " + err);
+      }
+    }
+  }
+
+  @Test
   void fullModelDetections() {
     assertStage("detections");
   }
