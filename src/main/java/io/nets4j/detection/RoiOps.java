@@ -15,7 +15,7 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class RoiOps {
   /** Rows of gathered samples per chunk of RoI Align (bounds the temporary {@code [rows, C]} tensor). */
-  private static final long ALIGN_CHUNK_ROWS = 1L << 16;
+  private static final long ALIGN_CHUNK_ROWS = 1L << 15;
 
   private RoiOps() {
   }
