@@ -16,6 +16,8 @@ import org.bytedeco.pytorch.global.torch;
 public final class BoxOps {
   /** Above this many coordinates batched NMS runs per class instead of offsetting boxes (torchvision's CPU rule). */
   private static final long PER_CLASS_NMS_THRESHOLD = 4000;
+  /** IoU values computed at once by NMS (4M doubles = 32 MB, plus intermediates). */
+  private static final long NMS_BLOCK_ELEMENTS = 1L << 22;
 
   private BoxOps() {
   }
@@ -99,17 +101,26 @@ public final class BoxOps {
     }
     Tensor order = scores.sort(new org.bytedeco.pytorch.BoolOptional(true), 0, true).get1();
     Tensor sorted = boxes.index_select(0, order);
-    double[] iou = Tensors.toDoubleArray(boxIou(sorted, sorted).to(torch.ScalarType.Double).contiguous());
     long[] idx = Tensors.toLongArray(order);
     boolean[] suppressed = new boolean[n];
     List<Long> keep = new ArrayList<>();
+    // IoU rows are computed a block at a time so that memory stays bounded for many boxes.
+    int block = (int) Math.max(1, Math.min(n, NMS_BLOCK_ELEMENTS / n));
+    double[] iou = null;
+    int blockStart = -1;
     for (int i = 0; i < n; i++) {
       if (suppressed[i]) {
         continue;
       }
       keep.add(idx[i]);
+      if (iou == null || i >= blockStart + block) {
+        blockStart = i;
+        int rows = Math.min(block, n - i);
+        iou = Tensors.toDoubleArray(boxIou(sorted.narrow(0, i, rows), sorted).to(torch.ScalarType.Double).contiguous());
+      }
+      int row = (i - blockStart) * n;
       for (int j = i + 1; j < n; j++) {
-        if (!suppressed[j] && iou[i * n + j] > iouThreshold) {
+        if (!suppressed[j] && iou[row + j] > iouThreshold) {
           suppressed[j] = true;
         }
       }

@@ -58,6 +58,50 @@ class BoxOpsTest {
   }
 
   @Test
+  void nmsOverSeveralIouBlocksMatchesPlainGreedySuppression() {
+    int n = 2500;
+    double[] u = io.nets4j.parity.FillRule.uniforms("nms_boxes", 4 * n);
+    double[] b = new double[4 * n];
+    for (int i = 0; i < n; i++) {
+      double x = u[4 * i] * 200;
+      double y = u[4 * i + 1] * 200;
+      b[4 * i] = x;
+      b[4 * i + 1] = y;
+      b[4 * i + 2] = x + 5 + u[4 * i + 2] * 40;
+      b[4 * i + 3] = y + 5 + u[4 * i + 3] * 40;
+    }
+    double[] s = io.nets4j.parity.FillRule.uniforms("nms_scores", n);
+    long[] keep = Tensors.toLongArray(BoxOps.nms(Tensors.fromDoubles(b, n, 4), Tensors.fromDoubles(s, n), 0.3));
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (p, q) -> Double.compare(s[q], s[p]));
+    boolean[] gone = new boolean[n];
+    java.util.List<Long> expected = new java.util.ArrayList<>();
+    for (int a = 0; a < n; a++) {
+      int i = order[a];
+      if (gone[i]) {
+        continue;
+      }
+      expected.add((long) i);
+      for (int c = a + 1; c < n; c++) {
+        int j = order[c];
+        double w = Math.max(0, Math.min(b[4 * i + 2], b[4 * j + 2]) - Math.max(b[4 * i], b[4 * j]));
+        double h = Math.max(0, Math.min(b[4 * i + 3], b[4 * j + 3]) - Math.max(b[4 * i + 1], b[4 * j + 1]));
+        double inter = w * h;
+        double ai = (b[4 * i + 2] - b[4 * i]) * (b[4 * i + 3] - b[4 * i + 1]);
+        double aj = (b[4 * j + 2] - b[4 * j]) * (b[4 * j + 3] - b[4 * j + 1]);
+        if (inter / (ai + aj - inter) > 0.3) {
+          gone[j] = true;
+        }
+      }
+    }
+    assertTrue(expected.size() > 100 && expected.size() < n, "suppression happened: " + expected.size());
+    assertArrayEquals(expected.stream().mapToLong(Long::longValue).toArray(), keep);
+  }
+
+  @Test
   void coderRoundTripsAndClipsLogRatios() {
     BoxCoder coder = new BoxCoder(10, 10, 5, 5);
     Tensor ref = Tensors.fromDoubles(new double[] {0, 0, 10, 20, 5, 5, 15, 9}, 2, 4);
