@@ -101,7 +101,8 @@ final class AttentionCommand implements Callable<Integer> {
       write(img, out.resolve(model + "_" + path.replace('.', '_') + "_window" + window + ".png"));
     } else {
       Image img = AttentionImages.classTokenImage(view, maps, m);
-      System.out.println(m.name().toLowerCase() + " over " + maps.size() + " attention layers");
+      System.out.println((m == AttentionImages.Method.ROLLOUT ? "rollout over " : "the last of ") + maps.size()
+          + " attention layers");
       write(img, out.resolve(model + "_" + m.name().toLowerCase() + ".png"));
     }
     return 0;

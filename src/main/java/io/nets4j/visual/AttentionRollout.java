@@ -55,7 +55,7 @@ public final class AttentionRollout {
       int t = a.length;
       if (t == 0 || a[0].length != t) {
         throw new IllegalArgumentException("attention rollout needs square maps; layer " + l + " is " + t + "x"
-            + (t == 0 ? 0 : a[0].length) + " (queries x keys). Use the last layer's map instead");
+            + (t == 0 ? 0 : a[0].length) + " (queries x keys); use the last layer's map (method last) instead");
       }
       double[][] step = withResidual(a);
       if (flow == null) {
