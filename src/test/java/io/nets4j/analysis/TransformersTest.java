@@ -58,6 +58,18 @@ class TransformersTest {
   }
 
   @Test
+  void theFullPlanNamesRegisteredModels() {
+    for (String name : Transformers.FULL.transformers()) {
+      assertTrue(Models.contains(name), name);
+    }
+    for (String name : Transformers.FULL.cnns()) {
+      assertTrue(Models.contains(name), name);
+    }
+    assertTrue(Models.contains(Transformers.FULL.globalModel()) && Models.contains(Transformers.FULL.windowedModel()));
+    assertEquals(List.of(224, 448, 672, 896), java.util.Arrays.stream(Transformers.FULL.sizes()).boxed().toList());
+  }
+
+  @Test
   void byteUnits() {
     assertEquals("100 B", Transformers.bytes(100));
     assertEquals("37.5 KiB", Transformers.bytes(38416));
