@@ -13,6 +13,7 @@ public final class Explanations {
 
   static {
     TOPICS.put(ClassicCnns.TOPIC, ClassicCnns::generate);
+    TOPICS.put(Transformers.TOPIC, Transformers::generate);
   }
 
   private Explanations() {}
