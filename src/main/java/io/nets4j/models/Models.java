@@ -49,6 +49,10 @@ public final class Models {
     CoAtNet.register(r);
     ConViT.register(r);
     SASA.register(r);
+    VisionTransformer.register(r);
+    SwinTransformer.register(r);
+    CvT.register(r);
+    LocalViT.register(r);
   }
 
   private Models() {}

@@ -132,7 +132,9 @@ class ConViTTest {
   @Test
   void trainsEndToEnd() {
     try (Scope s = Scope.open()) {
-      ConViT m = tiny(ModelOptions.defaults().withNumClasses(3).withDropPathRate(0.1));
+      // no stochastic depth: in this 3-block model, dropping the one class-attention branch for
+      // both samples (1 time in 100) legitimately cuts every gradient path to the patch tokens
+      ConViT m = tiny(ModelOptions.defaults().withNumClasses(3).withDropPathRate(0));
       m.train();
       Tensor loss = io.nets4j.nn.F.crossEntropy(m.forward(torch.randn(new long[] {2, 3, 32, 32},
           Tensors.options(DType.FLOAT32))), Tensors.fromLongs(new long[] {1, 2}));

@@ -1,0 +1,75 @@
+package io.nets4j.data;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/** Views of classification data sets: subsets and a reproducible random split. */
+public final class Datasets {
+  private Datasets() {}
+
+  /** A training part and a validation part of one data set. */
+  public record Split(ClassificationDataset train, ClassificationDataset validation) {}
+
+  /** The samples at {@code indices} (in that order) of {@code dataset}. */
+  public static ClassificationDataset subset(ClassificationDataset dataset, int[] indices) {
+    int[] idx = indices.clone();
+    for (int i : idx) {
+      Objects.checkIndex(i, dataset.size());
+    }
+    return new ClassificationDataset() {
+      @Override
+      public int size() {
+        return idx.length;
+      }
+
+      @Override
+      public LabeledImage get(int index) {
+        return dataset.get(idx[index]);
+      }
+
+      @Override
+      public List<String> classes() {
+        return dataset.classes();
+      }
+    };
+  }
+
+  /** The first {@code count} samples (all of them if there are fewer). */
+  public static ClassificationDataset head(ClassificationDataset dataset, int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must not be negative, got " + count);
+    }
+    int n = Math.min(count, dataset.size());
+    int[] idx = new int[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = i;
+    }
+    return subset(dataset, idx);
+  }
+
+  /**
+   * Splits the samples at random, the same way for the same seed: {@code validationFraction} of
+   * them (rounded) go to the validation part, the rest to the training part.
+   */
+  public static Split randomSplit(ClassificationDataset dataset, double validationFraction, long seed) {
+    if (!(validationFraction >= 0 && validationFraction <= 1)) {
+      throw new IllegalArgumentException("validation fraction must be in [0, 1], got " + validationFraction);
+    }
+    int n = dataset.size();
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    SplittableRandom r = Seeds.random(seed, 2);
+    for (int i = n - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    int val = (int) Math.round(n * validationFraction);
+    return new Split(subset(dataset, java.util.Arrays.copyOfRange(order, val, n)),
+        subset(dataset, java.util.Arrays.copyOfRange(order, 0, val)));
+  }
+}

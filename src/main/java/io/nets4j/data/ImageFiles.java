@@ -1,0 +1,133 @@
+package io.nets4j.data;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/** Reading image files (PNG, JPEG, BMP, GIF, TIFF through {@code javax.imageio}) and writing PNGs. */
+public final class ImageFiles {
+  /**
+   * The largest image decoded, in pixels (8192 x 8192). The size is read from the header before
+   * decoding, so a file that claims to be enormous fails with a clear error, not an OutOfMemoryError.
+   */
+  public static final long MAX_PIXELS = 1L << 26;
+
+  private ImageFiles() {}
+
+  /**
+   * Decodes an image file into a 3-channel RGB {@link Image} with values in [0, 1]. Grey images are
+   * repeated over the three channels and alpha is dropped, as PIL's {@code convert("RGB")} does.
+   *
+   * @throws DatasetException naming the file if it is missing, in no format ImageIO can read,
+   *     larger than {@link #MAX_PIXELS}, or does not decode
+   */
+  public static Image readRgb(Path file) {
+    BufferedImage img = decode(file);
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int plane = w * h;
+    float[] data = new float[3 * plane];
+    Raster raster = img.getRaster();
+    if (img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY && raster.getNumBands() <= 2) {
+      // Read grey samples directly: getRGB would pass them through a gamma conversion.
+      float max = (1 << img.getColorModel().getComponentSize(0)) - 1;
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          float v = raster.getSample(x, y, 0) / max;
+          int i = y * w + x;
+          data[i] = v;
+          data[plane + i] = v;
+          data[2 * plane + i] = v;
+        }
+      }
+    } else {
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        img.getRGB(0, y, w, 1, row, 0, w);
+        for (int x = 0; x < w; x++) {
+          int argb = row[x];
+          int i = y * w + x;
+          data[i] = ((argb >> 16) & 0xff) / 255f;
+          data[plane + i] = ((argb >> 8) & 0xff) / 255f;
+          data[2 * plane + i] = (argb & 0xff) / 255f;
+        }
+      }
+    }
+    return new Image(data, 3, h, w);
+  }
+
+  private static BufferedImage decode(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new DatasetException(file, "no such image file");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      if (in == null) {
+        throw new DatasetException(file, "cannot open the image file");
+      }
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new DatasetException(file, "not an image in a format this JVM can decode (PNG, JPEG, BMP, GIF, TIFF)");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        if (pixels > MAX_PIXELS) {
+          throw new DatasetException(file, "image of " + reader.getWidth(0) + "x" + reader.getHeight(0)
+              + " pixels is larger than the limit of " + MAX_PIXELS + " pixels");
+        }
+        BufferedImage img = reader.read(0);
+        if (img == null || img.getWidth() < 1 || img.getHeight() < 1) {
+          throw new DatasetException(file, "the image decodes to nothing");
+        }
+        return img;
+      } finally {
+        reader.dispose();
+      }
+    } catch (DatasetException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // Decoders signal corrupt data with IIOException but also with unchecked exceptions.
+      throw new DatasetException(file, "cannot decode the image (" + e + ")", e);
+    }
+  }
+
+  /**
+   * Writes a 1- or 3-channel image as an 8-bit PNG, clamping values to [0, 1]. Useful to look at
+   * what a data set or a transform produces.
+   */
+  public static void writePng(Image image, Path file) {
+    if (image.channels() != 1 && image.channels() != 3) {
+      throw new IllegalArgumentException("can write 1- or 3-channel images, not " + image.channels() + " channels");
+    }
+    int w = image.width();
+    int h = image.height();
+    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int r = byteOf(image.get(0, y, x));
+        int g = image.channels() == 3 ? byteOf(image.get(1, y, x)) : r;
+        int b = image.channels() == 3 ? byteOf(image.get(2, y, x)) : r;
+        out.setRGB(x, y, (r << 16) | (g << 8) | b);
+      }
+    }
+    try {
+      if (!ImageIO.write(out, "png", file.toFile())) {
+        throw new DatasetException(file, "no PNG writer available");
+      }
+    } catch (IOException e) {
+      throw new DatasetException(file, "cannot write (" + e + ")", e);
+    }
+  }
+
+  private static int byteOf(float v) {
+    return Math.round(Math.max(0f, Math.min(1f, v)) * 255f);
+  }
+}
