@@ -26,8 +26,8 @@ final class PublishedAccuracy {
         "the first published weights, `IMAGENET1K_V1`, evaluated with their own transforms (crop size noted "
             + "where it differs from the input size here)"),
     TIMM("timm",
-        "timm's validation results, `results/results-imagenet.csv` in huggingface/pytorch-image-models (the "
-            + "model cards on the Hugging Face Hub, huggingface.co/timm/<model>.<tag>, link to them)",
+        "timm's ImageNet validation results, `results/results-imagenet.csv` in huggingface/pytorch-image-models, "
+            + "for the weights named (their model card: huggingface.co/timm/<weights>)",
         "the model's default pretrained tag (the first with weights), on its row at 224 px"),
     SHUFFLENET_SERIES("megvii",
         "the results table of the authors' code, megvii-model/ShuffleNet-Series `ShuffleNetV1/README.md`, "
