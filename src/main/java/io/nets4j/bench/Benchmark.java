@@ -1,5 +1,8 @@
 package io.nets4j.bench;
 
+import io.nets4j.inference.InferenceOptimizer;
+import io.nets4j.inference.InferenceOptions;
+import io.nets4j.inference.OptimizedModel;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Layer;
 import io.nets4j.tensor.DType;
@@ -16,7 +19,9 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Times a model: inference latency at batch 1 and throughput at batch N, or full training steps
- * (forward, cross-entropy, backward, libtorch SGD step) at batch N. Every measurement runs its
+ * (forward, cross-entropy, backward, libtorch SGD step) at batch N. With {@code optimize}, inference
+ * runs the model prepared by {@link InferenceOptimizer} (inference mode, batch norm folded,
+ * channels-last); without it, under {@code NoGradGuard}. Every measurement runs its
  * warm-up iterations first, then its timed ones, each in its own {@link Scope}.
  */
 public final class Benchmark {
@@ -31,14 +36,24 @@ public final class Benchmark {
     Workload w = Workload.of(o.model(), o.inputSize());
     Layer model = w.model();
     long params = model.parameterCount();
-    if (o.dtype() != DType.FLOAT32) {
+    if (o.dtype() != DType.FLOAT32 && !o.optimize()) {
       model.to(o.dtype());
     }
     Stats latency;
     Stats throughput;
     if (o.mode() == Mode.INFER) {
       model.eval();
-      Forward f = inference(model);
+      Forward f;
+      if (o.optimize()) {
+        OptimizedModel opt;
+        try (Scope s = Scope.open()) {
+          opt = InferenceOptimizer.optimizeInPlace(model, w.input(1, DType.FLOAT32),
+              InferenceOptions.defaults().withDtype(o.dtype()));
+        }
+        f = opt::forward;
+      } else {
+        f = inference(model);
+      }
       latency = timeMs(o, () -> w.input(1, o.dtype()), f);
       Stats batched = o.batch() == 1 ? latency : timeMs(o, () -> w.input(o.batch(), o.dtype()), f);
       throughput = batched.reciprocal(1000.0 * o.batch());

@@ -44,6 +44,16 @@ class BenchmarkTest {
   }
 
   @Test
+  void optimizedInferenceInBothDtypes() {
+    BenchResult r = Benchmark.run(SMALL.withOptimize(true));
+    assertOrdered(r.latencyMs());
+    assertTrue(r.text().contains("optimized"), r.text());
+    assertOrdered(Benchmark.run(SMALL.withOptimize(true).withDtype(DType.BFLOAT16)).throughput());
+    assertOrdered(Benchmark.run(BenchOptions.defaults(Workload.LSTM_LM).withBatch(1).withOptimize(true)
+        .withIterations(0, 10)).latencyMs());
+  }
+
+  @Test
   void trainingStepsOfTheLanguageModelInBfloat16() {
     BenchResult r = Benchmark.run(BenchOptions.defaults(Workload.LSTM_LM).withMode(Mode.TRAIN).withBatch(1)
         .withDtype(DType.BFLOAT16).withIterations(0, 10));
