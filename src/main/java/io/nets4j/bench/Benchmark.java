@@ -65,6 +65,22 @@ public final class Benchmark {
         NativeMemory.peakResidentBytes(), torch.get_num_threads(), NativeRuntime.threadEnvironmentApplied());
   }
 
+  /** The Java-layer overhead probe of the model of {@code o}, at batch {@code o.batch()}. */
+  public static OverheadProbe overhead(BenchOptions o) {
+    NativeRuntime.load();
+    if (o.threads() > 0) {
+      torch.set_num_threads(o.threads());
+    }
+    torch.manual_seed(0);
+    Workload w = Workload.of(o.model(), o.inputSize());
+    if (o.dtype() != DType.FLOAT32) {
+      w.model().to(o.dtype());
+    }
+    try (Scope s = Scope.open()) {
+      return OverheadProbe.run(w.model(), w.input(o.batch(), o.dtype()), o.warmup(), o.iters());
+    }
+  }
+
   /** A forward pass of the model being measured. */
   interface Forward {
     Tensor apply(Tensor x);

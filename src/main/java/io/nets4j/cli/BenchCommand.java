@@ -61,6 +61,11 @@ final class BenchCommand implements Callable<Integer> {
       "(-Dnets4j.keepThreadEnvironment=true and GOMP_SPINCOUNT / OPENBLAS_THREAD_TIMEOUT removed), and print both medians"})
   boolean compareThreadEnv;
 
+  @Option(names = "--overhead", description = {
+      "estimate the Java layer's overhead in one forward at --batch: the forward vs its leaf layers replayed,",
+      "native objects created, and the cost of one JNI call and of one tiny operator"})
+  boolean overhead;
+
   @Option(names = "--suite", description = "run the fixed suite (each model in a fresh JVM) and write a Markdown table")
   boolean suite;
 
@@ -83,6 +88,8 @@ final class BenchCommand implements Callable<Integer> {
       Files.writeString(output, report.markdown());
       System.out.print(report.markdown());
       System.out.println("\nwritten to " + output);
+    } else if (overhead) {
+      System.out.print(Benchmark.overhead(options).text());
     } else if (compareThreadEnv) {
       System.out.print(ThreadEnvironmentComparison.run(options).text());
     } else {

@@ -54,6 +54,22 @@ class BenchmarkTest {
   }
 
   @Test
+  void overheadProbeCountsTheLeafCallsAndNativeObjectsOfAForward() {
+    OverheadProbe p = Benchmark.overhead(BenchOptions.defaults("resnet18").withInputSize(32).withBatch(1)
+        .withIterations(1, 10));
+    // stem (conv, bn, relu, maxpool) + 8 basic blocks of 6 + 3 downsamples of 2 + avgpool and fc
+    assertEquals(4 + 8 * 6 + 3 * 2 + 2, p.leafCalls());
+    assertTrue(p.nativeObjects() >= p.leafCalls(), p.toString());
+    assertTrue(p.jniCallNs() > 0 && p.tinyOpNs() > 0, p.toString());
+    assertOrdered(p.forwardMs());
+    assertOrdered(p.leafReplayMs());
+    assertEquals(java.util.Set.of("Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "AdaptiveAvgPool2d", "Linear"),
+        p.byLayerType().keySet());
+    assertTrue(p.perCallUpperBoundMs() >= p.jniLowerBoundMs());
+    assertTrue(p.text().contains("native objects created per forward " + p.nativeObjects()), p.text());
+  }
+
+  @Test
   void trainingStepsOfTheLanguageModelInBfloat16() {
     BenchResult r = Benchmark.run(BenchOptions.defaults(Workload.LSTM_LM).withMode(Mode.TRAIN).withBatch(1)
         .withDtype(DType.BFLOAT16).withIterations(0, 10));
