@@ -184,7 +184,7 @@ public final class FixtureChecker {
   }
 
   /** Fills every floating-point entry by the fill rule, then the calibrated BatchNorm statistics. */
-  static void fill(Module model, SafeTensorsFile outputs) {
+  public static void fill(Module model, SafeTensorsFile outputs) {
     Map<String, Tensor> state = model.stateDict();
     try (NoGradGuard g = new NoGradGuard()) {
       for (Map.Entry<String, Tensor> e : state.entrySet()) {
