@@ -62,7 +62,7 @@ public final class CaptionTraining {
 
     /** The defaults of {@code nets4j caption}. */
     public static Config defaults(ShowAttendTell.Kind kind) {
-      return new Config(kind, 32, 4000, 500, 1500, 32, 2e-3, 1.0, 0.01, 0);
+      return new Config(kind, 32, 4000, 500, 250, 32, 2e-3, 1.0, 0.01, 0);
     }
 
     public Config withSteps(int s) {

@@ -22,7 +22,7 @@ final class CaptionCommand implements Callable<Integer> {
   @Option(names = "--attention", defaultValue = "both", description = "soft, hard or both (default: ${DEFAULT-VALUE})")
   String attention;
 
-  @Option(names = "--steps", defaultValue = "600", description = "training steps per model (default: ${DEFAULT-VALUE})")
+  @Option(names = "--steps", defaultValue = "250", description = "training steps per model (default: ${DEFAULT-VALUE})")
   int steps;
 
   @Option(names = "--out", defaultValue = "caption-out", description = "directory for the attention-map PNGs "
@@ -35,6 +35,10 @@ final class CaptionCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--threads", defaultValue = "1", description = "libtorch intra-op threads; the model is so small "
+      + "that more threads mostly wait on each other (default: ${DEFAULT-VALUE})")
+  int threads;
+
   @Option(names = "--report", description = "also write the results as Markdown to this file (e.g. docs/captioning.md)")
   Path report;
 
@@ -43,6 +47,10 @@ final class CaptionCommand implements Callable<Integer> {
     if (steps < 1 || maps < 0) {
       throw new IllegalArgumentException("--steps must be positive and --maps not negative");
     }
+    if (threads < 1) {
+      throw new IllegalArgumentException("--threads must be positive, got " + threads);
+    }
+    org.bytedeco.pytorch.global.torch.set_num_threads(threads);
     List<ShowAttendTell.Kind> kinds = attention.equalsIgnoreCase("both")
         ? List.of(ShowAttendTell.Kind.SOFT, ShowAttendTell.Kind.HARD)
         : List.of(ShowAttendTell.Kind.parse(attention));
