@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Builds, trains, runs and explains the neural networks of modern deep learning, on libtorch.",
     subcommands = {ListCommand.class, InspectCommand.class, CheckFixturesCommand.class, DemoCommand.class,
         SummaryCommand.class, ExplainCommand.class, AttentionCommand.class, SegmentCommand.class,
-        BenchCommand.class,
+        BenchCommand.class, CaptionCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
