@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "nets4j", mixinStandardHelpOptions = true, version = "nets4j 0.1.0",
     description = "Builds, trains, runs and explains the neural networks of modern deep learning, on libtorch.",
     subcommands = {ListCommand.class, InspectCommand.class, CheckFixturesCommand.class, DemoCommand.class,
-        SummaryCommand.class, ExplainCommand.class,
+        SummaryCommand.class, ExplainCommand.class, Seq2SeqCommand.class, LanguageModelCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
