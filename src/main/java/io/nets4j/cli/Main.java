@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
     subcommands = {ListCommand.class, InspectCommand.class, CheckFixturesCommand.class, DemoCommand.class,
         SummaryCommand.class, ExplainCommand.class, AttentionCommand.class, SegmentCommand.class,
         BenchCommand.class, CaptionCommand.class,
+        Seq2SeqCommand.class, LanguageModelCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
