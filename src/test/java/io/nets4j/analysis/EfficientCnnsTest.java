@@ -188,7 +188,8 @@ class EfficientCnnsTest {
     assertTrue(e.getMessage().contains("apply to efficient-cnns only"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new Explanations.Options(-1, false, List.of(), line -> { }));
     assertEquals(1, Main.run("explain", EfficientCnns.TOPIC, "--latency-runs", "0"));
-    assertEquals(List.of(ClassicCnns.TOPIC, EfficientCnns.TOPIC, EfficientNetScaling.TOPIC), Explanations.topics());
+    assertEquals(List.of(ClassicCnns.TOPIC, EfficientCnns.TOPIC, EfficientNetScaling.TOPIC, Transformers.TOPIC),
+        Explanations.topics());
   }
 
   @Test
