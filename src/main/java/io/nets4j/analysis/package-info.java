@@ -2,7 +2,10 @@
  * Looking inside models: {@link io.nets4j.analysis.ModelSummary} (per-layer output shapes,
  * parameters, multiply-accumulates and receptive fields, with totals of parameters, MACs and
  * memory; {@code nets4j summary}) and the documents that {@code nets4j explain} generates from its
- * numbers ({@link io.nets4j.analysis.ClassicCnns}, {@code docs/classic-cnns.md}).
+ * numbers ({@link io.nets4j.analysis.ClassicCnns}, {@code docs/classic-cnns.md};
+ * {@link io.nets4j.analysis.EfficientNetScaling}), or from them and CPU latencies measured by
+ * {@link io.nets4j.analysis.Latency} on the {@link io.nets4j.analysis.Machine} it runs on
+ * ({@link io.nets4j.analysis.EfficientCnns}, {@code docs/efficient-cnns.md}).
  *
  * <p>For model authors: the summary observes layer calls, so a new model needs nothing to be
  * summarised. A new layer type with a cost gets a rule in {@link io.nets4j.analysis.LayerRules}

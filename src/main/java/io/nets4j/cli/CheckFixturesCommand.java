@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
 /** {@code nets4j check-fixtures DIR...}: checks every model fixture against the nets4j model. */
 @Command(name = "check-fixtures",
     description = {"Check every model fixture (*.json with a \"model\" key) in the given folders: "
-        + "state_dict layout, parameter count and float64/float32 outputs against the reference.",
+        + "state_dict layout, parameter count and float64/float32 outputs against the reference; "
+        + "also the whole-model operator fixtures (fasterrcnn_resnet50_fpn), stage by stage.",
         "Prints one line per fixture; exits 1 if any fixture fails."})
 final class CheckFixturesCommand implements Callable<Integer> {
   @Parameters(paramLabel = "DIR", arity = "1..*", description = "folders holding fixtures")
@@ -26,7 +27,9 @@ final class CheckFixturesCommand implements Callable<Integer> {
       if (!Files.isDirectory(dir)) {
         throw new IllegalArgumentException("not a folder: " + dir);
       }
-      for (Path json : FixtureChecker.modelFixtures(dir)) {
+      List<Path> fixtures = new java.util.ArrayList<>(FixtureChecker.modelFixtures(dir));
+      fixtures.addAll(FixtureChecker.caseFixtures(dir));
+      for (Path json : fixtures) {
         FixtureResult r = FixtureChecker.check(json);
         System.out.println(r.line());
         System.out.flush();

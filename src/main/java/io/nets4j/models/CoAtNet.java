@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.AvgPool2d;
@@ -531,6 +532,9 @@ public final class CoAtNet extends ImageClassifier {
       Tensor k = qkvs.get(1);
       Tensor v = qkvs.get(2);
       Tensor bias = relPos.bias();
+      // q k^T and attn v: matrix products that no per-layer MAC rule sees
+      MacCounter.addMatmul(n * heads, h * w, HEAD_DIM, h * w);
+      MacCounter.addMatmul(n * heads, h * w, h * w, HEAD_DIM);
       Tensor y;
       if (maps.isRecording()) {
         Tensor attn = q.transpose(-2, -1).mul(new Scalar(Math.pow(HEAD_DIM, -0.5))).matmul(k).add(bias).softmax(-1);

@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Conv2d;
@@ -265,6 +266,16 @@ public final class ConViT extends ImageClassifier {
       this.scale = Math.pow(dim / heads, -0.5);
     }
 
+    /**
+     * Reports {@code q k^T} and {@code attn v} over {@code tokens} tokens, the matrix products that
+     * no per-layer MAC rule sees.
+     */
+    final void countAttentionMacs(long batch, long tokens) {
+      long headDim = dim / heads;
+      MacCounter.addMatmul(batch * heads, tokens, headDim, tokens);
+      MacCounter.addMatmul(batch * heads, tokens, tokens, headDim);
+    }
+
     final void checkTokens(Tensor x) {
       if (x.dim() != 3 || x.size(2) != dim) {
         throw fail("expected tokens of shape [N, T, " + dim + "], got " + Tensors.describe(x));
@@ -325,6 +336,7 @@ public final class ConViT extends ImageClassifier {
       Tensor q = qkvs.get(0);
       Tensor k = qkvs.get(1);
       Tensor v = qkvs.get(2);
+      countAttentionMacs(x.size(0), x.size(1));
       Tensor y;
       if (maps.isRecording()) {
         y = maps.keep(contentAttention(q, k)).matmul(v);
@@ -428,6 +440,9 @@ public final class ConViT extends ImageClassifier {
       Tensor posAttn = posProj.forward(relIndices(tokens, x)).permute(2, 0, 1).softmax(-1).unsqueeze(0);
       Tensor gate = gatingParam.sigmoid().view(1, -1, 1, 1);
       Tensor keep = gate.neg().add(new Scalar(1.0));
+      // counted as the model defines it, one gated map times v (as timm computes it), although the
+      // fused path below applies the content and positional maps to v separately
+      countAttentionMacs(x.size(0), tokens);
       Tensor y;
       if (maps.isRecording()) {
         Tensor attn = keep.mul(contentAttention(q, k)).add(gate.mul(posAttn));

@@ -13,6 +13,8 @@ import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -23,6 +25,11 @@ import org.bytedeco.pytorch.Tensor;
  * <p>The stem (7x7/2 convolution, 3x3/2 max pooling) is followed by four stages {@code layer1..4}
  * of residual blocks; the first block of stages 2-4 halves the resolution (stride 2 in the 3x3
  * convolution, "ResNet v1.5" as torchvision) and projects the shortcut with a 1x1 convolution.
+ *
+ * <p>For dense prediction (torchvision's {@code replace_stride_with_dilation}), stages 2-4 can
+ * keep the resolution and dilate their 3x3 convolutions instead (Yu and Koltun 2016; Chen et al.
+ * 2017, DeepLab): the stage's first block keeps the previous dilation, the following blocks use
+ * the dilation multiplied by the replaced stride, with padding equal to the dilation.
  */
 public final class ResNet extends ImageClassifier {
   /** Residual block type: two 3x3 convolutions, or 1x1-3x3-1x1 with 4x channel expansion. */
@@ -95,9 +102,23 @@ public final class ResNet extends ImageClassifier {
   private int numClasses;
 
   public ResNet(Config config, ModelOptions options) {
-    this(config.depths, config.block.expansion, (inplanes, planes, stride) -> config.block == Block.BASIC
-        ? new BasicBlock(inplanes, planes, stride)
-        : new Bottleneck(inplanes, planes, stride, config.groups, config.widthPerGroup), options);
+    this(config, options, new boolean[3]);
+  }
+
+  /**
+   * A ResNet whose stages 2-4 replace their stride by dilation where {@code replaceStrideWithDilation}
+   * (three flags, torchvision's argument) is true; only bottleneck blocks support dilation.
+   */
+  public ResNet(Config config, ModelOptions options, boolean[] replaceStrideWithDilation) {
+    this(config.depths, config.block.expansion, (inplanes, planes, stride, dilation) -> {
+      if (config.block == Block.BASIC) {
+        if (dilation > 1) {
+          throw new IllegalArgumentException("dilation > 1 is not supported by BasicBlock (ResNet-18/34)");
+        }
+        return new BasicBlock(inplanes, planes, stride);
+      }
+      return new Bottleneck(inplanes, planes, stride, dilation, config.groups, config.widthPerGroup);
+    }, replaceStrideWithDilation, options);
   }
 
   /** Builds one residual block of a stage: its input width, the stage's width, its stride. */
@@ -105,22 +126,44 @@ public final class ResNet extends ImageClassifier {
     Layer create(int inplanes, int planes, int stride);
   }
 
+  /** As {@link BlockFactory}, with the dilation of the block's 3x3 convolution. */
+  private interface DilatedBlockFactory {
+    Layer create(int inplanes, int planes, int stride, int dilation);
+  }
+
   /**
    * A ResNet with other residual blocks (e.g. self-attention bottlenecks): the torchvision stem,
    * stages and head around blocks from {@code blocks}, which output {@code planes * expansion}.
    */
   ResNet(int[] depths, int expansion, BlockFactory blocks, ModelOptions options) {
+    this(depths, expansion, (inplanes, planes, stride, dilation) -> blocks.create(inplanes, planes, stride),
+        new boolean[3], options);
+  }
+
+  private ResNet(int[] depths, int expansion, DilatedBlockFactory blocks, boolean[] replaceStrideWithDilation,
+      ModelOptions options) {
+    if (replaceStrideWithDilation.length != 3) {
+      throw new IllegalArgumentException("replaceStrideWithDilation needs 3 flags (stages 2-4), got "
+          + replaceStrideWithDilation.length);
+    }
     conv1 = register("conv1", new Conv2d(options.inChannels(), 64, ConvSpec.kernel(7).stride(2).padding(3).noBias()));
     bn1 = register("bn1", new BatchNorm2d(64));
     relu = register("relu", Activation.relu());
     maxpool = register("maxpool", new MaxPool2d(3, 2, 1));
     int inplanes = 64;
+    int dilation = 1;
     for (int s = 0; s < 4; s++) {
       int planes = 64 << s;
       int stride = s == 0 ? 1 : 2;
+      int previousDilation = dilation;
+      if (s > 0 && replaceStrideWithDilation[s - 1]) {
+        dilation *= stride;
+        stride = 1;
+      }
       Sequential stage = new Sequential();
       for (int b = 0; b < depths[s]; b++) {
-        stage.add(blocks.create(inplanes, planes, b == 0 ? stride : 1));
+        stage.add(b == 0 ? blocks.create(inplanes, planes, stride, previousDilation)
+            : blocks.create(inplanes, planes, 1, dilation));
         inplanes = planes * expansion;
       }
       stages[s] = register("layer" + (s + 1), stage);
@@ -142,11 +185,18 @@ public final class ResNet extends ImageClassifier {
 
   @Override
   public Tensor forwardFeatures(Tensor x) {
+    return forwardStages(x).get(stages.length - 1);
+  }
+
+  /** The outputs of {@code layer1..layer4} (for dense prediction heads that tap several stages). */
+  public List<Tensor> forwardStages(Tensor x) {
+    List<Tensor> outputs = new ArrayList<>(stages.length);
     Tensor y = maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
     for (Sequential stage : stages) {
       y = stage.forward(y);
+      outputs.add(y);
     }
-    return y;
+    return outputs;
   }
 
   @Override
@@ -219,13 +269,13 @@ public final class ResNet extends ImageClassifier {
     private final Activation relu;
     private final Sequential downsample;
 
-    Bottleneck(int inplanes, int planes, int stride, int groups, int widthPerGroup) {
+    Bottleneck(int inplanes, int planes, int stride, int dilation, int groups, int widthPerGroup) {
       int width = planes * widthPerGroup / 64 * groups;
       int outplanes = planes * Block.BOTTLENECK.expansion;
       conv1 = register("conv1", new Conv2d(inplanes, width, ConvSpec.kernel(1).noBias()));
       bn1 = register("bn1", new BatchNorm2d(width));
       conv2 = register("conv2", new Conv2d(width, width,
-          ConvSpec.kernel(3).stride(stride).padding(1).groups(groups).noBias()));
+          ConvSpec.kernel(3).stride(stride).padding(dilation).dilation(dilation).groups(groups).noBias()));
       bn2 = register("bn2", new BatchNorm2d(width));
       conv3 = register("conv3", new Conv2d(width, outplanes, ConvSpec.kernel(1).noBias()));
       bn3 = register("bn3", new BatchNorm2d(outplanes));

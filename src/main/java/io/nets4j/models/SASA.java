@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.AvgPool2d;
@@ -123,6 +124,12 @@ public final class SASA {
       Tensor keys = windows(qkvs.get(1)).view(n, heads, headDim, h, w, kernel, kernel);
       Tensor values = windows(qkvs.get(2)).view(n, heads, headDim, h, w, kernel, kernel);
       Tensor bias = positionBias(q, x).reshape(n, heads, h, w, kk);
+      // per (image, head, pixel): q.k and attn.v over the k*k window, and q.r against the k row and
+      // k column offset embeddings (half the head's channels each); no per-layer MAC rule sees them
+      long queries = n * heads * h * w;
+      MacCounter.addMatmul(queries, 1, headDim, kk);
+      MacCounter.addMatmul(queries, 1, kk, headDim);
+      MacCounter.addMatmul(queries, 1, headDim / 2, 2L * kernel);
       if (maps.isRecording()) {
         Tensor logits = torch.einsum("bndhw,bndhwxy->bnhwxy", new TensorVector(q, keys)).reshape(n, heads, h, w, kk);
         Tensor attn = maps.keep(logits.add(bias).softmax(-1));

@@ -21,6 +21,7 @@ public final class BatchNorm2d extends Layer {
   private final Tensor runningMean;
   private final Tensor runningVar;
   private final Tensor numBatchesTracked;
+  private Conv2d foldedInto;
 
   public BatchNorm2d(int channels) {
     this(channels, DEFAULT_EPS, DEFAULT_MOMENTUM);
@@ -42,6 +43,12 @@ public final class BatchNorm2d extends Layer {
     if (x.dim() < 2 || x.size(1) != channels) {
       throw fail("expected input of shape [N, " + channels + ", ...], got " + Tensors.describe(x));
     }
+    if (foldedInto != null) {
+      if (isTraining()) {
+        throw fail("this batch norm is folded into '" + foldedInto.path() + "' for inference; it cannot train");
+      }
+      return x;
+    }
     boolean training = isTraining();
     if (training && x.numel() == x.size(1)) {
       // as torch.nn.functional.batch_norm: the batch variance of a single value is meaningless
@@ -53,6 +60,15 @@ public final class BatchNorm2d extends Layer {
       }
     }
     return F.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps);
+  }
+
+  /** Whether this batch norm was folded into its convolution ({@link Conv2d#fuseBatchNorm}): it is then an identity. */
+  public boolean isFolded() {
+    return foldedInto != null;
+  }
+
+  void markFolded(Conv2d conv) {
+    foldedInto = conv;
   }
 
   public Tensor weight() {

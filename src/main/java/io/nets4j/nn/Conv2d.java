@@ -2,6 +2,9 @@ package io.nets4j.nn;
 
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.tensor.Scope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -13,7 +16,7 @@ public final class Conv2d extends Layer {
   private final int outChannels;
   private final ConvSpec spec;
   private final Tensor weight;
-  private final Tensor bias;
+  private Tensor bias;
 
   public Conv2d(int inChannels, int outChannels, ConvSpec spec) {
     if (inChannels % spec.groups() != 0 || outChannels % spec.groups() != 0) {
@@ -37,6 +40,36 @@ public final class Conv2d extends Layer {
       throw fail("expected input of shape [N, " + inChannels + ", H, W], got " + Tensors.describe(x));
     }
     return F.conv2d(x, weight, bias, spec);
+  }
+
+  /**
+   * Folds an evaluation-mode batch norm that reads this convolution's output into this
+   * convolution, in place, for inference: {@code W' = W * s}, {@code b' = (b - mean) * s + beta}
+   * per output channel with {@code s = gamma / sqrt(running_var + eps)} (Jacob et al. 2018,
+   * "Quantization and Training of Neural Networks for Efficient Integer-Arithmetic-Only Inference",
+   * section 3.2). A convolution without bias gains a {@code bias} parameter, and {@code bn} becomes
+   * an identity ({@link BatchNorm2d#isFolded}). Both modules are then for inference only.
+   */
+  public void fuseBatchNorm(BatchNorm2d bn) {
+    if (bn.channels() != outChannels) {
+      throw new IllegalArgumentException("cannot fold " + bn + " (" + bn.channels() + " channels) into " + this
+          + " (" + outChannels + " output channels)");
+    }
+    if (bn.isFolded() || bn.isTraining()) {
+      throw new IllegalArgumentException("cannot fold " + bn + ": it is " + (bn.isFolded() ? "already folded" : "in training mode"));
+    }
+    try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor scale = bn.weight().div(bn.runningVar().add(new Scalar(bn.eps())).sqrt());
+      Tensor shift = bn.bias().sub(bn.runningMean().mul(scale));
+      Tensor fusedBias = bias == null ? shift : bias.mul(scale).add(shift);
+      weight.set_data(weight.mul(scale.reshape(-1, 1, 1, 1)).detach());
+      if (bias == null) {
+        bias = registerParameter("bias", fusedBias.detach().clone());
+      } else {
+        bias.set_data(fusedBias.detach());
+      }
+    }
+    bn.markFolded(this);
   }
 
   public Tensor weight() {

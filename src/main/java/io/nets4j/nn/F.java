@@ -169,7 +169,9 @@ public final class F {
   /** Resamples an NCHW tensor to {@code outH x outW} ({@code "nearest"} or {@code "bilinear"}). */
   public static Tensor interpolate(Tensor x, int outH, int outW, String mode, boolean alignCorners) {
     return switch (mode) {
-      case "nearest" -> torch.upsample_nearest2d(x, new org.bytedeco.pytorch.LongArrayRef(new long[] {outH, outW}, 2));
+      // An ArrayRef built from a Java array points at a temporary copy that JavaCPP frees at once.
+      case "nearest" -> torch.upsample_nearest2d(x, new long[] {outH, outW}, new org.bytedeco.pytorch.DoubleOptional(),
+          new org.bytedeco.pytorch.DoubleOptional());
       case "bilinear" -> torch.upsample_bilinear2d(x, new long[] {outH, outW}, alignCorners);
       default -> throw new IllegalArgumentException("unknown interpolation mode '" + mode
           + "' (use nearest or bilinear)");

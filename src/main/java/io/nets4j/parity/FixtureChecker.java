@@ -2,10 +2,11 @@ package io.nets4j.parity;
 
 import io.nets4j.io.SafeTensors;
 import io.nets4j.io.SafeTensorsFile;
-import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.Models;
+import io.nets4j.nn.Layer;
 import io.nets4j.nn.Module;
 import io.nets4j.parity.FixtureResult.Status;
+import io.nets4j.segmentation.SegmentationModels;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
@@ -26,6 +27,9 @@ import org.bytedeco.pytorch.Tensor;
  * (keys, shapes, dtypes, order), identical parameter count, and outputs equal to the reference's
  * within {@value #TOLERANCE_F64} (float64) and {@value #TOLERANCE_F32} (float32), relative to
  * {@code max(1, max|ref|)}, for the weights of the {@link FillRule}.
+ *
+ * <p>The fixture's model is looked up in the classification registry ({@link Models}), then in the
+ * segmentation registry ({@link SegmentationModels}, whose models return their {@code out} map).
  */
 public final class FixtureChecker {
   public static final double TOLERANCE_F64 = 1e-7;
@@ -42,27 +46,64 @@ public final class FixtureChecker {
     }
   }
 
+  /**
+   * Operator fixtures ({@code *.json} with a {@code case} key) that have a whole-model checker,
+   * directly in {@code dir}, sorted. Currently {@code fasterrcnn_resnet50_fpn}.
+   */
+  public static List<Path> caseFixtures(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(".json"))
+          .filter(p -> CASE_CHECKERS.containsKey(caseName(p))).sorted().toList();
+    }
+  }
+
+  private static final Map<String, java.util.function.Function<Path, FixtureResult>> CASE_CHECKERS =
+      Map.of(io.nets4j.detection.FasterRCNNFixture.CASE, io.nets4j.detection.FasterRCNNFixture::check);
+
+  private static String caseName(Path json) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+      return root != null && root.has("case") ? root.get("case").asText() : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   public static FixtureResult check(Path json) {
+    var caseChecker = CASE_CHECKERS.get(caseName(json));
+    if (caseChecker != null) {
+      return caseChecker.apply(json);
+    }
     ModelFixture fixture;
     try {
       fixture = ModelFixture.read(json);
     } catch (RuntimeException e) {
       return new FixtureResult(json.getFileName().toString(), Status.FAIL, Double.NaN, Double.NaN, e.getMessage());
     }
-    if (!Models.contains(fixture.model())) {
+    if (!isRegistered(fixture.model())) {
       return new FixtureResult(fixture.name(), Status.UNSUPPORTED, Double.NaN, Double.NaN,
           "no model '" + fixture.model() + "' in the registry");
     }
     try (Scope scope = Scope.open()) {
-      return check(fixture, Models.create(fixture.model()));
+      return check(fixture, create(fixture.model()));
     } catch (RuntimeException e) {
       return new FixtureResult(fixture.name(), Status.FAIL, Double.NaN, Double.NaN,
           e.getClass().getSimpleName() + ": " + e.getMessage());
     }
   }
 
+  /** Whether {@code model} is a name of the classification or the segmentation registry. */
+  public static boolean isRegistered(String model) {
+    return Models.contains(model) || SegmentationModels.contains(model);
+  }
+
+  /** The registered model {@code name} with its default options (as the reference fixtures build it). */
+  static Layer create(String name) {
+    return Models.contains(name) ? Models.create(name) : SegmentationModels.create(name);
+  }
+
   /** Checks {@code model} (freshly built, any weights) against {@code fixture}. */
-  public static FixtureResult check(ModelFixture fixture, ImageClassifier model) {
+  public static FixtureResult check(ModelFixture fixture, Layer model) {
     List<String> layoutProblems = compareLayout(fixture, model.stateDict());
     if (!layoutProblems.isEmpty()) {
       return fail(fixture, Double.NaN, Double.NaN, "state_dict differs: " + String.join("; ", layoutProblems));
@@ -100,7 +141,7 @@ public final class FixtureChecker {
     return new FixtureResult(f.name(), Status.FAIL, e64, e32, why);
   }
 
-  private static double error(ImageClassifier model, Tensor input, Tensor reference, ModelFixture fixture) {
+  private static double error(Layer model, Tensor input, Tensor reference, ModelFixture fixture) {
     try (NoGradGuard g = new NoGradGuard()) {
       Tensor y = model.forward(input);
       if (!Arrays.equals(Tensors.shape(y), fixture.outputShape())) {
@@ -143,7 +184,7 @@ public final class FixtureChecker {
   }
 
   /** Fills every floating-point entry by the fill rule, then the calibrated BatchNorm statistics. */
-  static void fill(Module model, SafeTensorsFile outputs) {
+  public static void fill(Module model, SafeTensorsFile outputs) {
     Map<String, Tensor> state = model.stateDict();
     try (NoGradGuard g = new NoGradGuard()) {
       for (Map.Entry<String, Tensor> e : state.entrySet()) {

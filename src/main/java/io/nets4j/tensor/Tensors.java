@@ -72,7 +72,7 @@ public final class Tensors {
 
   /** A scalar (0-dimensional) int64 tensor. */
   public static Tensor scalarLong(long value) {
-    return fromLongs(new long[] {value});
+    return fromLongs(new long[] {value}, 1).reshape();
   }
 
   public static Tensor fromFloats(float[] data, long... shape) {
@@ -89,9 +89,9 @@ public final class Tensors {
     }
   }
 
-  /** An int64 tensor; with no shape given, a 1-d tensor of the data's length. */
+  /** An int64 tensor; with no shape given, a 1-d tensor of the data's length (even of length 1). */
   public static Tensor fromLongs(long[] data, long... shape) {
-    long[] s = shape.length == 0 && data.length != 1 ? new long[] {data.length} : shape;
+    long[] s = shape.length == 0 ? new long[] {data.length} : shape;
     checkCount(data.length, s);
     try (LongPointer p = new LongPointer(data)) {
       return torch.from_blob(p, s, new TensorOptions(DType.INT64.scalarType())).clone();

@@ -3,7 +3,6 @@ package io.nets4j.parity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nets4j.models.Models;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +25,7 @@ class ModelFixturesTest {
     for (String lib : List.of("torchvision", "timm")) {
       all.addAll(FixtureChecker.modelFixtures(FIXTURES.resolve(lib)));
     }
-    return all.stream().filter(p -> Models.contains(ModelFixture.read(p).model()));
+    return all.stream().filter(p -> FixtureChecker.isRegistered(ModelFixture.read(p).model()));
   }
 
   @ParameterizedTest(name = "{0}")

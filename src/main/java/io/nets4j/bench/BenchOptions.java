@@ -1,0 +1,93 @@
+package io.nets4j.bench;
+
+import io.nets4j.tensor.DType;
+
+/**
+ * What to benchmark and how.
+ *
+ * @param model a registered model name, or {@link Workload#LSTM_LM}
+ * @param batch batch size for the throughput measurement (and the training step)
+ * @param threads libtorch intra-op threads ({@code torch.set_num_threads}); 0 keeps libtorch's default
+ * @param mode inference or training
+ * @param dtype FLOAT32 or BFLOAT16 (weights and input converted)
+ * @param optimize apply {@link io.nets4j.inference.InferenceOptimizer} before an inference benchmark
+ * @param warmup untimed iterations before each measurement
+ * @param iters timed iterations of each measurement (at least {@value #MIN_ITERS})
+ * @param inputSize square input resolution; 0 means the model's native one
+ */
+public record BenchOptions(String model, int batch, int threads, Mode mode, DType dtype, boolean optimize,
+    int warmup, int iters, int inputSize) {
+  public static final int MIN_ITERS = 10;
+
+  public BenchOptions {
+    if (batch < 1) {
+      throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+    }
+    if (threads < 0) {
+      throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
+    }
+    if (warmup < 0) {
+      throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+    }
+    if (iters < MIN_ITERS) {
+      throw new IllegalArgumentException("--iters must be >= " + MIN_ITERS + " for a median and spread, got " + iters);
+    }
+    if (inputSize < 0) {
+      throw new IllegalArgumentException("--size must be >= 0, got " + inputSize);
+    }
+    if (dtype != DType.FLOAT32 && dtype != DType.BFLOAT16) {
+      throw new IllegalArgumentException("--dtype must be f32 or bf16, got " + dtype.torchName());
+    }
+    if (optimize && mode == Mode.TRAIN) {
+      throw new IllegalArgumentException("--optimize applies to inference only (it folds batch norm)");
+    }
+  }
+
+  /** Inference at batch 8, default threads, float32, 3 warm-up and 20 timed iterations, native size. */
+  public static BenchOptions defaults(String model) {
+    return new BenchOptions(model, 8, 0, Mode.INFER, DType.FLOAT32, false, 3, 20, 0);
+  }
+
+  public BenchOptions withBatch(int n) {
+    return new BenchOptions(model, n, threads, mode, dtype, optimize, warmup, iters, inputSize);
+  }
+
+  public BenchOptions withThreads(int t) {
+    return new BenchOptions(model, batch, t, mode, dtype, optimize, warmup, iters, inputSize);
+  }
+
+  public BenchOptions withMode(Mode m) {
+    return new BenchOptions(model, batch, threads, m, dtype, optimize, warmup, iters, inputSize);
+  }
+
+  public BenchOptions withDtype(DType d) {
+    return new BenchOptions(model, batch, threads, mode, d, optimize, warmup, iters, inputSize);
+  }
+
+  public BenchOptions withOptimize(boolean on) {
+    return new BenchOptions(model, batch, threads, mode, dtype, on, warmup, iters, inputSize);
+  }
+
+  public BenchOptions withIterations(int warmupIters, int timedIters) {
+    return new BenchOptions(model, batch, threads, mode, dtype, optimize, warmupIters, timedIters, inputSize);
+  }
+
+  public BenchOptions withInputSize(int s) {
+    return new BenchOptions(model, batch, threads, mode, dtype, optimize, warmup, iters, s);
+  }
+
+  public BenchOptions withModel(String name) {
+    return new BenchOptions(name, batch, threads, mode, dtype, optimize, warmup, iters, inputSize);
+  }
+
+  /** The command-line arguments of {@code nets4j bench} that reproduce these options. */
+  public java.util.List<String> toArguments() {
+    java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of(model, "--batch", "" + batch,
+        "--threads", "" + threads, "--mode", mode.label(), "--dtype", dtype == DType.BFLOAT16 ? "bf16" : "f32",
+        "--warmup", "" + warmup, "--iters", "" + iters, "--size", "" + inputSize));
+    if (optimize) {
+      a.add("--optimize");
+    }
+    return a;
+  }
+}

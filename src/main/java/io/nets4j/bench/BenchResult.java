@@ -1,0 +1,93 @@
+package io.nets4j.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The measurements of one benchmark.
+ *
+ * @param options what was run
+ * @param input the input of one batch element ({@code 3x224x224})
+ * @param unit the unit of a batch element ({@code img}, {@code seq})
+ * @param parameters trainable parameter count
+ * @param latencyMs inference: one forward at batch 1; training: one step at the benchmark's batch (ms)
+ * @param throughput batch elements per second at the benchmark's batch
+ * @param peakResidentBytes the process's peak resident set size at the end, or -1 where unknown
+ * @param numThreads libtorch's intra-op thread count during the run
+ * @param threadEnvironment whether this JVM set nets4j's native thread environment
+ */
+public record BenchResult(BenchOptions options, String input, String unit, long parameters, Stats latencyMs,
+    Stats throughput, long peakResidentBytes, int numThreads, boolean threadEnvironment) {
+
+  /** Human-readable report. */
+  public String text() {
+    StringBuilder b = new StringBuilder();
+    BenchOptions o = options;
+    b.append(String.format(Locale.ROOT, "%s  %s  input %s  %,d params  %s  %d threads%s%s%n", o.model(), o.mode().label(),
+        input, parameters, o.dtype().torchName(), numThreads, o.optimize() ? "  optimized" : "",
+        threadEnvironment ? "" : "  (thread environment NOT set)"));
+    b.append(String.format(Locale.ROOT, "  %d warm-up + %d timed iterations per measurement%n", o.warmup(), o.iters()));
+    String what = o.mode() == Mode.INFER ? "latency  (batch 1)" : "step     (batch " + o.batch() + ")";
+    b.append(String.format(Locale.ROOT, "  %-18s median %9.2f ms   min %9.2f   p10 %9.2f   p90 %9.2f   max %9.2f%n",
+        what, latencyMs.median(), latencyMs.min(), latencyMs.p10(), latencyMs.p90(), latencyMs.max()));
+    b.append(String.format(Locale.ROOT, "  %-18s median %9.1f %s/s  min %9.1f   p10 %9.1f   p90 %9.1f   max %9.1f%n",
+        "throughput (batch " + o.batch() + ")", throughput.median(), unit, throughput.min(), throughput.p10(),
+        throughput.p90(), throughput.max()));
+    b.append(String.format(Locale.ROOT, "  peak resident memory %s%n", peakResidentBytes < 0 ? "unknown"
+        : String.format(Locale.ROOT, "%.1f MiB", peakResidentBytes / (1024.0 * 1024.0))));
+    return b.toString();
+  }
+
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("model", options.model());
+    m.put("mode", options.mode().label());
+    m.put("batch", options.batch());
+    m.put("dtype", options.dtype().torchName());
+    m.put("optimize", options.optimize());
+    m.put("input", input);
+    m.put("unit", unit);
+    m.put("parameters", parameters);
+    m.put("warmup", options.warmup());
+    m.put("iters", options.iters());
+    m.put("threads", numThreads);
+    m.put("threadEnvironment", threadEnvironment);
+    m.put("latencyMs", latencyMs.toMap());
+    m.put("throughputPerSecond", throughput.toMap());
+    m.put("peakResidentBytes", peakResidentBytes);
+    return m;
+  }
+
+  public String json() {
+    try {
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toMap());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads back the result printed by {@link #json} (e.g. by a child JVM). */
+  public static BenchResult parse(String json) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode n = new ObjectMapper().readTree(json);
+      BenchOptions o = new BenchOptions(n.get("model").asText(), n.get("batch").asInt(), n.get("threads").asInt(),
+          Mode.parse(n.get("mode").asText()), n.get("dtype").asText().equals("bfloat16")
+              ? io.nets4j.tensor.DType.BFLOAT16 : io.nets4j.tensor.DType.FLOAT32,
+          n.get("optimize").asBoolean(), n.get("warmup").asInt(), n.get("iters").asInt(), 0);
+      return new BenchResult(o, n.get("input").asText(), n.get("unit").asText(), n.get("parameters").asLong(),
+          stats(n.get("latencyMs")), stats(n.get("throughputPerSecond")), n.get("peakResidentBytes").asLong(),
+          n.get("threads").asInt(), n.get("threadEnvironment").asBoolean());
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw new IllegalArgumentException("not a benchmark result: " + e.getMessage(), e);
+    }
+  }
+
+  private static Stats stats(com.fasterxml.jackson.databind.JsonNode n) {
+    return new Stats(n.get("n").asInt(), n.get("median").asDouble(), n.get("min").asDouble(), n.get("p10").asDouble(),
+        n.get("p90").asDouble(), n.get("max").asDouble());
+  }
+}

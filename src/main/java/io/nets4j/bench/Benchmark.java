@@ -1,0 +1,149 @@
+package io.nets4j.bench;
+
+import io.nets4j.inference.InferenceOptimizer;
+import io.nets4j.inference.InferenceOptions;
+import io.nets4j.inference.OptimizedModel;
+import io.nets4j.nn.F;
+import io.nets4j.nn.Layer;
+import io.nets4j.tensor.DType;
+import io.nets4j.tensor.NativeMemory;
+import io.nets4j.tensor.NativeRuntime;
+import io.nets4j.tensor.Scope;
+import java.util.function.Supplier;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.SGD;
+import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Times a model: inference latency at batch 1 and throughput at batch N, or full training steps
+ * (forward, cross-entropy, backward, libtorch SGD step) at batch N. With {@code optimize}, inference
+ * runs the model prepared by {@link InferenceOptimizer} (inference mode, batch norm folded,
+ * channels-last); without it, under {@code NoGradGuard}. Every measurement runs its
+ * warm-up iterations first, then its timed ones, each in its own {@link Scope}.
+ */
+public final class Benchmark {
+  private Benchmark() {}
+
+  public static BenchResult run(BenchOptions o) {
+    NativeRuntime.load();
+    if (o.threads() > 0) {
+      torch.set_num_threads(o.threads());
+    }
+    torch.manual_seed(0);
+    Workload w = Workload.of(o.model(), o.inputSize());
+    Layer model = w.model();
+    long params = model.parameterCount();
+    if (o.dtype() != DType.FLOAT32 && !o.optimize()) {
+      model.to(o.dtype());
+    }
+    Stats latency;
+    Stats throughput;
+    if (o.mode() == Mode.INFER) {
+      model.eval();
+      Forward f;
+      if (o.optimize()) {
+        OptimizedModel opt;
+        try (Scope s = Scope.open()) {
+          opt = InferenceOptimizer.optimizeInPlace(model, w.input(1, DType.FLOAT32),
+              InferenceOptions.defaults().withDtype(o.dtype()));
+        }
+        f = opt::forward;
+      } else {
+        f = inference(model);
+      }
+      latency = timeMs(o, () -> w.input(1, o.dtype()), f);
+      Stats batched = o.batch() == 1 ? latency : timeMs(o, () -> w.input(o.batch(), o.dtype()), f);
+      throughput = batched.reciprocal(1000.0 * o.batch());
+    } else {
+      latency = trainSteps(o, w, model);
+      throughput = latency.reciprocal(1000.0 * o.batch());
+    }
+    return new BenchResult(o, w.inputDescription(), w.unit(), params, latency, throughput,
+        NativeMemory.peakResidentBytes(), torch.get_num_threads(), NativeRuntime.threadEnvironmentApplied());
+  }
+
+  /** The Java-layer overhead probe of the model of {@code o}, at batch {@code o.batch()}. */
+  public static OverheadProbe overhead(BenchOptions o) {
+    NativeRuntime.load();
+    if (o.threads() > 0) {
+      torch.set_num_threads(o.threads());
+    }
+    torch.manual_seed(0);
+    Workload w = Workload.of(o.model(), o.inputSize());
+    if (o.dtype() != DType.FLOAT32) {
+      w.model().to(o.dtype());
+    }
+    try (Scope s = Scope.open()) {
+      return OverheadProbe.run(w.model(), w.input(o.batch(), o.dtype()), o.warmup(), o.iters());
+    }
+  }
+
+  /** A forward pass of the model being measured. */
+  interface Forward {
+    Tensor apply(Tensor x);
+  }
+
+  private static Forward inference(Layer model) {
+    return x -> {
+      try (NoGradGuard g = new NoGradGuard()) {
+        return model.forward(x);
+      }
+    };
+  }
+
+  private static Stats timeMs(BenchOptions o, Supplier<Tensor> input, Forward f) {
+    Tensor x;
+    try (Scope s = Scope.open()) {
+      x = s.keep(input.get());
+    }
+    double[] ms = new double[o.iters()];
+    for (int i = -o.warmup(); i < o.iters(); i++) {
+      try (Scope s = Scope.open()) {
+        long t0 = System.nanoTime();
+        f.apply(x);
+        long t = System.nanoTime() - t0;
+        if (i >= 0) {
+          ms[i] = t / 1e6;
+        }
+      }
+    }
+    return Stats.of(ms);
+  }
+
+  private static Stats trainSteps(BenchOptions o, Workload w, Layer model) {
+    model.train();
+    SGDOptions sgd = new SGDOptions(0.01);
+    sgd.momentum().put(0.9);
+    SGD optimizer = new SGD(new TensorVector(model.parameters().toArray(new Tensor[0])), sgd);
+    Tensor x;
+    Tensor y;
+    try (Scope s = Scope.open()) {
+      x = s.keep(w.input(o.batch(), o.dtype()));
+      y = s.keep(w.target(o.batch()));
+    }
+    double[] ms = new double[o.iters()];
+    for (int i = -o.warmup(); i < o.iters(); i++) {
+      try (Scope s = Scope.open()) {
+        long t0 = System.nanoTime();
+        trainStep(model, optimizer, x, y);
+        long t = System.nanoTime() - t0;
+        if (i >= 0) {
+          ms[i] = t / 1e6;
+        }
+      }
+    }
+    return Stats.of(ms);
+  }
+
+  /** One training step; returns the loss before the update. */
+  static Tensor trainStep(Layer model, SGD optimizer, Tensor x, Tensor y) {
+    model.zeroGrad();
+    Tensor loss = F.crossEntropy(model.forward(x), y);
+    loss.backward();
+    optimizer.step();
+    return loss;
+  }
+}

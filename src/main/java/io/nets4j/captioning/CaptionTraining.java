@@ -1,0 +1,285 @@
+package io.nets4j.captioning;
+
+import io.nets4j.data.Image;
+import io.nets4j.data.ShapesDataset;
+import io.nets4j.sequence.Decoding;
+import io.nets4j.sequence.Reinforce;
+import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Scope;
+import io.nets4j.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Trains and evaluates a {@link ShowAttendTell} captioner on {@link SceneCaptions generated
+ * captions} of synthetic shapes scenes.
+ *
+ * <p>Both variants minimise the per-word negative log-likelihood of the reference caption (teacher
+ * forcing, Adam). Soft attention adds the doubly stochastic regulariser of the paper,
+ * {@code lambda * (1 - sum_t alpha_ti)^2}, averaged over the locations. Hard attention follows the
+ * paper's stochastic objective: the sampled locations are reinforced with the caption's
+ * log-likelihood as reward, less a moving-average baseline, plus an entropy bonus.
+ */
+public final class CaptionTraining {
+  private CaptionTraining() {}
+
+  /** Longest caption in tokens: two described objects, "left of", the start and end tokens. */
+  static final int MAX_TOKENS = 3 + 2 + 3 + 2;
+
+  /**
+   * A training run.
+   *
+   * @param kind soft or hard attention
+   * @param imageSize image side in pixels
+   * @param trainImages number of training scenes (generated once, sampled with replacement)
+   * @param testImages number of held-out scenes (generated from another seed)
+   * @param steps optimiser steps
+   * @param batch images per step
+   * @param learningRate Adam learning rate
+   * @param doublyStochastic weight {@code lambda} of the soft-attention regulariser
+   * @param entropyBonus weight of the hard-attention entropy bonus
+   * @param seed seed of the data, the initialisation and the sampling
+   */
+  public record Config(ShowAttendTell.Kind kind, int imageSize, int trainImages, int testImages, int steps,
+      int batch, double learningRate, double doublyStochastic, double entropyBonus, long seed) {
+    public Config {
+      if (trainImages < 1 || testImages < 1 || steps < 0 || batch < 1 || learningRate <= 0) {
+        throw new IllegalArgumentException("invalid captioning run " + this);
+      }
+    }
+
+    /** The defaults of {@code nets4j caption}. */
+    public static Config defaults(ShowAttendTell.Kind kind) {
+      return new Config(kind, 32, 4000, 500, 250, 32, 2e-3, 1.0, 0.01, 0);
+    }
+
+    public Config withSteps(int s) {
+      return new Config(kind, imageSize, trainImages, testImages, s, batch, learningRate, doublyStochastic,
+          entropyBonus, seed);
+    }
+
+    public Config withImages(int train, int test) {
+      return new Config(kind, imageSize, train, test, steps, batch, learningRate, doublyStochastic, entropyBonus,
+          seed);
+    }
+  }
+
+  /** Pre-rendered scenes with their captions: normalised pixels and padded token rows. */
+  public record Corpus(int imageSize, List<Image> images, List<List<String>> captions, float[] pixels, long[] tokens) {
+    /** Renders {@code count} scenes of the given seed. */
+    public static Corpus generate(int count, int imageSize, long seed) {
+      ShapesDataset data = SceneCaptions.scenes(count, imageSize, seed);
+      int plane = 3 * imageSize * imageSize;
+      float[] pixels = new float[count * plane];
+      long[] tokens = new long[count * MAX_TOKENS];
+      List<Image> images = new ArrayList<>();
+      List<List<String>> captions = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        ShapesDataset.Scene scene = data.get(i);
+        float[] x = scene.image().data();
+        for (int p = 0; p < plane; p++) {
+          pixels[i * plane + p] = 2 * x[p] - 1;
+        }
+        List<String> words = SceneCaptions.caption(scene);
+        long[] ids = SceneCaptions.encode(words);
+        System.arraycopy(ids, 0, tokens, i * MAX_TOKENS, ids.length);
+        images.add(scene.image());
+        captions.add(words);
+      }
+      return new Corpus(imageSize, List.copyOf(images), List.copyOf(captions), pixels, tokens);
+    }
+
+    public int size() {
+      return images.size();
+    }
+
+    Tensor images(int[] rows) {
+      int plane = 3 * imageSize * imageSize;
+      float[] out = new float[rows.length * plane];
+      for (int i = 0; i < rows.length; i++) {
+        System.arraycopy(pixels, rows[i] * plane, out, i * plane, plane);
+      }
+      return Tensors.fromFloats(out, rows.length, 3, imageSize, imageSize);
+    }
+
+    Tensor tokens(int[] rows) {
+      long[] out = new long[rows.length * MAX_TOKENS];
+      for (int i = 0; i < rows.length; i++) {
+        System.arraycopy(tokens, rows[i] * MAX_TOKENS, out, i * MAX_TOKENS, MAX_TOKENS);
+      }
+      return Tensors.fromLongs(out, rows.length, MAX_TOKENS);
+    }
+  }
+
+  /** A generated caption with the attention distribution behind each of its words. */
+  public record Sample(Image image, List<String> reference, List<String> generated, List<float[]> attention) {}
+
+  /**
+   * Held-out scores.
+   *
+   * @param bleu4 corpus BLEU-4 of the greedy captions, one reference each
+   * @param exactMatch fraction of captions identical to the reference
+   * @param contentAccuracy fraction of the reference's colour and shape words reproduced at their position
+   * @param samples the first images' captions and attention maps
+   */
+  public record Evaluation(double bleu4, double exactMatch, double contentAccuracy, List<Sample> samples) {}
+
+  /** A finished run: the trained model, its held-out scores and the time it took. */
+  public record Result(Config config, ShowAttendTell model, Evaluation evaluation, double finalLoss,
+      double seconds) {}
+
+  /** The captioner of a run, for images of {@code imageSize}. */
+  public static ShowAttendTell model(ShowAttendTell.Kind kind, int imageSize) {
+    return new ShowAttendTell(kind, new ShowAttendTell.Config(imageSize, SceneCaptions.VOCABULARY.size(), 64, 32,
+        128, 64));
+  }
+
+  /** Trains on a fresh corpus and evaluates on held-out scenes; {@code log} receives progress lines. */
+  public static Result run(Config config, int keepSamples, Consumer<String> log) {
+    long start = System.nanoTime();
+    torch.manual_seed(config.seed());
+    Corpus train = Corpus.generate(config.trainImages(), config.imageSize(), config.seed());
+    Corpus test = Corpus.generate(config.testImages(), config.imageSize(), config.seed() + 1_000_003);
+    ShowAttendTell model = model(config.kind(), config.imageSize());
+    double loss = train(model, train, config, log);
+    Evaluation evaluation = evaluate(model, test, keepSamples);
+    return new Result(config, model, evaluation, loss, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** Trains {@code model} for {@code config.steps()} steps; returns the mean loss of the last 50. */
+  public static double train(ShowAttendTell model, Corpus data, Config config, Consumer<String> log) {
+    Adam adam = new Adam(new TensorVector(model.parameters().toArray(new Tensor[0])),
+        new AdamOptions(config.learningRate()));
+    Reinforce.MovingAverageBaseline baseline = new Reinforce.MovingAverageBaseline(0.9);
+    SplittableRandom rng = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
+    double recent = 0;
+    int recentCount = 0;
+    double window = 0;
+    int windowCount = 0;
+    long start = System.nanoTime();
+    model.train();
+    for (int step = 1; step <= config.steps(); step++) {
+      double value;
+      try (Scope s = Scope.open()) {
+        int[] rows = rng.ints(config.batch(), 0, data.size()).toArray();
+        Tensor loss = loss(model, data.images(rows), data.tokens(rows), config, baseline);
+        adam.zero_grad();
+        loss.backward();
+        adam.step();
+        value = loss.item_double();
+      }
+      if (!Double.isFinite(value)) {
+        throw new IllegalStateException("training diverged at step " + step + " (loss " + value + ")");
+      }
+      window += value;
+      windowCount++;
+      if (step > config.steps() - 50) {
+        recent += value;
+        recentCount++;
+      }
+      if (log != null && (step % Math.max(1, config.steps() / 10) == 0 || step == config.steps())) {
+        log.accept(String.format(Locale.ROOT, "%s step %5d/%d  loss %.4f  %.1f steps/s", config.kind(), step,
+            config.steps(), window / windowCount, step / ((System.nanoTime() - start) / 1e9)));
+        window = 0;
+        windowCount = 0;
+      }
+    }
+    return recentCount == 0 ? Double.NaN : recent / recentCount;
+  }
+
+  /** The training loss of one batch (see the class comment). */
+  static Tensor loss(ShowAttendTell model, Tensor images, Tensor tokens, Config config,
+      Reinforce.MovingAverageBaseline baseline) {
+    ShowAttendTell.Output out = model.forward(images, tokens);
+    Tensor targets = tokens.narrow(1, 1, tokens.size(1) - 1);
+    long batch = targets.size(0);
+    long steps = targets.size(1);
+    Tensor mask = targets.ne(new Scalar(SceneCaptions.PAD_ID)).to(DType.FLOAT32.scalarType());
+    Tensor nll = torch.cross_entropy_loss(out.logits().reshape(batch * steps, -1), targets.reshape(-1),
+        new TensorOptional(), 0, SceneCaptions.PAD_ID, 0.0).view(batch, steps);
+    Tensor words = mask.sum();
+    Tensor perCaption = sumOver(nll, 1);
+    Tensor loss = perCaption.sum().div(words);
+    if (model.kind() == ShowAttendTell.Kind.SOFT) {
+      Tensor attended = sumOver(out.alphas().mul(mask.unsqueeze(2)), 1);
+      Tensor gap = attended.sub(new Scalar(1.0)).pow(new Scalar(2.0)).mean();
+      loss = loss.add(gap.mul(new Scalar(config.doublyStochastic())));
+    } else {
+      double meanLength = words.item_double() / batch;
+      Tensor choices = sumOver(out.choiceLogProbs().mul(mask), 1);
+      Tensor reinforce = baseline.loss(choices, perCaption.neg()).div(new Scalar(meanLength));
+      Tensor entropy = out.entropies().mul(mask).sum().div(words);
+      loss = loss.add(reinforce).sub(entropy.mul(new Scalar(config.entropyBonus())));
+    }
+    return loss;
+  }
+
+  private static Tensor sumOver(Tensor t, long dim) {
+    return t.sum(new long[] {dim}, false, new ScalarTypeOptional());
+  }
+
+  /** Greedy captions of every image of {@code data}, scored against the generated references. */
+  public static Evaluation evaluate(ShowAttendTell model, Corpus data, int keepSamples) {
+    model.eval();
+    List<List<String>> generated = new ArrayList<>();
+    List<List<List<String>>> references = new ArrayList<>();
+    List<Sample> samples = new ArrayList<>();
+    int exact = 0;
+    int content = 0;
+    int contentTotal = 0;
+    int locations = model.config().grid() * model.config().grid();
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (int from = 0; from < data.size(); from += 64) {
+        int n = Math.min(64, data.size() - from);
+        int[] rows = java.util.stream.IntStream.range(from, from + n).toArray();
+        List<float[]> stepAttention = new ArrayList<>();
+        List<Decoding.Hypothesis> hyps;
+        try (Scope s = Scope.open()) {
+          Tensor annotations = model.encode(data.images(rows));
+          ShowAttendTell.DecoderState initial =
+              new ShowAttendTell.DecoderState(model.initialState(annotations), annotations);
+          hyps = Decoding.greedy(model.stepDecoder(stepAttention::add), initial, n, SceneCaptions.BOS_ID,
+              SceneCaptions.EOS_ID, MAX_TOKENS);
+        }
+        for (int i = 0; i < n; i++) {
+          List<String> words = SceneCaptions.decode(hyps.get(i).tokens());
+          List<String> ref = data.captions().get(from + i);
+          generated.add(words);
+          references.add(List.of(ref));
+          exact += words.equals(ref) ? 1 : 0;
+          for (int k = 0; k < ref.size(); k++) {
+            if (isContent(ref.get(k))) {
+              contentTotal++;
+              content += k < words.size() && words.get(k).equals(ref.get(k)) ? 1 : 0;
+            }
+          }
+          if (samples.size() < keepSamples) {
+            List<float[]> maps = new ArrayList<>();
+            for (int t = 0; t < words.size(); t++) {
+              maps.add(java.util.Arrays.copyOfRange(stepAttention.get(t), i * locations, (i + 1) * locations));
+            }
+            samples.add(new Sample(data.images().get(from + i), ref, words, List.copyOf(maps)));
+          }
+        }
+      }
+    }
+    return new Evaluation(Bleu.corpusBleu4(generated, references), (double) exact / data.size(),
+        contentTotal == 0 ? 0 : (double) content / contentTotal, List.copyOf(samples));
+  }
+
+  private static boolean isContent(String word) {
+    return SceneCaptions.COLOURS.contains(word) || ShapesDataset.SHAPES.contains(word);
+  }
+}

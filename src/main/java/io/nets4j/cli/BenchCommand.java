@@ -1,0 +1,117 @@
+package io.nets4j.cli;
+
+import io.nets4j.bench.BenchOptions;
+import io.nets4j.bench.BenchResult;
+import io.nets4j.bench.BenchSuite;
+import io.nets4j.bench.Benchmark;
+import io.nets4j.bench.Mode;
+import io.nets4j.bench.ThreadEnvironmentComparison;
+import io.nets4j.tensor.DType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code nets4j bench MODEL [--batch N] [--threads T] [--mode infer|train] [--dtype f32|bf16]
+ * [--optimize] [--json] [--warmup W] [--iters K]}, {@code --compare-thread-env} and {@code --suite}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = {
+    "Times a model: inference latency at batch 1 and throughput at batch N, or training steps",
+    "(forward, loss, backward, SGD step); median and spread over the timed iterations, and peak resident memory.",
+    "MODEL is a registered model or lstm_lm (a 2-layer LSTM language model)."})
+final class BenchCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model to time (not with --suite)")
+  String model;
+
+  @Option(names = "--batch", defaultValue = "8", description = "batch size for throughput and training (default: ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--threads", defaultValue = "0", description = "libtorch intra-op threads; 0 = libtorch's default")
+  int threads;
+
+  @Option(names = "--mode", defaultValue = "infer", paramLabel = "infer|train", description = "default: ${DEFAULT-VALUE}")
+  String mode;
+
+  @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|bf16", description = "default: ${DEFAULT-VALUE}")
+  String dtype;
+
+  @Option(names = "--optimize", description = "inference mode, batch norm folded into convolutions, channels-last")
+  boolean optimize;
+
+  @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first (default: ${DEFAULT-VALUE})")
+  int warmup;
+
+  @Option(names = "--iters", defaultValue = "20", description = "timed iterations, at least 10 (default: ${DEFAULT-VALUE})")
+  int iters;
+
+  @Option(names = "--size", defaultValue = "0", description = "square input resolution; 0 = the model's native one")
+  int size;
+
+  @Option(names = "--json", description = "print the result as JSON")
+  boolean json;
+
+  @Option(names = "--compare-thread-env", description = {
+      "run the benchmark in two fresh JVMs, with and without nets4j's native thread environment",
+      "(-Dnets4j.keepThreadEnvironment=true and GOMP_SPINCOUNT / OPENBLAS_THREAD_TIMEOUT removed), and print both medians"})
+  boolean compareThreadEnv;
+
+  @Option(names = "--overhead", description = {
+      "estimate the Java layer's overhead in one forward at --batch: the forward vs its leaf layers replayed,",
+      "native objects created, and the cost of one JNI call and of one tiny operator"})
+  boolean overhead;
+
+  @Option(names = "--suite", description = "run the fixed suite (each model in a fresh JVM) and write a Markdown table")
+  boolean suite;
+
+  @Option(names = "--output", defaultValue = "docs/performance.md", description = "the suite's table (default: ${DEFAULT-VALUE})")
+  Path output;
+
+  @Override
+  public Integer call() throws IOException {
+    if (suite == (model != null)) {
+      throw new IllegalArgumentException(suite ? "--suite runs a fixed set of models; do not name one"
+          : "name a MODEL to benchmark, or use --suite");
+    }
+    BenchOptions options = new BenchOptions(suite ? BenchSuite.MODELS.get(0) : model, batch, threads, Mode.parse(mode),
+        parseDtype(dtype), optimize, warmup, iters, size);
+    if (suite) {
+      BenchSuite.Report report = BenchSuite.run(BenchSuite.MODELS, options, commandLine(options));
+      if (output.getParent() != null) {
+        Files.createDirectories(output.getParent());
+      }
+      Files.writeString(output, report.markdown());
+      System.out.print(report.markdown());
+      System.out.println("\nwritten to " + output);
+    } else if (overhead) {
+      System.out.print(Benchmark.overhead(options).text());
+    } else if (compareThreadEnv) {
+      System.out.print(ThreadEnvironmentComparison.run(options).text());
+    } else {
+      BenchResult r = Benchmark.run(options);
+      System.out.print(json ? r.json() + "\n" : r.text());
+    }
+    return 0;
+  }
+
+  private String commandLine(BenchOptions o) {
+    List<String> a = new ArrayList<>(List.of("nets4j", "bench", "--suite"));
+    a.addAll(o.toArguments().subList(1, o.toArguments().size()));
+    a.add("--output");
+    a.add(output.toString());
+    return String.join(" ", a);
+  }
+
+  static DType parseDtype(String s) {
+    return switch (s) {
+      case "f32", "float32" -> DType.FLOAT32;
+      case "bf16", "bfloat16" -> DType.BFLOAT16;
+      default -> throw new IllegalArgumentException("unknown --dtype '" + s + "' (expected f32 or bf16)");
+    };
+  }
+}

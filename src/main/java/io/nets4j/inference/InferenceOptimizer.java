@@ -1,0 +1,88 @@
+package io.nets4j.inference;
+
+import io.nets4j.io.LoadMode;
+import io.nets4j.io.StateDicts;
+import io.nets4j.models.ImageClassifier;
+import io.nets4j.models.ModelOptions;
+import io.nets4j.models.Models;
+import io.nets4j.nn.Layer;
+import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Scope;
+import io.nets4j.tensor.Tensors;
+import java.util.List;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.MemoryFormat;
+
+/**
+ * Prepares a model for fast CPU inference: evaluation mode, batch norm folded into the preceding
+ * convolutions ({@link BatchNormFolding}), weights in channels-last memory format, optionally
+ * bfloat16 weights, libtorch's thread count, and forward passes under {@code InferenceMode}
+ * ({@link OptimizedModel}).
+ *
+ * <p>{@link #optimize(String, ImageClassifier, long[], InferenceOptions)} leaves the given model
+ * untouched and works on a copy (a fresh model of the same registry name loaded with its
+ * state_dict); {@link #optimizeInPlace} changes the given model and suits any layer. The thread
+ * count is a process-wide libtorch setting.
+ */
+public final class InferenceOptimizer {
+  private InferenceOptimizer() {}
+
+  /**
+   * An optimised copy of {@code model}, a model of the registry named {@code name}.
+   *
+   * @param inputShape the shape of a typical input ({@code [1, 3, 224, 224]}); batch norm pairs
+   *     are found by running one forward pass of it
+   */
+  public static OptimizedModel optimize(String name, ImageClassifier model, long[] inputShape, InferenceOptions options) {
+    if (inputShape.length != 4) {
+      throw new IllegalArgumentException("expected an image input shape [N, C, H, W], got " + Tensors.describe(inputShape));
+    }
+    ImageClassifier copy = Models.create(name,
+        ModelOptions.defaults().withNumClasses(model.numClasses()).withInChannels((int) inputShape[1]));
+    copy.to(model.dtype());
+    StateDicts.load(copy, model.stateDict(), LoadMode.STRICT);
+    try (Scope s = Scope.open()) {
+      return optimizeInPlace(copy, torch.randn(inputShape, Tensors.options(model.dtype())), options);
+    }
+  }
+
+  /**
+   * Optimises {@code model} itself: it is put in evaluation mode and, if asked, folded (by watching
+   * a forward pass of {@code example}, which only needs the right shape and type).
+   */
+  public static OptimizedModel optimizeInPlace(Layer model, Tensor example, InferenceOptions options) {
+    if (options.threads() > 0) {
+      torch.set_num_threads(options.threads());
+    }
+    model.eval();
+    List<BatchNormFolding.Pair> folded = List.of();
+    if (options.foldBatchNorm()) {
+      folded = BatchNormFolding.fold(model, example);
+    }
+    if (options.dtype() != DType.FLOAT32) {
+      model.to(options.dtype());
+    }
+    if (options.channelsLast()) {
+      toChannelsLast(model);
+    }
+    return new OptimizedModel(model, options, folded);
+  }
+
+  /** Stores every 4-d parameter and buffer of {@code model} in channels-last (NHWC) memory format, in place. */
+  public static void toChannelsLast(Layer model) {
+    try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
+      for (Tensor t : model.namedParameters().values()) {
+        if (t.dim() == 4) {
+          t.set_data(t.contiguous(MemoryFormat.ChannelsLast).detach());
+        }
+      }
+      for (Tensor t : model.namedBuffers().values()) {
+        if (t.dim() == 4) {
+          t.set_data(t.contiguous(MemoryFormat.ChannelsLast).detach());
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.nets4j.inference;
+
+import io.nets4j.nn.Layer;
+import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Tensors;
+import java.util.List;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.MemoryFormat;
+
+/**
+ * A model prepared by {@link InferenceOptimizer}: {@link #forward} runs it under libtorch's
+ * inference mode ({@code c10::InferenceMode}: no autograd recording, no version counters) and
+ * brings the input into the model's memory format and dtype. Outputs are float32.
+ */
+public final class OptimizedModel {
+  private final Layer model;
+  private final InferenceOptions options;
+  private final List<BatchNormFolding.Pair> folded;
+
+  OptimizedModel(Layer model, InferenceOptions options, List<BatchNormFolding.Pair> folded) {
+    this.model = model;
+    this.options = options;
+    this.folded = List.copyOf(folded);
+  }
+
+  /** Runs the model; the result is an inference tensor (it cannot later enter autograd). */
+  public Tensor forward(Tensor x) {
+    try (InferenceMode guard = new InferenceMode()) {
+      Tensor in = x;
+      if (options.dtype() != DType.FLOAT32 && in.is_floating_point()) {
+        in = in.to(options.dtype().scalarType());
+      }
+      if (options.channelsLast() && in.dim() == 4) {
+        in = in.contiguous(MemoryFormat.ChannelsLast);
+      }
+      Tensor y = model.forward(in);
+      return Tensors.dtype(y) == DType.FLOAT32 || !y.is_floating_point() ? y : y.to(DType.FLOAT32.scalarType());
+    }
+  }
+
+  /** The optimised network (in evaluation mode; folded batch norms are identities). */
+  public Layer model() {
+    return model;
+  }
+
+  public InferenceOptions options() {
+    return options;
+  }
+
+  /** The convolution / batch-norm pairs that were folded. */
+  public List<BatchNormFolding.Pair> folded() {
+    return folded;
+  }
+}

@@ -1,0 +1,43 @@
+package io.nets4j.sequence.tasks;
+
+import io.nets4j.sequence.Transformer;
+import java.util.List;
+
+/**
+ * The models of the date task with their default sizes, learning rates and training lengths.
+ * The step counts are provisional: they have not yet been measured against the 99% held-out
+ * exact-match goal on a full run of {@code nets4j seq2seq}.
+ */
+public enum DateModels {
+  /** Bidirectional GRU encoder, attentive GRU decoder (Bahdanau et al. 2015). */
+  BAHDANAU(3000, 2e-3),
+  /** A small pre-norm Transformer encoder-decoder (Vaswani et al. 2017). */
+  TRANSFORMER(3000, 1e-3);
+
+  private final int defaultSteps;
+  private final double learningRate;
+
+  DateModels(int defaultSteps, double learningRate) {
+    this.defaultSteps = defaultSteps;
+    this.learningRate = learningRate;
+  }
+
+  public int defaultSteps() {
+    return defaultSteps;
+  }
+
+  public double learningRate() {
+    return learningRate;
+  }
+
+  /** A new, untrained model with the task's vocabularies and source length limit. */
+  public Seq2SeqModel create() {
+    CharVocabulary source = CharVocabulary.of(DateTask.alphabet());
+    CharVocabulary target = CharVocabulary.of(List.of("0123456789-"));
+    return switch (this) {
+      case BAHDANAU -> new BahdanauSeq2Seq(source, target, DateTask.MAX_SOURCE_LENGTH, new BahdanauSeq2Seq.Config(32, 64));
+      case TRANSFORMER -> new TransformerSeq2Seq(source, target, DateTask.MAX_SOURCE_LENGTH,
+          Transformer.Config.defaults().withSize(64, 4, 128).withLayers(2, 2).withDropout(0.0).withNormFirst(true));
+    };
+  }
+}

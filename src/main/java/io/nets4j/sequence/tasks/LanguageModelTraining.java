@@ -1,0 +1,129 @@
+package io.nets4j.sequence.tasks;
+
+import io.nets4j.nn.F;
+import io.nets4j.tensor.Scope;
+import io.nets4j.tensor.Tensors;
+import java.util.Random;
+import java.util.function.IntConsumer;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * Trains character language models on random windows of a text with Adam, and measures
+ * perplexity: {@code exp} of the mean negative log-likelihood per character.
+ */
+public final class LanguageModelTraining {
+  private LanguageModelTraining() {}
+
+  /** {@code steps} Adam steps on {@code batch} random windows of {@code length + 1} characters. */
+  public record Settings(int steps, int batch, int length, double learningRate, long seed) {
+    public Settings {
+      if (steps < 1 || batch < 1 || length < 1 || learningRate <= 0) {
+        throw new IllegalArgumentException("steps, batch, length and learning rate must be positive, got " + steps
+            + ", " + batch + ", " + length + ", " + learningRate);
+      }
+    }
+  }
+
+  /** Trains {@code model} on {@code text} (character ids); {@code progress} hears each finished step. */
+  public static void train(CharLanguageModel model, long[] text, Settings s, IntConsumer progress) {
+    if (text.length < s.length() + 1) {
+      throw new IllegalArgumentException("training text of " + text.length + " characters is shorter than one window of "
+          + (s.length() + 1));
+    }
+    Random random = new Random(s.seed());
+    Adam adam = new Adam(new TensorVector(model.parameters().toArray(new Tensor[0])), new AdamOptions(s.learningRate()));
+    model.train();
+    long[] in = new long[s.batch() * s.length()];
+    long[] target = new long[s.batch() * s.length()];
+    for (int step = 1; step <= s.steps(); step++) {
+      for (int b = 0; b < s.batch(); b++) {
+        int start = random.nextInt(text.length - s.length());
+        System.arraycopy(text, start, in, b * s.length(), s.length());
+        System.arraycopy(text, start + 1, target, b * s.length(), s.length());
+      }
+      try (Scope scope = Scope.open()) {
+        Tensor logits = model.logits(Tensors.fromLongs(in, s.batch(), s.length()));
+        Tensor loss = F.crossEntropy(logits.reshape(-1, logits.size(2)), Tensors.fromLongs(target, target.length));
+        adam.zero_grad();
+        loss.backward();
+        adam.step();
+      }
+      progress.accept(step);
+    }
+  }
+
+  /**
+   * The mean negative log-likelihood (nats) of {@code text[1..]}: the text is cut into consecutive
+   * chunks of {@code length + 1} characters overlapping by one, and each chunk's characters after
+   * the first are predicted from the chunk's earlier characters.
+   */
+  public static double meanNll(CharLanguageModel model, long[] text, int length) {
+    if (text.length < 2) {
+      throw new IllegalArgumentException("need at least 2 characters to evaluate, got " + text.length);
+    }
+    boolean wasTraining = model.isTraining();
+    model.eval();
+    double sum = 0;
+    long count = 0;
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (int start = 0; start < text.length - 1; start += length) {
+        int n = Math.min(length, text.length - 1 - start);
+        try (Scope scope = Scope.open()) {
+          long[] in = java.util.Arrays.copyOfRange(text, start, start + n);
+          long[] target = java.util.Arrays.copyOfRange(text, start + 1, start + 1 + n);
+          Tensor logits = model.logits(Tensors.fromLongs(in, 1, n)).select(0, 0);
+          sum += n * F.crossEntropy(logits, Tensors.fromLongs(target, n)).item_double();
+          count += n;
+        }
+      }
+    } finally {
+      model.train(wasTraining);
+    }
+    return sum / count;
+  }
+
+  /** The perplexity of next-token logits {@code [N, V]} against targets {@code [N]}: {@code exp(mean cross-entropy)}. */
+  public static double perplexity(Tensor logits, Tensor targets) {
+    try (Scope scope = Scope.open()) {
+      return Math.exp(F.crossEntropy(logits, targets).item_double());
+    }
+  }
+
+  /**
+   * {@code length} characters sampled from the model after {@code prompt} (ids), at temperature
+   * {@code temperature}, the context cut to the model's limit.
+   */
+  public static long[] sample(CharLanguageModel model, long[] prompt, int length, double temperature, long seed) {
+    if (prompt.length == 0) {
+      throw new IllegalArgumentException("sampling needs a non-empty prompt");
+    }
+    Random random = new Random(seed);
+    long[] text = java.util.Arrays.copyOf(prompt, prompt.length + length);
+    boolean wasTraining = model.isTraining();
+    model.eval();
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (int t = prompt.length; t < text.length; t++) {
+        int from = Math.max(0, t - model.maxLength());
+        try (Scope scope = Scope.open()) {
+          Tensor logits = model.logits(Tensors.fromLongs(java.util.Arrays.copyOfRange(text, from, t), 1, t - from))
+              .select(0, 0).select(0, t - from - 1);
+          double[] p = Tensors.toDoubleArray(F.softmax(logits.div(new org.bytedeco.pytorch.Scalar(temperature)), 0)
+              .to(io.nets4j.tensor.DType.FLOAT64.scalarType()));
+          double u = random.nextDouble();
+          int c = 0;
+          for (double acc = p[0]; acc < u && c < p.length - 1; acc += p[++c]) {
+            // walk the cumulative distribution
+          }
+          text[t] = c;
+        }
+      }
+    } finally {
+      model.train(wasTraining);
+    }
+    return java.util.Arrays.copyOfRange(text, prompt.length, text.length);
+  }
+}

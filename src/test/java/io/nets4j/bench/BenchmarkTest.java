@@ -1,0 +1,135 @@
+package io.nets4j.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nets4j.models.Models;
+import io.nets4j.nn.Layer;
+import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Tensors;
+import java.util.List;
+import org.bytedeco.pytorch.SGD;
+import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.junit.jupiter.api.Test;
+
+/** Correctness of the benchmark tool only; the numbers are not checked (speed is for quiet machines). */
+class BenchmarkTest {
+  private static final BenchOptions SMALL = BenchOptions.defaults("mobilenet_v2").withInputSize(32).withBatch(2)
+      .withIterations(1, 10);
+
+  static void assertOrdered(Stats s) {
+    assertTrue(s.min() > 0 && s.min() <= s.p10() && s.p10() <= s.median() && s.median() <= s.p90()
+        && s.p90() <= s.max(), s.toString());
+  }
+
+  @Test
+  void inferenceReportsLatencyThroughputAndMemory() {
+    BenchResult r = Benchmark.run(SMALL);
+    assertEquals(10, r.latencyMs().n());
+    assertOrdered(r.latencyMs());
+    assertOrdered(r.throughput());
+    assertEquals(Models.parameterCount("mobilenet_v2"), r.parameters());
+    assertEquals("3x32x32", r.input());
+    assertTrue(r.peakResidentBytes() > 0);
+    assertTrue(r.threadEnvironment());
+    assertTrue(r.text().contains("latency  (batch 1)"), r.text());
+    BenchResult back = BenchResult.parse(r.json());
+    assertEquals(r.latencyMs(), back.latencyMs());
+    assertEquals(r.throughput(), back.throughput());
+    assertEquals(r.parameters(), back.parameters());
+  }
+
+  @Test
+  void optimizedInferenceInBothDtypes() {
+    BenchResult r = Benchmark.run(SMALL.withOptimize(true));
+    assertOrdered(r.latencyMs());
+    assertTrue(r.text().contains("optimized"), r.text());
+    assertOrdered(Benchmark.run(SMALL.withOptimize(true).withDtype(DType.BFLOAT16)).throughput());
+    assertOrdered(Benchmark.run(BenchOptions.defaults(Workload.LSTM_LM).withBatch(1).withOptimize(true)
+        .withIterations(0, 10)).latencyMs());
+  }
+
+  @Test
+  void overheadProbeCountsTheLeafCallsAndNativeObjectsOfAForward() {
+    OverheadProbe p = Benchmark.overhead(BenchOptions.defaults("resnet18").withInputSize(32).withBatch(1)
+        .withIterations(1, 10));
+    // stem (conv, bn, relu, maxpool) + 8 basic blocks of 6 + 3 downsamples of 2 + avgpool and fc
+    assertEquals(4 + 8 * 6 + 3 * 2 + 2, p.leafCalls());
+    assertTrue(p.nativeObjects() >= p.leafCalls(), p.toString());
+    assertTrue(p.jniCallNs() > 0 && p.tinyOpNs() > 0, p.toString());
+    assertOrdered(p.forwardMs());
+    assertOrdered(p.leafReplayMs());
+    assertEquals(java.util.Set.of("Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "AdaptiveAvgPool2d", "Linear"),
+        p.byLayerType().keySet());
+    assertTrue(p.perCallUpperBoundMs() >= p.jniLowerBoundMs());
+    assertTrue(p.text().contains("native objects created per forward " + p.nativeObjects()), p.text());
+  }
+
+  @Test
+  void trainingStepsOfTheLanguageModelInBfloat16() {
+    BenchResult r = Benchmark.run(BenchOptions.defaults(Workload.LSTM_LM).withMode(Mode.TRAIN).withBatch(1)
+        .withDtype(DType.BFLOAT16).withIterations(0, 10));
+    assertOrdered(r.latencyMs());
+    assertEquals("seq", r.unit());
+    assertEquals(1000.0 / r.latencyMs().median(), r.throughput().median(), 1e-9);
+  }
+
+  @Test
+  void aTrainingStepUpdatesEveryParameterAndLowersTheLossOnItsBatch() {
+    Workload w = Workload.of("resnet18", 32);
+    Layer model = w.model();
+    model.train();
+    Tensor before = model.namedParameters().get("fc.weight").clone();
+    SGD sgd = new SGD(new TensorVector(model.parameters().toArray(new Tensor[0])), new SGDOptions(0.05));
+    Tensor x = w.input(4, DType.FLOAT32);
+    Tensor y = w.target(4);
+    double first = Benchmark.trainStep(model, sgd, x, y).item_double();
+    assertTrue(Tensors.maxAbsDiff(before, model.namedParameters().get("fc.weight")) > 0);
+    double later = first;
+    for (int i = 0; i < 4; i++) {
+      later = Benchmark.trainStep(model, sgd, x, y).item_double();
+    }
+    assertTrue(later < first, first + " -> " + later);
+  }
+
+  @Test
+  void theLanguageModelGivesLogitsPerToken() {
+    Workload w = Workload.of(Workload.LSTM_LM, 0);
+    Tensor logits = w.model().forward(w.input(2, DType.FLOAT32));
+    assertArrayEquals(new long[] {2 * Workload.LM_STEPS, Workload.LM_VOCAB}, Tensors.shape(logits));
+  }
+
+  @Test
+  void invalidOptionsAreRejectedWithTheirName() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> SMALL.withIterations(1, 5));
+    assertTrue(e.getMessage().contains("--iters"), e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> SMALL.withMode(Mode.TRAIN).withOptimize(true));
+    assertTrue(e.getMessage().contains("--optimize"), e.getMessage());
+  }
+
+  @Test
+  void threadEnvironmentComparisonRunsBothChildJvms() {
+    ThreadEnvironmentComparison c = ThreadEnvironmentComparison.run(SMALL);
+    assertTrue(c.withEnvironment().threadEnvironment());
+    assertFalse(c.withoutEnvironment().threadEnvironment());
+    assertOrdered(c.withEnvironment().latencyMs());
+    assertOrdered(c.withoutEnvironment().latencyMs());
+    assertTrue(c.text().contains("GOMP_SPINCOUNT") && c.text().contains("ratio"), c.text());
+  }
+
+  @Test
+  void suiteSkipsUnregisteredModelsAndTabulatesTheOthers() {
+    BenchSuite.Report r = BenchSuite.run(List.of("not_registered_net", "mobilenet_v2"), SMALL, "nets4j bench --suite test");
+    assertEquals(1, r.results().size());
+    String md = r.markdown();
+    assertTrue(md.contains("not_registered_net: skipped, not registered yet"), md);
+    assertTrue(md.contains("| mobilenet_v2 | 3x32x32 | 3,504,872 |"), md);
+    assertTrue(md.contains("`nets4j bench --suite test`") && md.contains("CPU: "), md);
+  }
+}
