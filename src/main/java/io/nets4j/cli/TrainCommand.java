@@ -76,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
   String schedule;
 
   @Option(names = "--warmup", defaultValue = "0.2", paramLabel = "EPOCHS",
-      description = "linear warm-up from 1% of the rate, in epochs (default: ${DEFAULT-VALUE})")
+      description = "linear warm-up from 1%% of the rate, in epochs (default: ${DEFAULT-VALUE})")
   double warmup;
 
   @Option(names = "--step-epochs", defaultValue = "30", description = "step schedule: epochs between decays (default: ${DEFAULT-VALUE})")

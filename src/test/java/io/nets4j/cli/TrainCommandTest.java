@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.data.ImageFiles;
 import io.nets4j.data.ShapesDataset;
+import io.nets4j.io.StateDicts;
+import io.nets4j.models.ModelOptions;
+import io.nets4j.models.Models;
 import io.nets4j.train.Checkpoints;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +35,7 @@ class TrainCommandTest {
   void everyCommandHasHelp() {
     CliTest.Run train = CliTest.run("train", "--help");
     assertEquals(0, train.exit());
+    assertEquals("", train.err(), "no help-formatting warnings");
     for (String option : List.of("--data", "--model", "--epochs", "--batch", "--lr", "--optimizer", "--schedule",
         "--warmup", "--label-smoothing", "--mixup", "--cutmix", "--bf16", "--seed", "--workers", "--resume", "--out",
         "--weights", "--freeze-backbone", "--clip-grad", "--patience")) {
@@ -113,6 +117,20 @@ class TrainCommandTest {
 
   @Test
   @Order(5)
+  void predictWithAModelAndAWeightsFile() throws IOException {
+    Path weights = tmp.resolve("resnet18-3.safetensors");
+    StateDicts.save(Models.create("resnet18", ModelOptions.defaults().withNumClasses(3)), weights);
+    Path png = tmp.resolve("shape2.png");
+    ImageFiles.writePng(ShapesDataset.single(1, 50, 3).get(0).image(), png);
+    CliTest.Run r = CliTest.run("predict", "--model", "resnet18", "--weights", weights.toString(), "--classes",
+        "red,green,blue", "--size", "64", png.toString());
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertEquals(4, r.out().lines().count(), "the three classes: " + r.out());
+    assertTrue(r.out().contains("green"), r.out());
+  }
+
+  @Test
+  @Order(6)
   void badInputGivesClearErrors() throws IOException {
     CliTest.Run r = CliTest.run("train", "--data", "imagenet:/nowhere", "--out", tmp.toString());
     assertEquals(1, r.exit());
