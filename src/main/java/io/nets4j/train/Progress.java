@@ -13,21 +13,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * every tenth of the epoch otherwise (CI logs, pipes), or nothing.
  */
 abstract class Progress implements AutoCloseable {
-  /** How progress is shown. */
-  enum Mode {
-    /** A bar on a terminal, plain lines otherwise. */
-    AUTO,
-    BAR,
-    PLAIN,
-    NONE;
-
-    Mode resolve() {
-      return this == AUTO ? (System.console() != null ? BAR : PLAIN) : this;
-    }
-  }
-
-  static Progress create(Mode mode, PrintStream out, String title, int total, int first) {
-    return switch (mode.resolve()) {
+  static Progress create(Trainer.ProgressMode mode, PrintStream out, String title, int total, int first) {
+    Trainer.ProgressMode m = mode == Trainer.ProgressMode.AUTO
+        ? (System.console() != null ? Trainer.ProgressMode.BAR : Trainer.ProgressMode.PLAIN) : mode;
+    return switch (m) {
       case BAR -> new Bar(out, title, total, first);
       case PLAIN -> new Lines(out, title, total, first);
       default -> new Progress() {

@@ -293,7 +293,7 @@ public final class Trainer {
       String title = String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs());
       int b = first;
       try (BatchStream batches = train.open(epoch, first);
-          Progress bar = Progress.create(Progress.Mode.valueOf(progress.name()), out, title, perEpoch, first)) {
+          Progress bar = Progress.create(progress, out, title, perEpoch, first)) {
         while (b < perEpoch && batches.hasNext()) {
           StepRecord r = step(optimizer, schedule, batches, st.step, epoch, b, perEpoch, st.lastCheckpoint);
           st.step++;
