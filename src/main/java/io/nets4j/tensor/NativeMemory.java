@@ -17,6 +17,23 @@ public final class NativeMemory {
 
   private NativeMemory() {}
 
+  /**
+   * Collects garbage and frees the native objects of collected Java handles now, rather than when
+   * JavaCPP's deallocator thread gets to them, so that a following reading does not depend on timing.
+   */
+  public static void settle() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      org.bytedeco.javacpp.Pointer.deallocateReferences();
+    }
+  }
+
   /** Current resident set size in bytes (JavaCPP's reading where /proc is not available). */
   public static long residentBytes() {
     long kb = statusKilobytes("VmRSS:");

@@ -37,12 +37,12 @@ class NativeMemoryTest {
     for (int i = 1; i < WARMUP + ITERATIONS; i++) {
       lastLoss = t.step(null);
       if (i == WARMUP) {
-        System.gc();
+        NativeMemory.settle();
         baselineResident = NativeMemory.residentBytes();
         baselineHeap = NativeMemory.mallocInUseBytes();
       }
     }
-    System.gc();
+    NativeMemory.settle();
     long resident = NativeMemory.residentBytes() - baselineResident;
     long heap = NativeMemory.mallocInUseBytes() - baselineHeap;
     System.out.printf("over %d steps: resident memory %+.1f MiB, native heap in use %+.1f MiB (loss %.3f -> %.3f)%n",
@@ -62,7 +62,7 @@ class NativeMemoryTest {
     for (int i = 0; i < 200; i++) {
       t.step(null);
     }
-    System.gc();
+    NativeMemory.settle();
     long baselineResident = NativeMemory.residentBytes();
     long baselineHeap = NativeMemory.mallocInUseBytes();
     for (int i = 0; i < 3_000; i++) {

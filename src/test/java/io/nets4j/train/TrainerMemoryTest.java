@@ -31,10 +31,10 @@ class TrainerMemoryTest {
     new Trainer(net, "tiny", config).progress(Trainer.ProgressMode.NONE)
         .output(new PrintStream(OutputStream.nullOutputStream())).onStep(s -> {
           if (s.step() == WARMUP) {
-            System.gc();
+            NativeMemory.settle();
             baseline[0] = NativeMemory.mallocInUseBytes();
           } else if (s.step() == WARMUP + STEPS - 1) {
-            System.gc();
+            NativeMemory.settle();
             end[0] = NativeMemory.mallocInUseBytes();
           }
         }).fit(LoaderBatches.training(data, 8, 0), null);
