@@ -226,7 +226,7 @@ final class TrainCommand implements Callable<Integer> {
           100 * result.lastEvaluation().topK(), result.lastEvaluation().loss(), result.lastEvaluation().count());
     }
     System.out.println("run directory: " + runDir + (result.bestCheckpoint() != null ? " (best checkpoint "
-        + runDir.relativize(result.bestCheckpoint().toAbsolutePath()) + ")" : ""));
+        + runDir.toAbsolutePath().relativize(result.bestCheckpoint().toAbsolutePath()) + ")" : ""));
     if (result.stopped()) {
       System.out.println("stopped; continue with: nets4j train --resume " + runDir);
     }

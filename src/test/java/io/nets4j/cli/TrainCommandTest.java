@@ -75,6 +75,23 @@ class TrainCommandTest {
     assertTrue(again.err().contains("exists; use --resume"), again.err());
   }
 
+  /** A relative --out (as the README and CI use) must work too. */
+  @Test
+  void relativeOutputDirectory() throws IOException {
+    Path relative = Path.of("target", "test-relative-runs");
+    try {
+      CliTest.Run r = CliTest.run("train", "--data", "shapes", "--image-size", "16", "--train-size", "32",
+          "--val-size", "16", "--batch", "16", "--epochs", "1", "--progress", "none", "--out", relative.toString(),
+          "--name", "relative");
+      assertEquals(0, r.exit(), r.out() + r.err());
+      assertTrue(r.out().contains("run directory: " + relative.resolve("relative")), r.out());
+    } finally {
+      try (var files = Files.walk(relative)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
   @Test
   @Order(2)
   void resumeContinuesTheRunForMoreEpochs() throws IOException {
