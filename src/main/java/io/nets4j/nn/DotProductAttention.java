@@ -3,7 +3,6 @@ package io.nets4j.nn;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The core of an attention module: {@code softmax(scale * q k^T + bias) v} (Vaswani et al. 2017,
@@ -32,7 +31,7 @@ public final class DotProductAttention {
   public Tensor apply(Tensor q, Tensor k, Tensor v, Tensor bias, double scale, double dropout, boolean training) {
     double p = training ? dropout : 0;
     if (!maps.isRecording()) {
-      return torch.scaled_dot_product_attention(q, k, v, F.optional(bias), p, false, new DoubleOptional(scale), false);
+      return F.scaledDotProductAttention(q, k, v, bias, p, false, new DoubleOptional(scale));
     }
     Tensor scores = q.mul(new Scalar(scale)).matmul(k.transpose(-2, -1));
     if (bias != null) {

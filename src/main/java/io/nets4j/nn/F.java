@@ -1,7 +1,10 @@
 package io.nets4j.nn;
 
+import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.List;
+import org.bytedeco.pytorch.Context;
+import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -179,14 +182,42 @@ public final class F {
   }
 
   /**
-   * Scaled dot-product attention {@code softmax(q k^T / sqrt(d) + mask) v} with libtorch's fused
-   * kernel. {@code mask} is optional (boolean: true = attend; or additive float); {@code causal}
-   * masks future positions.
+   * Scaled dot-product attention {@code softmax(q k^T / sqrt(d) + mask) v} with libtorch's
+   * {@code scaled_dot_product_attention}. {@code mask} is optional (boolean: true = attend; or
+   * additive float); {@code causal} masks future positions.
    */
   public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, double dropout,
       boolean causal) {
-    return torch.scaled_dot_product_attention(q, k, v, optional(mask), dropout, causal,
-        new org.bytedeco.pytorch.DoubleOptional(), false);
+    return scaledDotProductAttention(q, k, v, mask, dropout, causal, new DoubleOptional());
+  }
+
+  /**
+   * As {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean)} with the
+   * scores multiplied by {@code scale} instead of {@code 1/sqrt(d)} (when present).
+   *
+   * <p>On the CPU it runs libtorch's math backend, not the flash kernel: this libtorch's flash
+   * kernel calls OpenBLAS from inside its OpenMP threads, and the presets' OpenBLAS has a thread
+   * pool of its own, so the two pools fight over the cores (ViT-B/16's attention on 2 cores: 70-100 ms
+   * per layer with the flash kernel, 3-4 ms with the math backend, 1-2 ms with the flash kernel and
+   * a single-threaded OpenBLAS, which would halve every other matrix product). Other devices keep
+   * libtorch's choice.
+   */
+  public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, double dropout,
+      boolean causal, DoubleOptional scale) {
+    AttentionBackend.select(q);
+    return torch.scaled_dot_product_attention(q, k, v, optional(mask), dropout, causal, scale, false);
+  }
+
+  /** libtorch's process-wide choice of attention kernels, switched by the device of the call. */
+  private static final class AttentionBackend {
+    private static final Context CONTEXT = Scope.detachFromScopes(torch.globalContext());
+
+    static void select(Tensor q) {
+      boolean flash = !q.is_cpu();
+      if (CONTEXT.userEnabledFlashSDP() != flash) {
+        CONTEXT.setSDPUseFlash(flash);
+      }
+    }
   }
 
   /** Shuffles channels between {@code groups} groups (ShuffleNet). */
