@@ -22,7 +22,8 @@ import org.bytedeco.pytorch.Tensor;
  * <ol>
  *   <li>the forward itself, and the same leaf-layer computations replayed one after the other on
  *       their recorded inputs (so the difference is the model's glue: container traversal and the
- *       tensor code between layers, e.g. residual additions);</li>
+ *       tensor code between layers, e.g. residual additions), timed alternately so that drift in the
+ *       machine's speed does not masquerade as overhead;</li>
  *   <li>the number of native objects (tensor handles, option structs) the forward creates, a count
  *       of the crossings from Java into libtorch that return an object;</li>
  *   <li>the fixed cost of one such crossing, timed on a one-element tensor: a plain JNI call
@@ -35,13 +36,14 @@ import org.bytedeco.pytorch.Tensor;
  *
  * @param forwardMs the forward pass
  * @param leafReplayMs the leaf layers replayed on their recorded inputs
+ * @param glueMs per iteration, the forward minus the replay that ran right after it
  * @param leafCalls leaf-layer calls in one forward
  * @param nativeObjects native objects created by one forward
  * @param jniCallNs one plain JNI call ({@code Tensor.dim()}), median
  * @param tinyOpNs one complete operator on a one-element tensor ({@code add}), median
  * @param byLayerType replay time per leaf-layer type, largest first (ms per forward)
  */
-public record OverheadProbe(Stats forwardMs, Stats leafReplayMs, int leafCalls, long nativeObjects, double jniCallNs,
+public record OverheadProbe(Stats forwardMs, Stats leafReplayMs, Stats glueMs, int leafCalls, long nativeObjects, double jniCallNs,
     double tinyOpNs, Map<String, Double> byLayerType) {
 
   private record Call(Layer layer, Tensor input) {}
@@ -60,17 +62,19 @@ public record OverheadProbe(Stats forwardMs, Stats leafReplayMs, int leafCalls, 
         }
       }, () -> model.forward(input));
       long objects = Pointer.totalCount() - before;
-      Stats forward = time(warmup, iters, () -> model.forward(input));
-      Stats replay = time(warmup, iters, () -> {
+      Stats[] interleaved = timeInterleaved(warmup, iters, () -> model.forward(input), () -> {
         for (Call c : leaves) {
           c.layer().forward(c.input());
         }
       });
+      Stats forward = interleaved[0];
+      Stats replay = interleaved[1];
+      Stats glue = interleaved[2];
       Map<String, Double> byType = byType(leaves, warmup, iters);
       Tensor one = Tensors.ones(DType.FLOAT32, 1);
       double jni = perCallNs(() -> one.dim());
       double op = perCallNs(() -> one.add(one));
-      return new OverheadProbe(forward, replay, leaves.size(), objects, jni, op, byType);
+      return new OverheadProbe(forward, replay, glue, leaves.size(), objects, jni, op, byType);
     }
   }
 
@@ -89,16 +93,41 @@ public record OverheadProbe(Stats forwardMs, Stats leafReplayMs, int leafCalls, 
   private static Stats time(int warmup, int iters, Runnable body) {
     double[] ms = new double[iters];
     for (int i = -warmup; i < iters; i++) {
-      try (Scope s = Scope.open()) {
-        long t0 = System.nanoTime();
-        body.run();
-        long t = System.nanoTime() - t0;
-        if (i >= 0) {
-          ms[i] = t / 1e6;
-        }
+      double t = timeOnce(body);
+      if (i >= 0) {
+        ms[i] = t;
       }
     }
     return Stats.of(ms);
+  }
+
+  /**
+   * Times {@code a} and {@code b} alternately, so that a machine whose speed drifts (other processes,
+   * frequency changes, a shared host) affects both alike; returns a's times, b's, and the paired
+   * differences a - b, whose median is robust to that drift.
+   */
+  private static Stats[] timeInterleaved(int warmup, int iters, Runnable a, Runnable b) {
+    double[] ta = new double[iters];
+    double[] tb = new double[iters];
+    double[] diff = new double[iters];
+    for (int i = -warmup; i < iters; i++) {
+      double msA = timeOnce(a);
+      double msB = timeOnce(b);
+      if (i >= 0) {
+        ta[i] = msA;
+        tb[i] = msB;
+        diff[i] = msA - msB;
+      }
+    }
+    return new Stats[] {Stats.of(ta), Stats.of(tb), Stats.of(diff)};
+  }
+
+  private static double timeOnce(Runnable body) {
+    try (Scope s = Scope.open()) {
+      long t0 = System.nanoTime();
+      body.run();
+      return (System.nanoTime() - t0) / 1e6;
+    }
   }
 
   /** The median over 20 rounds of the mean time of 1000 calls, in ns. */
@@ -133,8 +162,11 @@ public record OverheadProbe(Stats forwardMs, Stats leafReplayMs, int leafCalls, 
     double t = forwardMs.median();
     b.append(String.format(Locale.ROOT, "forward                          median %9.3f ms (p10 %.3f, p90 %.3f)%n", t,
         forwardMs.p10(), forwardMs.p90()));
-    b.append(String.format(Locale.ROOT, "leaf layers replayed (%4d calls) median %9.3f ms  -> glue between layers %.3f ms (%.1f%%)%n",
-        leafCalls, leafReplayMs.median(), t - leafReplayMs.median(), 100 * (t - leafReplayMs.median()) / t));
+    double glue = glueMs.median();
+    b.append(String.format(Locale.ROOT, "leaf layers replayed (%4d calls) median %9.3f ms (p10 %.3f, p90 %.3f)%n",
+        leafCalls, leafReplayMs.median(), leafReplayMs.p10(), leafReplayMs.p90()));
+    b.append(String.format(Locale.ROOT, "glue between layers (forward - replay, paired) median %.3f ms (%.1f%%), p10 %.3f, p90 %.3f%n",
+        glue, 100 * glue / t, glueMs.p10(), glueMs.p90()));
     b.append(String.format(Locale.ROOT, "native objects created per forward %d%n", nativeObjects));
     b.append(String.format(Locale.ROOT, "one JNI call %.0f ns, one tiny operator %.0f ns%n", jniCallNs, tinyOpNs));
     b.append(String.format(Locale.ROOT, "fixed per-call cost in the forward: between %.3f ms (JNI, %.2f%%) and %.3f ms "

@@ -5,11 +5,15 @@ import io.nets4j.io.StateDicts;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
+import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.Layer;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -18,8 +22,9 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
 /**
  * Prepares a model for fast CPU inference: evaluation mode, batch norm folded into the preceding
  * convolutions ({@link BatchNormFolding}), weights in channels-last memory format, optionally
- * bfloat16 weights, libtorch's thread count, and forward passes under {@code InferenceMode}
- * ({@link OptimizedModel}).
+ * bfloat16 weights, convolution weights packed once into oneDNN's layout
+ * ({@link Conv2d#packForInference}), libtorch's thread count, and forward passes under
+ * {@code InferenceMode} ({@link OptimizedModel}).
  *
  * <p>{@link #optimize(String, ImageClassifier, long[], InferenceOptions)} leaves the given model
  * untouched and works on a copy (a fresh model of the same registry name loaded with its
@@ -67,7 +72,33 @@ public final class InferenceOptimizer {
     if (options.channelsLast()) {
       toChannelsLast(model);
     }
-    return new OptimizedModel(model, options, folded);
+    int packed = options.packWeights() ? packConvolutions(model, example, options) : 0;
+    return new OptimizedModel(model, options, folded, packed);
+  }
+
+  /**
+   * Packs every convolution's weight for the input shape it sees in one forward pass of
+   * {@code example} ({@link Conv2d#packForInference}); returns how many were packed.
+   */
+  private static int packConvolutions(Layer model, Tensor example, InferenceOptions options) {
+    Map<Conv2d, long[]> inputShapes = new LinkedHashMap<>();
+    try (Scope s = Scope.open(); InferenceMode guard = new InferenceMode()) {
+      Tensor in = OptimizedModel.prepareInput(example, options);
+      Layer.observe((layer, input, output) -> {
+        if (layer instanceof Conv2d conv) {
+          inputShapes.putIfAbsent(conv, Tensors.shape(input));
+        }
+      }, () -> model.forward(in));
+    }
+    int packed = 0;
+    try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
+      for (Map.Entry<Conv2d, long[]> e : inputShapes.entrySet()) {
+        if (e.getKey().packForInference(e.getValue())) {
+          packed++;
+        }
+      }
+    }
+    return packed;
   }
 
   /** Stores every 4-d parameter and buffer of {@code model} in channels-last (NHWC) memory format, in place. */

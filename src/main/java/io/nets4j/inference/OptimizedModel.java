@@ -17,26 +17,33 @@ public final class OptimizedModel {
   private final Layer model;
   private final InferenceOptions options;
   private final List<BatchNormFolding.Pair> folded;
+  private final int packedConvolutions;
 
-  OptimizedModel(Layer model, InferenceOptions options, List<BatchNormFolding.Pair> folded) {
+  OptimizedModel(Layer model, InferenceOptions options, List<BatchNormFolding.Pair> folded, int packedConvolutions) {
     this.model = model;
     this.options = options;
     this.folded = List.copyOf(folded);
+    this.packedConvolutions = packedConvolutions;
   }
 
   /** Runs the model; the result is an inference tensor (it cannot later enter autograd). */
   public Tensor forward(Tensor x) {
     try (InferenceMode guard = new InferenceMode()) {
-      Tensor in = x;
-      if (options.dtype() != DType.FLOAT32 && in.is_floating_point()) {
-        in = in.to(options.dtype().scalarType());
-      }
-      if (options.channelsLast() && in.dim() == 4) {
-        in = in.contiguous(MemoryFormat.ChannelsLast);
-      }
-      Tensor y = model.forward(in);
+      Tensor y = model.forward(prepareInput(x, options));
       return Tensors.dtype(y) == DType.FLOAT32 || !y.is_floating_point() ? y : y.to(DType.FLOAT32.scalarType());
     }
+  }
+
+  /** {@code x} in the dtype and memory format the optimised model expects. */
+  static Tensor prepareInput(Tensor x, InferenceOptions options) {
+    Tensor in = x;
+    if (options.dtype() != DType.FLOAT32 && in.is_floating_point()) {
+      in = in.to(options.dtype().scalarType());
+    }
+    if (options.channelsLast() && in.dim() == 4) {
+      in = in.contiguous(MemoryFormat.ChannelsLast);
+    }
+    return in;
   }
 
   /** The optimised network (in evaluation mode; folded batch norms are identities). */
@@ -51,5 +58,10 @@ public final class OptimizedModel {
   /** The convolution / batch-norm pairs that were folded. */
   public List<BatchNormFolding.Pair> folded() {
     return folded;
+  }
+
+  /** How many convolutions run with packed oneDNN weights. */
+  public int packedConvolutions() {
+    return packedConvolutions;
   }
 }

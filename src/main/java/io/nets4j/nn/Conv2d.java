@@ -6,6 +6,7 @@ import io.nets4j.tensor.Scope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.GradMode;
 
 /**
  * 2-d convolution over NCHW input: {@code weight [out, in/groups, kh, kw]}, optional
@@ -17,6 +18,7 @@ public final class Conv2d extends Layer {
   private final ConvSpec spec;
   private final Tensor weight;
   private Tensor bias;
+  private PackedConvolution packed;
 
   public Conv2d(int inChannels, int outChannels, ConvSpec spec) {
     if (inChannels % spec.groups() != 0 || outChannels % spec.groups() != 0) {
@@ -39,7 +41,36 @@ public final class Conv2d extends Layer {
     if (x.dim() != 4 || x.size(1) != inChannels) {
       throw fail("expected input of shape [N, " + inChannels + ", H, W], got " + Tensors.describe(x));
     }
+    if (packed != null) {
+      if (isTraining() || GradMode.is_enabled() && weight.requires_grad()) {
+        throw fail("this convolution is packed for inference (packForInference); it cannot train or take gradients");
+      }
+      return packed.apply(x);
+    }
     return F.conv2d(x, weight, bias, spec);
+  }
+
+  /**
+   * Reorders the weight once into oneDNN's layout for inputs shaped like {@code inputShape} and runs
+   * later forwards with oneDNN's inference convolution ({@link PackedConvolution}), which saves the
+   * per-call weight reorder of eager {@code conv2d}. Call it last, after folding, dtype and memory
+   * format changes: the packed copy does not follow later changes of the weight. The layer is then
+   * for inference only. Returns whether it was packed: not where libtorch lacks oneDNN, the weight is
+   * not on the CPU or not float32/bfloat16 (oneDNN has no float64 kernels).
+   */
+  public boolean packForInference(long[] inputShape) {
+    DType dtype = Tensors.dtype(weight);
+    if (!PackedConvolution.isAvailable() || !weight.device().is_cpu()
+        || dtype != DType.FLOAT32 && dtype != DType.BFLOAT16) {
+      return false;
+    }
+    packed = PackedConvolution.pack(weight, bias, spec, inputShape);
+    return true;
+  }
+
+  /** Whether {@link #packForInference} packed this convolution. */
+  public boolean isPacked() {
+    return packed != null;
   }
 
   /**
@@ -70,6 +101,7 @@ public final class Conv2d extends Layer {
       }
     }
     bn.markFolded(this);
+    packed = null;
   }
 
   public Tensor weight() {
