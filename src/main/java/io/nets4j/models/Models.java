@@ -37,6 +37,7 @@ public final class Models {
     GoogLeNet.register(r);
     InceptionV3.register(r);
     ResNet.register(r);
+    CifarResNet.register(r);
     DenseNet.register(r);
     MobileNetV1.register(r);
     MobileNetV2.register(r);

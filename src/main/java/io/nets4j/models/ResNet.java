@@ -237,16 +237,20 @@ public final class ResNet extends ImageClassifier {
     private final Activation relu;
     private final Conv2d conv2;
     private final BatchNorm2d bn2;
-    private final Sequential downsample;
+    private final Layer downsample;
 
     BasicBlock(int inplanes, int planes, int stride) {
+      this(inplanes, planes, stride, downsample(inplanes, planes, stride));
+    }
+
+    /** A block whose shortcut, where the shape changes, is {@code shortcut} ({@code null}: identity). */
+    BasicBlock(int inplanes, int planes, int stride, Layer shortcut) {
       conv1 = register("conv1", new Conv2d(inplanes, planes, ConvSpec.kernel(3).stride(stride).padding(1).noBias()));
       bn1 = register("bn1", new BatchNorm2d(planes));
       relu = register("relu", Activation.relu());
       conv2 = register("conv2", new Conv2d(planes, planes, ConvSpec.kernel(3).padding(1).noBias()));
       bn2 = register("bn2", new BatchNorm2d(planes));
-      Sequential ds = downsample(inplanes, planes, stride);
-      downsample = ds == null ? null : register("downsample", ds);
+      downsample = shortcut == null ? null : register("downsample", shortcut);
     }
 
     @Override

@@ -158,7 +158,7 @@ public record DataSpec(Kind kind, Path path) {
         boolean fashion = train.classes().equals(IdxDataset.FASHION_MNIST_CLASSES);
         int size = o.imageSize() == 0 ? train.height() : o.imageSize();
         yield fileData(subset(train, o.trainSize(), o.seed()), subset(val, o.valSize(), o.seed()), 1, size,
-            fashion ? FASHION_MEAN : MNIST_MEAN, fashion ? FASHION_STD : MNIST_STD, train.height(), false);
+            fashion ? FASHION_MEAN : MNIST_MEAN, fashion ? FASHION_STD : MNIST_STD, train.height(), fashion);
       }
       case CIFAR10, CIFAR100 -> {
         ClassificationDataset train = kind == Kind.CIFAR10 ? CifarDataset.cifar10(path, true)
@@ -218,15 +218,19 @@ public record DataSpec(Kind kind, Path path) {
     return new Opened(train, val, n, n, channels, size, mean, std);
   }
 
-  /** Small-image data sets: optional resize, light augmentation for natural images (shifts, flips). */
+  /**
+   * Small-image data sets: optional resize, light augmentation (shifts up to 1/8 of the side, horizontal
+   * flips) for images whose classes are mirror-symmetric: CIFAR's photographs and Fashion-MNIST's clothes,
+   * not MNIST's digits.
+   */
   private static Opened fileData(ClassificationDataset train, ClassificationDataset val, int channels, int size,
-      float[] mean, float[] std, int nativeSize, boolean natural) {
+      float[] mean, float[] std, int nativeSize, boolean mirrorSymmetric) {
     List<Transform> common = new ArrayList<>();
     if (size != nativeSize) {
       common.add(Transforms.resize(size, size));
     }
     List<Transform> augment = new ArrayList<>(common);
-    if (natural) {
+    if (mirrorSymmetric) {
       augment.add(Transforms.randomAffine(0, 0.125));
       augment.add(Transforms.horizontalFlip(0.5));
     }
