@@ -8,6 +8,7 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
+import io.nets4j.nn.Flatten;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
@@ -159,10 +160,8 @@ public final class CoAtNet extends ImageClassifier {
   private final int imgSize;
   private final Stem stem;
   private final Layer norm;
-  private final Layer head;
+  private final Sequential head;
   private final Sequential stages;
-  private final int numFeatures;
-  private int numClasses;
 
   /** A CoAtNet for square inputs of {@code imgSize} pixels (a multiple of 32). */
   public CoAtNet(Config config, int imgSize, ModelOptions options) {
@@ -200,17 +199,16 @@ public final class CoAtNet extends ImageClassifier {
       stages.add(stage);
     }
     int width = dims[3];
-    numClasses = options.numClasses();
     double dropRate = options.dropRateOr(0);
     if (config.headHiddenSize() > 0) {
       norm = register("norm", new Identity());
-      head = register("head", new NormMlpHead(width, config.headHiddenSize(), dropRate, numClasses));
-      numFeatures = config.headHiddenSize();
+      head = register("head", new NormMlpHead(width, config.headHiddenSize(), dropRate));
     } else {
       norm = register("norm", new LayerNorm2d(width));
-      head = register("head", new ClassifierHead(width, dropRate, numClasses));
-      numFeatures = width;
+      head = register("head", new ClassifierHead(dropRate));
     }
+    int numFeatures = config.headHiddenSize() > 0 ? config.headHiddenSize() : width;
+    addClassifier(head, "fc", numFeatures, options.numClasses(), ClassifierFactory.linear());
   }
 
   @Override
@@ -227,33 +225,10 @@ public final class CoAtNet extends ImageClassifier {
     return head.forward(features);
   }
 
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    if (head instanceof ClassifierHead h) {
-      h.resetFc(classes);
-    } else {
-      ((NormMlpHead) head).resetFc(classes);
-    }
-    numClasses = classes;
-  }
 
   /** The input size the relative-position tables were built for. */
   public int imgSize() {
     return imgSize;
-  }
-
-  private static Layer classifier(int features, int classes) {
-    return classes > 0 ? new Linear(features, classes) : new Identity();
   }
 
   /** EfficientNet-style init of timm's conv blocks: N(0, sqrt(2 / fan_out)), fan-out per group. */
@@ -618,55 +593,36 @@ public final class CoAtNet extends ImageClassifier {
     }
   }
 
-  /** Global average pooling, dropout and the classifier {@code fc} (timm's ClassifierHead). */
-  private static final class ClassifierHead extends Layer {
-    private final int width;
-    private final Dropout drop;
-    private Layer fc;
-
-    ClassifierHead(int width, double dropRate, int classes) {
-      this.width = width;
-      drop = register("drop", new Dropout(dropRate));
-      fc = register("fc", classifier(width, classes));
-    }
-
-    void resetFc(int classes) {
-      fc = replace("fc", classifier(width, classes));
+  /**
+   * Global average pooling, dropout and the classifier {@code fc}, which the model appends (timm's
+   * ClassifierHead).
+   */
+  private static final class ClassifierHead extends Sequential {
+    ClassifierHead(double dropRate) {
+      add("drop", new Dropout(dropRate));
     }
 
     @Override
     protected Tensor compute(Tensor x) {
-      return fc.forward(drop.forward(F.globalAvgPool(x)));
+      return super.compute(F.globalAvgPool(x));
     }
   }
 
   /**
-   * Global average pooling, LayerNorm, the pre-logits layer (linear and tanh), dropout and the
-   * classifier {@code fc} (timm's NormMlpClassifierHead).
+   * Global average pooling, LayerNorm, flatten, the pre-logits layer (linear and tanh), dropout and
+   * the classifier {@code fc}, which the model appends (timm's NormMlpClassifierHead).
    */
-  private static final class NormMlpHead extends Layer {
-    private final int hidden;
-    private final LayerNorm2d norm;
-    private final Sequential preLogits;
-    private final Dropout drop;
-    private Layer fc;
-
-    NormMlpHead(int width, int hidden, double dropRate, int classes) {
-      this.hidden = hidden;
-      norm = register("norm", new LayerNorm2d(width));
-      preLogits = register("pre_logits", new Sequential().add("fc", new Linear(width, hidden)).add("act", Activation.tanh()));
-      drop = register("drop", new Dropout(dropRate));
-      fc = register("fc", classifier(hidden, classes));
-    }
-
-    void resetFc(int classes) {
-      fc = replace("fc", classifier(hidden, classes));
+  private static final class NormMlpHead extends Sequential {
+    NormMlpHead(int width, int hidden, double dropRate) {
+      add("norm", new LayerNorm2d(width));
+      add("flatten", new Flatten(1));
+      add("pre_logits", new Sequential().add("fc", new Linear(width, hidden)).add("act", Activation.tanh()));
+      add("drop", new Dropout(dropRate));
     }
 
     @Override
     protected Tensor compute(Tensor x) {
-      Tensor pooled = F.flatten(norm.forward(F.adaptiveAvgPool2d(x, 1, 1)), 1);
-      return fc.forward(drop.forward(preLogits.forward(pooled)));
+      return super.compute(F.adaptiveAvgPool2d(x, 1, 1));
     }
   }
 }

@@ -7,7 +7,6 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
@@ -92,7 +91,6 @@ public final class ConViT extends ImageClassifier {
 
   private final int inChannels;
   private final int imgSize;
-  private final int dim;
   private final int localLayers;
   private final Tensor clsToken;
   private final Tensor posEmbed;
@@ -100,8 +98,6 @@ public final class ConViT extends ImageClassifier {
   private final ModuleList<Block> blocks;
   private final LayerNorm norm;
   private final Dropout headDrop;
-  private Layer head;
-  private int numClasses;
 
   /** A ConViT for square inputs of {@code imgSize} pixels (a multiple of the patch size). */
   public ConViT(Config config, int imgSize, ModelOptions options) {
@@ -111,7 +107,7 @@ public final class ConViT extends ImageClassifier {
     }
     inChannels = options.inChannels();
     this.imgSize = imgSize;
-    dim = config.dim();
+    int dim = config.dim();
     localLayers = config.localLayers();
     int grid = imgSize / config.patchSize();
     clsToken = registerParameter("cls_token", Init.truncNormal(Tensors.empty(DType.FLOAT32, 1, 1, dim), 0.02, -2, 2));
@@ -126,8 +122,7 @@ public final class ConViT extends ImageClassifier {
     }
     norm = register("norm", new LayerNorm(dim, LN_EPS));
     headDrop = register("head_drop", new Dropout(options.dropRateOr(0)));
-    numClasses = options.numClasses();
-    head = register("head", classifier(numClasses));
+    registerClassifier("head", dim, options.numClasses(), ClassifierFactory.linear());
     initWeights();
   }
 
@@ -146,10 +141,6 @@ public final class ConViT extends ImageClassifier {
         g.localInit();
       }
     }
-  }
-
-  private Layer classifier(int classes) {
-    return classes > 0 ? new Linear(dim, classes) : new Identity();
   }
 
   /** The normalised tokens {@code [N, 1 + patches, dim]}, class token first. */
@@ -176,23 +167,7 @@ public final class ConViT extends ImageClassifier {
   /** The class token, dropout and the classifier. */
   @Override
   public Tensor forwardHead(Tensor features) {
-    return head.forward(headDrop.forward(features.select(1, 0)));
-  }
-
-  @Override
-  public int numFeatures() {
-    return dim;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    head = replace("head", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(headDrop.forward(features.select(1, 0)));
   }
 
   /** Non-overlapping patches projected by a strided convolution, as tokens {@code [N, patches, dim]}. */

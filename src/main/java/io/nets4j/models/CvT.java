@@ -7,7 +7,6 @@ import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerException;
@@ -121,10 +120,7 @@ public final class CvT extends ImageClassifier {
 
   private final CvtStage[] stages;
   private final LayerNorm norm;
-  private final int numFeatures;
   private final boolean clsToken;
-  private Layer head;
-  private int numClasses;
 
   /**
    * {@code options.dropPathRate()} replaces the last stage's stochastic-depth rate;
@@ -141,21 +137,11 @@ public final class CvT extends ImageClassifier {
       stages[i] = register("stage" + i, new CvtStage(in, s, options.dropRateOr(0.0), dropPath));
       in = s.embedDim;
     }
-    numFeatures = in;
     clsToken = specs.get(specs.size() - 1).clsToken;
-    norm = register("norm", new LayerNorm(numFeatures, LN_EPS));
-    numClasses = options.numClasses();
-    head = register("head", classifier(numClasses));
-  }
-
-  private Layer classifier(int classes) {
-    if (classes == 0) {
-      return new Identity();
-    }
-    Linear l = new Linear(numFeatures, classes);
+    norm = register("norm", new LayerNorm(in, LN_EPS));
     // the official code re-initialises only the classifier's weight, keeping PyTorch's default bias
-    Init.truncNormal(l.weight(), 0.02, -2, 2);
-    return l;
+    registerClassifier("head", in, options.numClasses(),
+        ClassifierFactory.linear(fc -> Init.truncNormal(fc.weight(), 0.02, -2, 2)));
   }
 
   /** The last stage's tokens {@code [N, (1 +) H*W, C]}, the class token first if there is one. */
@@ -176,23 +162,7 @@ public final class CvT extends ImageClassifier {
     Tensor pooled = clsToken
         ? norm.forward(features.select(1, 0))
         : norm.forward(features).mean(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
-    return head.forward(pooled);
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    head = replace("head", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(pooled);
   }
 
   /** A stage's token sequence and the size of its map. */

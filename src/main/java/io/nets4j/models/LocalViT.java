@@ -8,7 +8,6 @@ import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
@@ -89,10 +88,7 @@ public final class LocalViT extends ImageClassifier {
   private final Dropout posDrop;
   private final Sequential blocks;
   private final LayerNorm norm;
-  private final int embedDim;
   private final int imageSize;
-  private Layer head;
-  private int numClasses;
 
   /** A model for 224 x 224 images. */
   public LocalViT(Config config, ModelOptions options) {
@@ -110,7 +106,7 @@ public final class LocalViT extends ImageClassifier {
       throw new IllegalArgumentException("image size " + imageSize + " is not a positive multiple of the patch size "
           + PATCH_SIZE);
     }
-    embedDim = config.embedDim;
+    int embedDim = config.embedDim;
     this.imageSize = imageSize;
     int grid = imageSize / PATCH_SIZE;
     double dropRate = options.dropRateOr(0.0);
@@ -128,8 +124,7 @@ public final class LocalViT extends ImageClassifier {
       blocks.add(new Block(config, dropRate, config.depth == 1 ? 0 : dropPath * i / (config.depth - 1)));
     }
     norm = register("norm", new LayerNorm(embedDim, LN_EPS));
-    numClasses = options.numClasses();
-    head = register("head", classifier(numClasses));
+    registerClassifier("head", embedDim, options.numClasses(), ClassifierFactory.linear(LocalViT::initLinear));
     for (Module m : namedModules().values()) {
       if (m instanceof Linear l) {
         initLinear(l);
@@ -141,15 +136,6 @@ public final class LocalViT extends ImageClassifier {
   private static void initLinear(Linear l) {
     Init.truncNormal(l.weight(), 0.02, -2, 2);
     Init.zeros(l.bias());
-  }
-
-  private Layer classifier(int classes) {
-    if (classes == 0) {
-      return new Identity();
-    }
-    Linear l = new Linear(embedDim, classes);
-    initLinear(l);
-    return l;
   }
 
   /** The normalised tokens {@code [N, 1 + g*g, D]} (197 at 224), class token first. */
@@ -166,23 +152,7 @@ public final class LocalViT extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return head.forward(features.select(1, 0));
-  }
-
-  @Override
-  public int numFeatures() {
-    return embedDim;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    head = replace("head", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(features.select(1, 0));
   }
 
   /** Attention with a residual, then the locality feed-forward network on the patch grid. */

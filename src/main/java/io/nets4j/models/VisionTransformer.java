@@ -7,7 +7,6 @@ import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
@@ -93,8 +92,7 @@ public final class VisionTransformer extends ImageClassifier {
   private final Conv2d convProj;
   private final Tensor classToken;
   private final Encoder encoder;
-  private Sequential heads;
-  private int numClasses;
+  private final Sequential heads;
   private int imageSize;
 
   /** A model for 224 x 224 images. */
@@ -120,20 +118,13 @@ public final class VisionTransformer extends ImageClassifier {
     classToken = registerParameter("class_token", Tensors.zeros(DType.FLOAT32, 1, 1, d));
     int grid = imageSize / p;
     encoder = register("encoder", new Encoder(config, grid * grid + 1, options.dropRateOr(0.0)));
-    numClasses = options.numClasses();
-    heads = register("heads", heads(numClasses));
+    heads = register("heads", new Sequential());
+    addClassifier(heads, "head", d, options.numClasses(), ClassifierFactory.linear(head -> {
+      Init.zeros(head.weight());
+      Init.zeros(head.bias());
+    }));
     Init.truncNormal(convProj.weight(), Math.sqrt(1.0 / Init.fanIn(convProj.weight())), -2, 2);
     Init.zeros(convProj.bias());
-  }
-
-  private Sequential heads(int classes) {
-    if (classes == 0) {
-      return new Sequential().add("head", new Identity());
-    }
-    Linear head = new Linear(config.hiddenDim, classes);
-    Init.zeros(head.weight());
-    Init.zeros(head.bias());
-    return new Sequential().add("head", head);
   }
 
   /** The normalised tokens {@code [N, 1 + g*g, hiddenDim]}, class token first. */
@@ -153,22 +144,6 @@ public final class VisionTransformer extends ImageClassifier {
   @Override
   public Tensor forwardHead(Tensor features) {
     return heads.forward(features.select(1, 0));
-  }
-
-  @Override
-  public int numFeatures() {
-    return config.hiddenDim;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    heads = replace("heads", heads(classes));
-    numClasses = classes;
   }
 
   public Config config() {
