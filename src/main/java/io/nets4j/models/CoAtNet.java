@@ -5,12 +5,14 @@ import io.nets4j.nn.Activation;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.AvgPool2d;
 import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Flatten;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
@@ -477,13 +479,13 @@ public final class CoAtNet extends ImageClassifier {
    * Multi-head self-attention over all positions of an NCHW map, with relative-position bias
    * (timm's Attention2d, heads first in the qkv channels). Records {@code [N, heads, HW, HW]} maps.
    */
-  private static final class Attention2d extends Layer implements RecordsAttention {
+  private static final class Attention2d extends Layer implements KeepsAttentionMaps {
     private final Conv2d qkv;
     private final RelPosBias relPos;
     private final Conv2d proj;
     private final int heads;
     private final int area;
-    private final AttentionMapStore maps = new AttentionMapStore();
+    private final DotProductAttention kernel = new DotProductAttention();
 
     Attention2d(int in, int out, int featSize, boolean expandFirst) {
       int width = expandFirst ? out : in;
@@ -502,39 +504,21 @@ public final class CoAtNet extends ImageClassifier {
       if (h * w != area) {
         throw fail("the relative-position bias is built for " + area + " positions, got a " + h + "x" + w + " map");
       }
+      // heads first in the channels: [N, heads, 3 * d, HW], each part as tokens [N, heads, HW, d]
       TensorVector qkvs = qkv.forward(x).view(n, heads, 3L * HEAD_DIM, h * w).chunk(3, 2);
-      Tensor q = qkvs.get(0);
-      Tensor k = qkvs.get(1);
-      Tensor v = qkvs.get(2);
-      Tensor bias = relPos.bias();
+      Tensor q = qkvs.get(0).transpose(-1, -2).contiguous();
+      Tensor k = qkvs.get(1).transpose(-1, -2).contiguous();
+      Tensor v = qkvs.get(2).transpose(-1, -2).contiguous();
       // q k^T and attn v: matrix products that no per-layer MAC rule sees
       MacCounter.addMatmul(n * heads, h * w, HEAD_DIM, h * w);
       MacCounter.addMatmul(n * heads, h * w, h * w, HEAD_DIM);
-      Tensor y;
-      if (maps.isRecording()) {
-        Tensor attn = q.transpose(-2, -1).mul(new Scalar(Math.pow(HEAD_DIM, -0.5))).matmul(k).add(bias).softmax(-1);
-        maps.keep(attn);
-        y = v.matmul(attn.transpose(-2, -1)).reshape(n, -1, h, w);
-      } else {
-        y = F.scaledDotProductAttention(q.transpose(-1, -2).contiguous(), k.transpose(-1, -2).contiguous(),
-            v.transpose(-1, -2).contiguous(), bias, 0, false).transpose(-1, -2).reshape(n, -1, h, w);
-      }
-      return proj.forward(y);
+      Tensor y = kernel.apply(q, k, v, relPos.bias(), 1.0 / Math.sqrt(HEAD_DIM), 0, false);
+      return proj.forward(y.transpose(-1, -2).reshape(n, -1, h, w));
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      maps.setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return maps.isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return maps.last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
   }
 

@@ -4,10 +4,12 @@ import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -226,11 +228,11 @@ public final class ConViT extends ImageClassifier {
   }
 
   /** Self-attention over tokens {@code [N, T, dim]} that can record its {@code [N, heads, T, T]} maps. */
-  private abstract static class TokenAttention extends Layer implements RecordsAttention {
+  private abstract static class TokenAttention extends Layer implements KeepsAttentionMaps {
     final int dim;
     final int heads;
     final double scale;
-    final AttentionMapStore maps = new AttentionMapStore();
+    final DotProductAttention kernel = new DotProductAttention();
 
     TokenAttention(int dim, int heads) {
       if (dim % heads != 0) {
@@ -257,24 +259,9 @@ public final class ConViT extends ImageClassifier {
       }
     }
 
-    /** {@code softmax(q k^T / sqrt(d))}, explicitly. */
-    final Tensor contentAttention(Tensor q, Tensor k) {
-      return q.matmul(k.transpose(-2, -1)).mul(new Scalar(scale)).softmax(-1);
-    }
-
     @Override
-    public void recordAttention(boolean on) {
-      maps.setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return maps.isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return maps.last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
   }
 
@@ -312,13 +299,7 @@ public final class ConViT extends ImageClassifier {
       Tensor k = qkvs.get(1);
       Tensor v = qkvs.get(2);
       countAttentionMacs(x.size(0), x.size(1));
-      Tensor y;
-      if (maps.isRecording()) {
-        y = maps.keep(contentAttention(q, k)).matmul(v);
-      } else {
-        y = F.scaledDotProductAttention(q, k, v, null, 0, false);
-      }
-      return proj.forward(mergeHeads(y));
+      return proj.forward(mergeHeads(kernel.apply(q, k, v, null, scale, 0, false)));
     }
 
     @Override
@@ -419,12 +400,13 @@ public final class ConViT extends ImageClassifier {
       // fused path below applies the content and positional maps to v separately
       countAttentionMacs(x.size(0), tokens);
       Tensor y;
-      if (maps.isRecording()) {
-        Tensor attn = keep.mul(contentAttention(q, k)).add(gate.mul(posAttn));
-        attn = maps.keep(attn.div(attn.sum(new long[] {-1}, true, new org.bytedeco.pytorch.ScalarTypeOptional())));
+      if (isRecordingAttention()) {
+        // the gated map itself is recorded, so it is built explicitly
+        Tensor attn = keep.mul(DotProductAttention.weights(q, k, null, scale)).add(gate.mul(posAttn));
+        attn = attentionMaps().keep(attn.div(attn.sum(new long[] {-1}, true, new org.bytedeco.pytorch.ScalarTypeOptional())));
         y = attn.matmul(vals);
       } else {
-        Tensor content = F.scaledDotProductAttention(q, k, vals, null, 0, false);
+        Tensor content = kernel.apply(q, k, vals, null, scale, 0, false);
         y = keep.mul(content).add(gate.mul(posAttn.matmul(vals)));
       }
       return proj.forward(mergeHeads(y));

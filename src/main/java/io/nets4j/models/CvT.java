@@ -1,6 +1,7 @@
 package io.nets4j.models;
 
 import io.nets4j.analysis.MacCounter;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
@@ -8,6 +9,7 @@ import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.LayerNorm;
@@ -258,7 +260,7 @@ public final class CvT extends ImageClassifier {
    * Multi-head attention with convolutional projections: depthwise 3x3 convolution and BatchNorm
    * on the token map (stride 2 for keys and values), then linear projections.
    */
-  static final class Attention extends Module implements RecordsAttention {
+  static final class Attention extends Module implements KeepsAttentionMaps {
     private final Sequential convProjQ;
     private final Sequential convProjK;
     private final Sequential convProjV;
@@ -322,18 +324,8 @@ public final class CvT extends ImageClassifier {
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      kernel.maps().setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return kernel.maps().isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return kernel.maps().last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
   }
 

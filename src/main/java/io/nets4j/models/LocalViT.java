@@ -2,6 +2,7 @@ package io.nets4j.models;
 
 import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
@@ -9,6 +10,7 @@ import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -188,7 +190,7 @@ public final class LocalViT extends ImageClassifier {
   }
 
   /** Multi-head self-attention with a packed {@code qkv} projection (timm's DeiT attention). */
-  static final class Attention extends Layer implements RecordsAttention {
+  static final class Attention extends Layer implements KeepsAttentionMaps {
     private final Linear qkv;
     private final Linear proj;
     private final Dropout projDrop;
@@ -217,18 +219,8 @@ public final class LocalViT extends ImageClassifier {
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      kernel.maps().setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return kernel.maps().isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return kernel.maps().last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
   }
 

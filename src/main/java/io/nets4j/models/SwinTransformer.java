@@ -2,11 +2,13 @@ package io.nets4j.models;
 
 import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.AdaptiveAvgPool2d;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -245,7 +247,7 @@ public final class SwinTransformer extends ImageClassifier {
    * Window multi-head self-attention with relative position bias (W-MSA), on a cyclically shifted
    * map with an attention mask when {@code shift > 0} (SW-MSA). NHWC in, NHWC out.
    */
-  static final class ShiftedWindowAttention extends Layer implements RecordsAttention {
+  static final class ShiftedWindowAttention extends Layer implements KeepsAttentionMaps {
     private final Linear qkv;
     private final Linear proj;
     private final Tensor relativePositionBiasTable;
@@ -382,18 +384,8 @@ public final class SwinTransformer extends ImageClassifier {
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      kernel.maps().setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return kernel.maps().isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return kernel.maps().last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
 
     @Override

@@ -2,12 +2,14 @@ package io.nets4j.models;
 
 import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -298,7 +300,7 @@ public final class VisionTransformer extends ImageClassifier {
    * the packed projection {@code in_proj_weight [3D, D]} / {@code in_proj_bias} (q, k, v in that
    * order) and {@code out_proj}.
    */
-  static final class SelfAttention extends Layer implements RecordsAttention {
+  static final class SelfAttention extends Layer implements KeepsAttentionMaps {
     private final Tensor inProjWeight;
     private final Tensor inProjBias;
     private final Linear outProj;
@@ -339,18 +341,8 @@ public final class VisionTransformer extends ImageClassifier {
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      kernel.maps().setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return kernel.maps().isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return kernel.maps().last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
 
     @Override
