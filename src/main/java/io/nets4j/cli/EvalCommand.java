@@ -1,11 +1,7 @@
 package io.nets4j.cli;
 
-import io.nets4j.io.LoadMode;
-import io.nets4j.io.StateDicts;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
-import io.nets4j.models.Models;
-import io.nets4j.train.Checkpoints;
 import io.nets4j.train.DataSpec;
 import io.nets4j.train.Evaluation;
 import io.nets4j.train.EvaluationReport;
@@ -17,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,18 +30,12 @@ final class EvalCommand implements Callable<Integer> {
       description = "a run directory (its best checkpoint) or a checkpoint directory")
   Path run;
 
-  @Option(names = "--latest", description = "use the run's latest checkpoint instead of its best")
-  boolean latest;
+  @Mixin
+  TrainedModelOptions trained;
 
   @Option(names = "--data", paramLabel = "SPEC", description = "data to evaluate on (default: the run's validation data): "
       + DataSpec.FORMS)
   String data;
-
-  @Option(names = "--model", description = "a registered model (without a run)")
-  String model;
-
-  @Option(names = "--weights", paramLabel = "FILE", description = "its weights, safetensors (without a run)")
-  Path weights;
 
   @Option(names = "--image-size", defaultValue = "0", description = "image side (default: the run's, or the data's own)")
   int imageSize;
@@ -71,10 +62,9 @@ final class EvalCommand implements Callable<Integer> {
     List<String> classes;
     Path target;
     if (run != null) {
-      RunInfo info = RunInfo.read(run);
-      Path checkpoint = latest ? Checkpoints.resolve(run) : Checkpoints.resolveBest(run);
-      net = Models.create(info.model(), info.modelOptions());
-      Checkpoints.loadWeights(net, checkpoint);
+      TrainedModelOptions.FromRun loaded = trained.fromRun(run);
+      RunInfo info = loaded.info();
+      net = loaded.net();
       DataSpec.Options o = info.dataOptions();
       DataSpec.Options options = new DataSpec.Options(imageSize > 0 ? imageSize : info.imageSize(), o.trainSize(),
           limit > 0 ? limit : o.valSize(), o.valFraction(), o.seed());
@@ -85,19 +75,20 @@ final class EvalCommand implements Callable<Integer> {
       }
       classes = info.classes();
       target = out != null ? out : RunInfo.runDirectory(run).resolve("eval");
-      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", info.model(), checkpoint, data != null ? data
+      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", info.model(), loaded.checkpoint(), data != null ? data
           : info.data());
     } else {
-      if (model == null || weights == null || data == null) {
-        throw new IllegalArgumentException("give a run directory, or --model, --weights and --data");
+      String usage = "give a run directory, or --model, --weights and --data";
+      trained.requireModelAndWeights(usage);
+      if (data == null) {
+        throw new IllegalArgumentException(usage);
       }
       opened = DataSpec.parse(data).open(new DataSpec.Options(imageSize, 0, limit, 0.1, 0));
-      net = Models.create(model, ModelOptions.defaults().withNumClasses(opened.classes().size())
+      net = trained.fromWeights(ModelOptions.defaults().withNumClasses(opened.classes().size())
           .withInChannels(opened.channels()));
-      StateDicts.load(net, weights, LoadMode.STRICT);
       classes = opened.classes();
       target = out != null ? out : Path.of("eval");
-      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", model, weights, data);
+      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", trained.model, trained.weights, data);
     }
     Evaluation ev = Evaluator.evaluate(net, opened.validationBatches(batch, workers), classes.size(), bf16, 32);
     System.out.printf(Locale.ROOT, "%d images: top-1 %.2f%%, top-%d %.2f%%, loss %.4f%n", ev.count(), 100 * ev.top1(),

@@ -4,14 +4,11 @@ import io.nets4j.data.Image;
 import io.nets4j.data.ImageFiles;
 import io.nets4j.data.Transform;
 import io.nets4j.data.Transforms;
-import io.nets4j.io.LoadMode;
-import io.nets4j.io.StateDicts;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
-import io.nets4j.train.Checkpoints;
 import io.nets4j.train.DataSpec;
 import io.nets4j.train.RunInfo;
 import java.io.IOException;
@@ -28,6 +25,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -42,14 +40,8 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--run", paramLabel = "RUN|CHECKPOINT", description = "a run directory (its best checkpoint) or a checkpoint")
   Path run;
 
-  @Option(names = "--latest", description = "with --run: the latest checkpoint instead of the best")
-  boolean latest;
-
-  @Option(names = "--model", description = "a registered model (without --run)")
-  String model;
-
-  @Option(names = "--weights", paramLabel = "FILE", description = "its weights, safetensors (without --run)")
-  Path weights;
+  @Mixin
+  TrainedModelOptions trained;
 
   @Option(names = "--classes", paramLabel = "NAMES|FILE",
       description = "without --run: class names, comma-separated or a file with one per line (default: indices)")
@@ -67,20 +59,17 @@ final class PredictCommand implements Callable<Integer> {
     List<String> classes;
     Transform prepare;
     if (run != null) {
-      RunInfo info = RunInfo.read(run);
-      net = Models.create(info.model(), info.modelOptions());
-      Checkpoints.loadWeights(net, latest ? Checkpoints.resolve(run) : Checkpoints.resolveBest(run));
+      TrainedModelOptions.FromRun loaded = trained.fromRun(run);
+      RunInfo info = loaded.info();
+      net = loaded.net();
       classes = info.classes();
       prepare = DataSpec.parse(info.data()).inputTransform(info.imageSize(), info.channels(), info.mean(), info.std());
     } else {
-      if (model == null || weights == null) {
-        throw new IllegalArgumentException("give --run, or --model and --weights");
-      }
+      trained.requireModelAndWeights("give --run, or --model and --weights");
       classes = classNames == null ? null : parseClasses(classNames);
       int n = classes != null ? classes.size() : ModelOptions.IMAGENET_CLASSES;
-      net = Models.create(model, ModelOptions.defaults().withNumClasses(n));
-      StateDicts.load(net, weights, LoadMode.STRICT);
-      int side = size > 0 ? size : Models.info(model).inputSize();
+      net = trained.fromWeights(ModelOptions.defaults().withNumClasses(n));
+      int side = size > 0 ? size : Models.info(trained.model).inputSize();
       // photographs, as torchvision evaluates ImageNet models
       prepare = DataSpec.parse("folder:.").inputTransform(side, 3, Transforms.IMAGENET_MEAN, Transforms.IMAGENET_STD);
     }

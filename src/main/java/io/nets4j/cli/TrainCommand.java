@@ -182,6 +182,7 @@ final class TrainCommand implements Callable<Integer> {
       }
     } else {
       DataSpec dataSpec = DataSpec.parse(data);
+      Models.info(model); // an unknown model fails here, with the closest names, before the data is read
       DataSpec.Options dataOptions = new DataSpec.Options(imageSize, trainSize, valSize, valFraction, seed);
       opened = dataSpec.open(dataOptions);
       run = newRun(dataSpec, dataOptions, opened);
@@ -234,10 +235,6 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private RunInfo newRun(DataSpec dataSpec, DataSpec.Options dataOptions, DataSpec.Opened opened) {
-    if (!Models.contains(model)) {
-      throw new IllegalArgumentException("unknown model '" + model + "' (closest: "
-          + String.join(", ", Models.closest(model, 3)) + "; see `nets4j list`)");
-    }
     ModelOptions modelOptions = ModelOptions.defaults().withNumClasses(opened.classes().size())
         .withInChannels(opened.channels()).withDropRate(dropRate).withDropPathRate(dropPath);
     OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(optimizer);

@@ -6,9 +6,7 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
-import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.LocalResponseNorm;
@@ -94,28 +92,34 @@ public final class AlexNet extends ImageClassifier {
   private final Variant variant;
   private final Sequential features;
   private final AdaptiveAvgPool2d avgpool;
-  private final Classifier classifier;
-  private int numClasses;
+  private final Sequential classifier;
 
   public AlexNet(Variant variant, ModelOptions options) {
     this.variant = variant;
     double drop = options.dropRateOr(0.5);
     int flat = FEATURE_CHANNELS * FEATURE_SIZE * FEATURE_SIZE;
-    numClasses = options.numClasses();
     if (variant == Variant.TORCHVISION) {
       features = register("features", torchvisionFeatures(options.inChannels()));
       avgpool = register("avgpool", new AdaptiveAvgPool2d(FEATURE_SIZE, FEATURE_SIZE));
-      classifier = register("classifier", new Classifier(
+      classifier = register("classifier", new Sequential(
           new Dropout(drop), new Linear(flat, HIDDEN), Activation.relu(),
-          new Dropout(drop), new Linear(HIDDEN, HIDDEN), Activation.relu(),
-          classifierLayer(numClasses)));
+          new Dropout(drop), new Linear(HIDDEN, HIDDEN), Activation.relu()));
     } else {
       features = register("features", paperFeatures(options.inChannels()));
       avgpool = null;
-      classifier = register("classifier", new Classifier(
+      classifier = register("classifier", new Sequential(
           new Linear(flat, HIDDEN), Activation.relu(), new Dropout(drop),
-          new Linear(HIDDEN, HIDDEN), Activation.relu(), new Dropout(drop),
-          classifierLayer(numClasses)));
+          new Linear(HIDDEN, HIDDEN), Activation.relu(), new Dropout(drop)));
+    }
+    // the class projection classifier.6: replaced for fine-tuning, the hidden layers fc6 and fc7 are
+    // kept, so numClasses == 0 gives the 4096 "fc7 features"
+    addClassifier(classifier, HIDDEN, options.numClasses(), ClassifierFactory.linear(fc -> {
+      if (variant == Variant.PAPER) {
+        Init.normal(fc.weight(), 0, 0.01);
+        Init.zeros(fc.bias());
+      }
+    }));
+    if (variant == Variant.PAPER) {
       initLikePaper();
     }
   }
@@ -167,10 +171,6 @@ public final class AlexNet extends ImageClassifier {
     }
   }
 
-  private static Layer classifierLayer(int classes) {
-    return classes > 0 ? new Linear(HIDDEN, classes) : new Identity();
-  }
-
   public Variant variant() {
     return variant;
   }
@@ -193,62 +193,4 @@ public final class AlexNet extends ImageClassifier {
     return classifier.forward(F.flatten(y, 1));
   }
 
-  @Override
-  public int numFeatures() {
-    return HIDDEN;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  /**
-   * Replaces the last fully connected layer ({@code classifier.6}); the hidden layers fc6 and
-   * fc7 are kept, so {@code numClasses == 0} gives the 4096 "fc7 features".
-   */
-  @Override
-  public void resetClassifier(int classes) {
-    Layer fc = classifierLayer(classes);
-    if (fc instanceof Linear l && variant == Variant.PAPER) {
-      Init.normal(l.weight(), 0, 0.01);
-      Init.zeros(l.bias());
-    }
-    classifier.replaceLast(fc);
-    numClasses = classes;
-  }
-
-  /**
-   * torchvision's classifier {@code nn.Sequential}: layers named by index, run in order, whose
-   * last layer (the class projection) can be replaced for fine-tuning while the hidden layers
-   * keep their weights. Shared with {@link VGG}.
-   */
-  static final class Classifier extends Layer {
-    private final List<Layer> layers = new ArrayList<>();
-
-    Classifier(Layer... layers) {
-      for (Layer l : layers) {
-        this.layers.add(register(Integer.toString(this.layers.size()), l));
-      }
-    }
-
-    void replaceLast(Layer layer) {
-      int last = layers.size() - 1;
-      layers.set(last, replace(Integer.toString(last), layer));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      Tensor y = x;
-      for (Layer l : layers) {
-        y = l.forward(y);
-      }
-      return y;
-    }
-
-    @Override
-    public String typeName() {
-      return "Sequential";
-    }
-  }
 }

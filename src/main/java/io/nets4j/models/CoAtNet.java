@@ -5,11 +5,14 @@ import io.nets4j.nn.Activation;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.AvgPool2d;
 import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
+import io.nets4j.nn.Flatten;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
@@ -159,10 +162,8 @@ public final class CoAtNet extends ImageClassifier {
   private final int imgSize;
   private final Stem stem;
   private final Layer norm;
-  private final Layer head;
+  private final Sequential head;
   private final Sequential stages;
-  private final int numFeatures;
-  private int numClasses;
 
   /** A CoAtNet for square inputs of {@code imgSize} pixels (a multiple of 32). */
   public CoAtNet(Config config, int imgSize, ModelOptions options) {
@@ -200,17 +201,16 @@ public final class CoAtNet extends ImageClassifier {
       stages.add(stage);
     }
     int width = dims[3];
-    numClasses = options.numClasses();
     double dropRate = options.dropRateOr(0);
     if (config.headHiddenSize() > 0) {
       norm = register("norm", new Identity());
-      head = register("head", new NormMlpHead(width, config.headHiddenSize(), dropRate, numClasses));
-      numFeatures = config.headHiddenSize();
+      head = register("head", new NormMlpHead(width, config.headHiddenSize(), dropRate));
     } else {
       norm = register("norm", new LayerNorm2d(width));
-      head = register("head", new ClassifierHead(width, dropRate, numClasses));
-      numFeatures = width;
+      head = register("head", new ClassifierHead(dropRate));
     }
+    int numFeatures = config.headHiddenSize() > 0 ? config.headHiddenSize() : width;
+    addClassifier(head, "fc", numFeatures, options.numClasses(), ClassifierFactory.linear());
   }
 
   @Override
@@ -227,33 +227,10 @@ public final class CoAtNet extends ImageClassifier {
     return head.forward(features);
   }
 
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    if (head instanceof ClassifierHead h) {
-      h.resetFc(classes);
-    } else {
-      ((NormMlpHead) head).resetFc(classes);
-    }
-    numClasses = classes;
-  }
 
   /** The input size the relative-position tables were built for. */
   public int imgSize() {
     return imgSize;
-  }
-
-  private static Layer classifier(int features, int classes) {
-    return classes > 0 ? new Linear(features, classes) : new Identity();
   }
 
   /** EfficientNet-style init of timm's conv blocks: N(0, sqrt(2 / fan_out)), fan-out per group. */
@@ -502,13 +479,13 @@ public final class CoAtNet extends ImageClassifier {
    * Multi-head self-attention over all positions of an NCHW map, with relative-position bias
    * (timm's Attention2d, heads first in the qkv channels). Records {@code [N, heads, HW, HW]} maps.
    */
-  private static final class Attention2d extends Layer implements RecordsAttention {
+  private static final class Attention2d extends Layer implements KeepsAttentionMaps {
     private final Conv2d qkv;
     private final RelPosBias relPos;
     private final Conv2d proj;
     private final int heads;
     private final int area;
-    private final AttentionMapStore maps = new AttentionMapStore();
+    private final DotProductAttention kernel = new DotProductAttention();
 
     Attention2d(int in, int out, int featSize, boolean expandFirst) {
       int width = expandFirst ? out : in;
@@ -527,39 +504,21 @@ public final class CoAtNet extends ImageClassifier {
       if (h * w != area) {
         throw fail("the relative-position bias is built for " + area + " positions, got a " + h + "x" + w + " map");
       }
+      // heads first in the channels: [N, heads, 3 * d, HW], each part as tokens [N, heads, HW, d]
       TensorVector qkvs = qkv.forward(x).view(n, heads, 3L * HEAD_DIM, h * w).chunk(3, 2);
-      Tensor q = qkvs.get(0);
-      Tensor k = qkvs.get(1);
-      Tensor v = qkvs.get(2);
-      Tensor bias = relPos.bias();
+      Tensor q = qkvs.get(0).transpose(-1, -2).contiguous();
+      Tensor k = qkvs.get(1).transpose(-1, -2).contiguous();
+      Tensor v = qkvs.get(2).transpose(-1, -2).contiguous();
       // q k^T and attn v: matrix products that no per-layer MAC rule sees
       MacCounter.addMatmul(n * heads, h * w, HEAD_DIM, h * w);
       MacCounter.addMatmul(n * heads, h * w, h * w, HEAD_DIM);
-      Tensor y;
-      if (maps.isRecording()) {
-        Tensor attn = q.transpose(-2, -1).mul(new Scalar(Math.pow(HEAD_DIM, -0.5))).matmul(k).add(bias).softmax(-1);
-        maps.keep(attn);
-        y = v.matmul(attn.transpose(-2, -1)).reshape(n, -1, h, w);
-      } else {
-        y = F.scaledDotProductAttention(q.transpose(-1, -2).contiguous(), k.transpose(-1, -2).contiguous(),
-            v.transpose(-1, -2).contiguous(), bias, 0, false).transpose(-1, -2).reshape(n, -1, h, w);
-      }
-      return proj.forward(y);
+      Tensor y = kernel.apply(q, k, v, relPos.bias(), 1.0 / Math.sqrt(HEAD_DIM), 0, false);
+      return proj.forward(y.transpose(-1, -2).reshape(n, -1, h, w));
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      maps.setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return maps.isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return maps.last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
   }
 
@@ -618,55 +577,36 @@ public final class CoAtNet extends ImageClassifier {
     }
   }
 
-  /** Global average pooling, dropout and the classifier {@code fc} (timm's ClassifierHead). */
-  private static final class ClassifierHead extends Layer {
-    private final int width;
-    private final Dropout drop;
-    private Layer fc;
-
-    ClassifierHead(int width, double dropRate, int classes) {
-      this.width = width;
-      drop = register("drop", new Dropout(dropRate));
-      fc = register("fc", classifier(width, classes));
-    }
-
-    void resetFc(int classes) {
-      fc = replace("fc", classifier(width, classes));
+  /**
+   * Global average pooling, dropout and the classifier {@code fc}, which the model appends (timm's
+   * ClassifierHead).
+   */
+  private static final class ClassifierHead extends Sequential {
+    ClassifierHead(double dropRate) {
+      add("drop", new Dropout(dropRate));
     }
 
     @Override
     protected Tensor compute(Tensor x) {
-      return fc.forward(drop.forward(F.globalAvgPool(x)));
+      return super.compute(F.globalAvgPool(x));
     }
   }
 
   /**
-   * Global average pooling, LayerNorm, the pre-logits layer (linear and tanh), dropout and the
-   * classifier {@code fc} (timm's NormMlpClassifierHead).
+   * Global average pooling, LayerNorm, flatten, the pre-logits layer (linear and tanh), dropout and
+   * the classifier {@code fc}, which the model appends (timm's NormMlpClassifierHead).
    */
-  private static final class NormMlpHead extends Layer {
-    private final int hidden;
-    private final LayerNorm2d norm;
-    private final Sequential preLogits;
-    private final Dropout drop;
-    private Layer fc;
-
-    NormMlpHead(int width, int hidden, double dropRate, int classes) {
-      this.hidden = hidden;
-      norm = register("norm", new LayerNorm2d(width));
-      preLogits = register("pre_logits", new Sequential().add("fc", new Linear(width, hidden)).add("act", Activation.tanh()));
-      drop = register("drop", new Dropout(dropRate));
-      fc = register("fc", classifier(hidden, classes));
-    }
-
-    void resetFc(int classes) {
-      fc = replace("fc", classifier(hidden, classes));
+  private static final class NormMlpHead extends Sequential {
+    NormMlpHead(int width, int hidden, double dropRate) {
+      add("norm", new LayerNorm2d(width));
+      add("flatten", new Flatten(1));
+      add("pre_logits", new Sequential().add("fc", new Linear(width, hidden)).add("act", Activation.tanh()));
+      add("drop", new Dropout(dropRate));
     }
 
     @Override
     protected Tensor compute(Tensor x) {
-      Tensor pooled = F.flatten(norm.forward(F.adaptiveAvgPool2d(x, 1, 1)), 1);
-      return fc.forward(drop.forward(preLogits.forward(pooled)));
+      return super.compute(F.adaptiveAvgPool2d(x, 1, 1));
     }
   }
 }

@@ -4,11 +4,12 @@ import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -92,7 +93,6 @@ public final class ConViT extends ImageClassifier {
 
   private final int inChannels;
   private final int imgSize;
-  private final int dim;
   private final int localLayers;
   private final Tensor clsToken;
   private final Tensor posEmbed;
@@ -100,8 +100,6 @@ public final class ConViT extends ImageClassifier {
   private final ModuleList<Block> blocks;
   private final LayerNorm norm;
   private final Dropout headDrop;
-  private Layer head;
-  private int numClasses;
 
   /** A ConViT for square inputs of {@code imgSize} pixels (a multiple of the patch size). */
   public ConViT(Config config, int imgSize, ModelOptions options) {
@@ -111,7 +109,7 @@ public final class ConViT extends ImageClassifier {
     }
     inChannels = options.inChannels();
     this.imgSize = imgSize;
-    dim = config.dim();
+    int dim = config.dim();
     localLayers = config.localLayers();
     int grid = imgSize / config.patchSize();
     clsToken = registerParameter("cls_token", Init.truncNormal(Tensors.empty(DType.FLOAT32, 1, 1, dim), 0.02, -2, 2));
@@ -126,8 +124,7 @@ public final class ConViT extends ImageClassifier {
     }
     norm = register("norm", new LayerNorm(dim, LN_EPS));
     headDrop = register("head_drop", new Dropout(options.dropRateOr(0)));
-    numClasses = options.numClasses();
-    head = register("head", classifier(numClasses));
+    registerClassifier("head", dim, options.numClasses(), ClassifierFactory.linear());
     initWeights();
   }
 
@@ -146,10 +143,6 @@ public final class ConViT extends ImageClassifier {
         g.localInit();
       }
     }
-  }
-
-  private Layer classifier(int classes) {
-    return classes > 0 ? new Linear(dim, classes) : new Identity();
   }
 
   /** The normalised tokens {@code [N, 1 + patches, dim]}, class token first. */
@@ -176,23 +169,7 @@ public final class ConViT extends ImageClassifier {
   /** The class token, dropout and the classifier. */
   @Override
   public Tensor forwardHead(Tensor features) {
-    return head.forward(headDrop.forward(features.select(1, 0)));
-  }
-
-  @Override
-  public int numFeatures() {
-    return dim;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    head = replace("head", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(headDrop.forward(features.select(1, 0)));
   }
 
   /** Non-overlapping patches projected by a strided convolution, as tokens {@code [N, patches, dim]}. */
@@ -251,11 +228,11 @@ public final class ConViT extends ImageClassifier {
   }
 
   /** Self-attention over tokens {@code [N, T, dim]} that can record its {@code [N, heads, T, T]} maps. */
-  private abstract static class TokenAttention extends Layer implements RecordsAttention {
+  private abstract static class TokenAttention extends Layer implements KeepsAttentionMaps {
     final int dim;
     final int heads;
     final double scale;
-    final AttentionMapStore maps = new AttentionMapStore();
+    final DotProductAttention kernel = new DotProductAttention();
 
     TokenAttention(int dim, int heads) {
       if (dim % heads != 0) {
@@ -282,24 +259,9 @@ public final class ConViT extends ImageClassifier {
       }
     }
 
-    /** {@code softmax(q k^T / sqrt(d))}, explicitly. */
-    final Tensor contentAttention(Tensor q, Tensor k) {
-      return q.matmul(k.transpose(-2, -1)).mul(new Scalar(scale)).softmax(-1);
-    }
-
     @Override
-    public void recordAttention(boolean on) {
-      maps.setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return maps.isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return maps.last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
   }
 
@@ -337,13 +299,7 @@ public final class ConViT extends ImageClassifier {
       Tensor k = qkvs.get(1);
       Tensor v = qkvs.get(2);
       countAttentionMacs(x.size(0), x.size(1));
-      Tensor y;
-      if (maps.isRecording()) {
-        y = maps.keep(contentAttention(q, k)).matmul(v);
-      } else {
-        y = F.scaledDotProductAttention(q, k, v, null, 0, false);
-      }
-      return proj.forward(mergeHeads(y));
+      return proj.forward(mergeHeads(kernel.apply(q, k, v, null, scale, 0, false)));
     }
 
     @Override
@@ -444,12 +400,13 @@ public final class ConViT extends ImageClassifier {
       // fused path below applies the content and positional maps to v separately
       countAttentionMacs(x.size(0), tokens);
       Tensor y;
-      if (maps.isRecording()) {
-        Tensor attn = keep.mul(contentAttention(q, k)).add(gate.mul(posAttn));
-        attn = maps.keep(attn.div(attn.sum(new long[] {-1}, true, new org.bytedeco.pytorch.ScalarTypeOptional())));
+      if (isRecordingAttention()) {
+        // the gated map itself is recorded, so it is built explicitly
+        Tensor attn = keep.mul(DotProductAttention.weights(q, k, null, scale)).add(gate.mul(posAttn));
+        attn = attentionMaps().keep(attn.div(attn.sum(new long[] {-1}, true, new org.bytedeco.pytorch.ScalarTypeOptional())));
         y = attn.matmul(vals);
       } else {
-        Tensor content = F.scaledDotProductAttention(q, k, vals, null, 0, false);
+        Tensor content = kernel.apply(q, k, vals, null, scale, 0, false);
         y = keep.mul(content).add(gate.mul(posAttn.matmul(vals)));
       }
       return proj.forward(mergeHeads(y));

@@ -6,7 +6,6 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Flatten;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
@@ -77,9 +76,7 @@ public final class ConvNeXt extends ImageClassifier {
 
   private final Sequential features;
   private final AdaptiveAvgPool2d avgpool;
-  private final Classifier classifier;
-  private final int numFeatures;
-  private int numClasses;
+  private final Sequential classifier;
 
   public ConvNeXt(Config config, ModelOptions options) {
     int[] dims = config.dims;
@@ -106,9 +103,11 @@ public final class ConvNeXt extends ImageClassifier {
     }
     register("features", features);
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    numFeatures = dims[dims.length - 1];
-    numClasses = options.numClasses();
-    classifier = register("classifier", new Classifier(numFeatures, output(numClasses)));
+    int numFeatures = dims[dims.length - 1];
+    // torchvision's classifier: 0 layer norm, 1 flatten, 2 linear (replaced for fine-tuning)
+    classifier = register("classifier", new Sequential(new LayerNorm2d(numFeatures), new Flatten(1)));
+    addClassifier(classifier, numFeatures, options.numClasses(),
+        ClassifierFactory.linear(fc -> initialize(fc.weight(), fc.bias())));
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         initialize(c.weight(), c.bias());
@@ -125,15 +124,6 @@ public final class ConvNeXt extends ImageClassifier {
     }
   }
 
-  private Layer output(int classes) {
-    if (classes == 0) {
-      return new Identity();
-    }
-    Linear fc = new Linear(numFeatures, classes);
-    initialize(fc.weight(), fc.bias());
-    return fc;
-  }
-
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return features.forward(x);
@@ -142,45 +132,6 @@ public final class ConvNeXt extends ImageClassifier {
   @Override
   public Tensor forwardHead(Tensor features) {
     return classifier.forward(avgpool.forward(features));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  /** Replaces the linear layer; the final layer norm ({@code classifier.0}) is kept. */
-  @Override
-  public void resetClassifier(int classes) {
-    classifier.replaceOutput(output(classes));
-    numClasses = classes;
-  }
-
-  /** torchvision's {@code classifier}: {@code 0} layer norm, {@code 1} flatten, {@code 2} linear (replaceable). */
-  static final class Classifier extends Layer {
-    private final LayerNorm2d norm;
-    private final Flatten flatten;
-    private Layer output;
-
-    Classifier(int channels, Layer output) {
-      norm = register("0", new LayerNorm2d(channels));
-      flatten = register("1", new Flatten(1));
-      this.output = register("2", output);
-    }
-
-    void replaceOutput(Layer layer) {
-      output = replace("2", layer);
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      return output.forward(flatten.forward(norm.forward(x)));
-    }
   }
 
   /**

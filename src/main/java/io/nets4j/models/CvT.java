@@ -1,14 +1,15 @@
 package io.nets4j.models;
 
 import io.nets4j.analysis.MacCounter;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.LayerNorm;
@@ -121,10 +122,7 @@ public final class CvT extends ImageClassifier {
 
   private final CvtStage[] stages;
   private final LayerNorm norm;
-  private final int numFeatures;
   private final boolean clsToken;
-  private Layer head;
-  private int numClasses;
 
   /**
    * {@code options.dropPathRate()} replaces the last stage's stochastic-depth rate;
@@ -141,21 +139,11 @@ public final class CvT extends ImageClassifier {
       stages[i] = register("stage" + i, new CvtStage(in, s, options.dropRateOr(0.0), dropPath));
       in = s.embedDim;
     }
-    numFeatures = in;
     clsToken = specs.get(specs.size() - 1).clsToken;
-    norm = register("norm", new LayerNorm(numFeatures, LN_EPS));
-    numClasses = options.numClasses();
-    head = register("head", classifier(numClasses));
-  }
-
-  private Layer classifier(int classes) {
-    if (classes == 0) {
-      return new Identity();
-    }
-    Linear l = new Linear(numFeatures, classes);
+    norm = register("norm", new LayerNorm(in, LN_EPS));
     // the official code re-initialises only the classifier's weight, keeping PyTorch's default bias
-    Init.truncNormal(l.weight(), 0.02, -2, 2);
-    return l;
+    registerClassifier("head", in, options.numClasses(),
+        ClassifierFactory.linear(fc -> Init.truncNormal(fc.weight(), 0.02, -2, 2)));
   }
 
   /** The last stage's tokens {@code [N, (1 +) H*W, C]}, the class token first if there is one. */
@@ -176,23 +164,7 @@ public final class CvT extends ImageClassifier {
     Tensor pooled = clsToken
         ? norm.forward(features.select(1, 0))
         : norm.forward(features).mean(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
-    return head.forward(pooled);
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    head = replace("head", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(pooled);
   }
 
   /** A stage's token sequence and the size of its map. */
@@ -288,7 +260,7 @@ public final class CvT extends ImageClassifier {
    * Multi-head attention with convolutional projections: depthwise 3x3 convolution and BatchNorm
    * on the token map (stride 2 for keys and values), then linear projections.
    */
-  static final class Attention extends Module implements RecordsAttention {
+  static final class Attention extends Module implements KeepsAttentionMaps {
     private final Sequential convProjQ;
     private final Sequential convProjK;
     private final Sequential convProjV;
@@ -352,18 +324,8 @@ public final class CvT extends ImageClassifier {
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      kernel.maps().setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return kernel.maps().isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return kernel.maps().last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
   }
 

@@ -6,10 +6,8 @@ import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
-import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Nets4jException;
@@ -102,11 +100,8 @@ public final class DenseNet extends ImageClassifier {
 
   private final Sequential features;
   private final List<DenseBlock> blocks = new ArrayList<>();
-  private final int numFeatures;
   private final double dropRate;
   private boolean memoryEfficient;
-  private Layer classifier;
-  private int numClasses;
 
   public DenseNet(Config config, ModelOptions options) {
     features = register("features", new Sequential());
@@ -128,10 +123,9 @@ public final class DenseNet extends ImageClassifier {
       }
     }
     features.add("norm5", new BatchNorm2d(channels));
-    numFeatures = channels;
     dropRate = options.dropRateOr(0);
-    numClasses = options.numClasses();
-    classifier = register("classifier", classifier(numClasses));
+    registerClassifier("classifier", channels, options.numClasses(),
+        ClassifierFactory.linear(fc -> Init.zeros(fc.bias())));
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanIn(c.weight());
@@ -145,15 +139,6 @@ public final class DenseNet extends ImageClassifier {
         .add("relu", Activation.relu())
         .add("conv", new Conv2d(in, out, ConvSpec.kernel(1).noBias()))
         .add("pool", new AvgPool2d(2, 2));
-  }
-
-  private Layer classifier(int classes) {
-    if (classes == 0) {
-      return new Identity();
-    }
-    Linear l = new Linear(numFeatures, classes);
-    Init.zeros(l.bias());
-    return l;
   }
 
   /**
@@ -181,23 +166,7 @@ public final class DenseNet extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor x) {
-    return classifier.forward(F.dropout(F.globalAvgPool(x), dropRate, isTraining()));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    classifier = replace("classifier", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(F.dropout(F.globalAvgPool(x), dropRate, isTraining()));
   }
 
   /** Dense layers {@code denselayer1..n}; each sees all the feature maps before it. */

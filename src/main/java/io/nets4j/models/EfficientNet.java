@@ -7,10 +7,8 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
-import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import io.nets4j.nn.SqueezeExcitation;
@@ -214,10 +212,7 @@ public final class EfficientNet extends ImageClassifier {
 
   private final Sequential features;
   private final AdaptiveAvgPool2d avgpool;
-  private final double dropRate;
-  private final int numFeatures;
-  private Sequential classifier;
-  private int numClasses;
+  private final Sequential classifier;
 
   public EfficientNet(Config config, ModelOptions options) {
     double eps = config.bnEps();
@@ -246,13 +241,12 @@ public final class EfficientNet extends ImageClassifier {
       features.add(stage);
     }
     int lastIn = config.stages().get(config.stages().size() - 1).out();
-    numFeatures = config.lastChannel() > 0 ? config.lastChannel() : 4 * lastIn;
+    int numFeatures = config.lastChannel() > 0 ? config.lastChannel() : 4 * lastIn;
     features.add(MobileNetLayers.convBnAct(lastIn, numFeatures, ConvSpec.kernel(1), Activation.silu(), eps, momentum));
     register("features", features);
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    dropRate = options.dropRateOr(config.dropout());
-    numClasses = options.numClasses();
-    classifier = register("classifier", classifier(numClasses));
+    classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(config.dropout()))));
+    addClassifier(classifier, numFeatures, options.numClasses(), ClassifierFactory.linear(MobileNetLayers::initClassifier));
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -263,18 +257,6 @@ public final class EfficientNet extends ImageClassifier {
     }
   }
 
-  /** Dropout ({@code classifier.0}) and the linear layer ({@code classifier.1}), absent without classes. */
-  private Sequential classifier(int classes) {
-    if (classes == 0) {
-      return new Sequential(new Dropout(dropRate), new Identity());
-    }
-    Linear fc = new Linear(numFeatures, classes);
-    double range = 1 / Math.sqrt(classes);
-    Init.uniform(fc.weight(), -range, range);
-    Init.zeros(fc.bias());
-    return new Sequential(new Dropout(dropRate), fc);
-  }
-
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return features.forward(x);
@@ -283,22 +265,6 @@ public final class EfficientNet extends ImageClassifier {
   @Override
   public Tensor forwardHead(Tensor features) {
     return classifier.forward(F.flatten(avgpool.forward(features), 1));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    classifier = replace("classifier", classifier(classes));
-    numClasses = classes;
   }
 
   /** A block whose residual branch ({@code block}) is dropped by stochastic depth when the shape is kept. */

@@ -109,8 +109,6 @@ public final class GoogLeNet extends ImageClassifier {
   private AuxHead aux2;
   private final AdaptiveAvgPool2d avgpool;
   private final Dropout dropout;
-  private Layer fc;
-  private int numClasses;
 
   public GoogLeNet(Config config, ModelOptions options) {
     if (config.transformInput && options.inChannels() != 3) {
@@ -118,7 +116,7 @@ public final class GoogLeNet extends ImageClassifier {
           + options.inChannels());
     }
     transformInput = config.transformInput;
-    numClasses = options.numClasses();
+    int numClasses = options.numClasses();
     conv1 = register("conv1", new BasicConv2d(options.inChannels(), 64, ConvSpec.kernel(7).stride(2).padding(3)));
     maxpool1 = register("maxpool1", new MaxPool2d(3, 2, 0, true));
     conv2 = register("conv2", new BasicConv2d(64, 64, ConvSpec.kernel(1)));
@@ -141,7 +139,7 @@ public final class GoogLeNet extends ImageClassifier {
     }
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
-    fc = register("fc", classifier(FEATURES, numClasses));
+    registerClassifier("fc", FEATURES, numClasses, GoogLeNet::classifier);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         truncNormal(c.weight());
@@ -231,7 +229,7 @@ public final class GoogLeNet extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor x) {
-    return fc.forward(dropout.forward(F.flatten(avgpool.forward(x), 1)));
+    return classifier().forward(dropout.forward(F.flatten(avgpool.forward(x), 1)));
   }
 
   /**
@@ -252,25 +250,14 @@ public final class GoogLeNet extends ImageClassifier {
     return new Outputs(forwardHead(features), a1, a2);
   }
 
-  @Override
-  public int numFeatures() {
-    return FEATURES;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
   /** Replaces the main classifier, and the auxiliary ones so that they predict the same classes. */
   @Override
   public void resetClassifier(int classes) {
-    fc = replace("fc", classifier(FEATURES, classes));
+    super.resetClassifier(classes);
     if (aux1 != null) {
       aux1.resetClassifier(classes);
       aux2.resetClassifier(classes);
     }
-    numClasses = classes;
   }
 
   /**

@@ -89,8 +89,6 @@ public final class InceptionV3 extends ImageClassifier {
   private final Layer[] mixed7;
   private final AdaptiveAvgPool2d avgpool;
   private final Dropout dropout;
-  private Layer fc;
-  private int numClasses;
 
   public InceptionV3(Config config, ModelOptions options) {
     if (config.transformInput && options.inChannels() != 3) {
@@ -98,7 +96,7 @@ public final class InceptionV3 extends ImageClassifier {
           + options.inChannels());
     }
     transformInput = config.transformInput;
-    numClasses = options.numClasses();
+    int numClasses = options.numClasses();
     conv1a = register("Conv2d_1a_3x3", new BasicConv2d(options.inChannels(), 32, ConvSpec.kernel(3).stride(2)));
     conv2a = register("Conv2d_2a_3x3", new BasicConv2d(32, 32, ConvSpec.kernel(3)));
     conv2b = register("Conv2d_2b_3x3", new BasicConv2d(32, 64, ConvSpec.kernel(3).padding(1)));
@@ -126,7 +124,7 @@ public final class InceptionV3 extends ImageClassifier {
     };
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     dropout = register("dropout", new Dropout(options.dropRateOr(0.5)));
-    fc = register("fc", classifier(FEATURES, numClasses, 0.1));
+    registerClassifier("fc", FEATURES, numClasses, (features, classes) -> classifier(features, classes, 0.1));
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         truncNormal(c.weight(), 0.1);
@@ -191,7 +189,7 @@ public final class InceptionV3 extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor x) {
-    return fc.forward(F.flatten(dropout.forward(avgpool.forward(x)), 1));
+    return classifier().forward(F.flatten(dropout.forward(avgpool.forward(x)), 1));
   }
 
   /**
@@ -208,24 +206,13 @@ public final class InceptionV3 extends ImageClassifier {
     return new Outputs(forwardHead(to8x8(grid)), aux);
   }
 
-  @Override
-  public int numFeatures() {
-    return FEATURES;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
   /** Replaces the main classifier, and the auxiliary one so that it predicts the same classes. */
   @Override
   public void resetClassifier(int classes) {
-    fc = replace("fc", classifier(FEATURES, classes, 0.1));
+    super.resetClassifier(classes);
     if (auxLogits != null) {
       auxLogits.resetClassifier(classes);
     }
-    numClasses = classes;
   }
 
   private static BasicConv2d conv(int in, int out, ConvSpec spec) {

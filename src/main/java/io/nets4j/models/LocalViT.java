@@ -2,14 +2,15 @@ package io.nets4j.models;
 
 import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -89,10 +90,7 @@ public final class LocalViT extends ImageClassifier {
   private final Dropout posDrop;
   private final Sequential blocks;
   private final LayerNorm norm;
-  private final int embedDim;
   private final int imageSize;
-  private Layer head;
-  private int numClasses;
 
   /** A model for 224 x 224 images. */
   public LocalViT(Config config, ModelOptions options) {
@@ -110,7 +108,7 @@ public final class LocalViT extends ImageClassifier {
       throw new IllegalArgumentException("image size " + imageSize + " is not a positive multiple of the patch size "
           + PATCH_SIZE);
     }
-    embedDim = config.embedDim;
+    int embedDim = config.embedDim;
     this.imageSize = imageSize;
     int grid = imageSize / PATCH_SIZE;
     double dropRate = options.dropRateOr(0.0);
@@ -128,8 +126,7 @@ public final class LocalViT extends ImageClassifier {
       blocks.add(new Block(config, dropRate, config.depth == 1 ? 0 : dropPath * i / (config.depth - 1)));
     }
     norm = register("norm", new LayerNorm(embedDim, LN_EPS));
-    numClasses = options.numClasses();
-    head = register("head", classifier(numClasses));
+    registerClassifier("head", embedDim, options.numClasses(), ClassifierFactory.linear(LocalViT::initLinear));
     for (Module m : namedModules().values()) {
       if (m instanceof Linear l) {
         initLinear(l);
@@ -141,15 +138,6 @@ public final class LocalViT extends ImageClassifier {
   private static void initLinear(Linear l) {
     Init.truncNormal(l.weight(), 0.02, -2, 2);
     Init.zeros(l.bias());
-  }
-
-  private Layer classifier(int classes) {
-    if (classes == 0) {
-      return new Identity();
-    }
-    Linear l = new Linear(embedDim, classes);
-    initLinear(l);
-    return l;
   }
 
   /** The normalised tokens {@code [N, 1 + g*g, D]} (197 at 224), class token first. */
@@ -166,23 +154,7 @@ public final class LocalViT extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return head.forward(features.select(1, 0));
-  }
-
-  @Override
-  public int numFeatures() {
-    return embedDim;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    head = replace("head", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(features.select(1, 0));
   }
 
   /** Attention with a residual, then the locality feed-forward network on the patch grid. */
@@ -218,7 +190,7 @@ public final class LocalViT extends ImageClassifier {
   }
 
   /** Multi-head self-attention with a packed {@code qkv} projection (timm's DeiT attention). */
-  static final class Attention extends Layer implements RecordsAttention {
+  static final class Attention extends Layer implements KeepsAttentionMaps {
     private final Linear qkv;
     private final Linear proj;
     private final Dropout projDrop;
@@ -247,18 +219,8 @@ public final class LocalViT extends ImageClassifier {
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      kernel.maps().setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return kernel.maps().isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return kernel.maps().last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
   }
 

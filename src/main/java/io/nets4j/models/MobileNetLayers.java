@@ -2,8 +2,10 @@ package io.nets4j.models;
 
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.Init;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Layer;
+import io.nets4j.nn.Linear;
 import io.nets4j.nn.Sequential;
 
 /**
@@ -36,5 +38,12 @@ final class MobileNetLayers {
       s.add(activation);
     }
     return s;
+  }
+
+  /** The EfficientNet init of the classifier (timm, torchvision): U(-1/sqrt(classes), 1/sqrt(classes)), zero bias. */
+  static void initClassifier(Linear fc) {
+    double range = 1 / Math.sqrt(fc.weight().size(0));
+    Init.uniform(fc.weight(), -range, range);
+    Init.zeros(fc.bias());
   }
 }

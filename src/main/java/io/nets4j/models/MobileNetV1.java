@@ -6,10 +6,8 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
-import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import org.bytedeco.pytorch.Tensor;
@@ -74,9 +72,6 @@ public final class MobileNetV1 extends ImageClassifier {
   private final BatchNorm2d bn2;
   private final Activation act2;
   private final Dropout dropout;
-  private final int numFeatures;
-  private Layer classifier;
-  private int numClasses;
 
   public MobileNetV1(Config config, ModelOptions options) {
     int stem = channels(STEM, config);
@@ -106,10 +101,8 @@ public final class MobileNetV1 extends ImageClassifier {
       bn2 = null;
       act2 = null;
     }
-    numFeatures = in;
     dropout = register("dropout", new Dropout(options.dropRateOr(0)));
-    numClasses = options.numClasses();
-    classifier = register("classifier", classifier(numClasses));
+    registerClassifier("classifier", in, options.numClasses(), ClassifierFactory.linear(MobileNetLayers::initClassifier));
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         // timm's EfficientNet init: fan-out counts the outputs of one group only
@@ -123,16 +116,6 @@ public final class MobileNetV1 extends ImageClassifier {
     return MobileNetLayers.makeDivisible(c * config.widthMultiplier(), 8);
   }
 
-  private Layer classifier(int classes) {
-    if (classes == 0) {
-      return new Identity();
-    }
-    Linear fc = new Linear(numFeatures, classes);
-    double range = 1 / Math.sqrt(classes);
-    Init.uniform(fc.weight(), -range, range);
-    Init.zeros(fc.bias());
-    return fc;
-  }
 
   @Override
   public Tensor forwardFeatures(Tensor x) {
@@ -142,23 +125,7 @@ public final class MobileNetV1 extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier.forward(dropout.forward(F.globalAvgPool(features)));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    classifier = replace("classifier", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(dropout.forward(F.globalAvgPool(features)));
   }
 
   /** 3x3 depthwise convolution and 1x1 pointwise convolution, each followed by BN and ReLU6. */

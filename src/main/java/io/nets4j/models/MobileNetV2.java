@@ -8,7 +8,6 @@ import io.nets4j.nn.ConvNormActivation;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
@@ -45,10 +44,7 @@ public final class MobileNetV2 extends ImageClassifier {
 
   private final Sequential features;
   private final AdaptiveAvgPool2d avgpool;
-  private final double dropRate;
-  private final int numFeatures;
-  private Sequential classifier;
-  private int numClasses;
+  private final Sequential classifier;
 
   /**
    * @param widthMultiplier scales the channels of every layer (torchvision's {@code width_mult})
@@ -58,7 +54,7 @@ public final class MobileNetV2 extends ImageClassifier {
       throw new IllegalArgumentException("width multiplier must be > 0, got " + widthMultiplier);
     }
     int in = MobileNetLayers.makeDivisible(STEM * widthMultiplier, 8);
-    numFeatures = MobileNetLayers.makeDivisible(LAST * Math.max(1.0, widthMultiplier), 8);
+    int numFeatures = MobileNetLayers.makeDivisible(LAST * Math.max(1.0, widthMultiplier), 8);
     features = new Sequential();
     features.add(new ConvNormActivation(options.inChannels(), in, ConvSpec.kernel(3).stride(2), Activation.relu6(), BN_EPS));
     for (int[] row : SETTING) {
@@ -71,25 +67,17 @@ public final class MobileNetV2 extends ImageClassifier {
     features.add(new ConvNormActivation(in, numFeatures, ConvSpec.kernel(1), Activation.relu6(), BN_EPS));
     register("features", features);
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    numClasses = options.numClasses();
-    dropRate = options.dropRateOr(0.2);
-    classifier = register("classifier", classifier(numClasses));
+    // dropout, then the linear layer (classifier.1)
+    classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(0.2))));
+    addClassifier(classifier, numFeatures, options.numClasses(), ClassifierFactory.linear(fc -> {
+      Init.normal(fc.weight(), 0, 0.01);
+      Init.zeros(fc.bias());
+    }));
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
       }
     }
-  }
-
-  /** Dropout and the linear layer ({@code classifier.1}), which is absent without classes. */
-  private Sequential classifier(int classes) {
-    if (classes == 0) {
-      return new Sequential(new Dropout(dropRate), new Identity());
-    }
-    Linear fc = new Linear(numFeatures, classes);
-    Init.normal(fc.weight(), 0, 0.01);
-    Init.zeros(fc.bias());
-    return new Sequential(new Dropout(dropRate), fc);
   }
 
   @Override
@@ -100,22 +88,6 @@ public final class MobileNetV2 extends ImageClassifier {
   @Override
   public Tensor forwardHead(Tensor features) {
     return classifier.forward(F.flatten(avgpool.forward(features), 1));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    classifier = replace("classifier", classifier(classes));
-    numClasses = classes;
   }
 
   /** Expand (1x1, ReLU6), depthwise 3x3 (ReLU6), linear projection (1x1); residual when the shape is kept. */

@@ -111,9 +111,7 @@ public final class MobileNetV3 extends ImageClassifier {
 
   private final Sequential features;
   private final AdaptiveAvgPool2d avgpool;
-  private final int numFeatures;
-  private final Classifier classifier;
-  private int numClasses;
+  private final Sequential classifier;
 
   public MobileNetV3(Config config, ModelOptions options) {
     features = new Sequential();
@@ -129,10 +127,11 @@ public final class MobileNetV3 extends ImageClassifier {
         BN_EPS, BN_MOMENTUM));
     register("features", features);
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    numFeatures = config.lastChannel();
-    numClasses = options.numClasses();
-    classifier = register("classifier", new Classifier(lastConv, numFeatures, options.dropRateOr(0.2),
-        output(numClasses)));
+    // torchvision's classifier: 0 hidden linear, 1 hard-swish, 2 dropout, 3 output linear (replaced
+    // for fine-tuning, the hidden layer is kept)
+    classifier = register("classifier", new Sequential(linear(lastConv, config.lastChannel()),
+        Activation.hardswish(), new Dropout(options.dropRateOr(0.2))));
+    addClassifier(classifier, config.lastChannel(), options.numClasses(), MobileNetV3::output);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -150,8 +149,8 @@ public final class MobileNetV3 extends ImageClassifier {
     return fc;
   }
 
-  private Layer output(int classes) {
-    return classes == 0 ? new Identity() : linear(numFeatures, classes);
+  private static Layer output(int features, int classes) {
+    return classes == 0 ? new Identity() : linear(features, classes);
   }
 
   @Override
@@ -162,50 +161,6 @@ public final class MobileNetV3 extends ImageClassifier {
   @Override
   public Tensor forwardHead(Tensor features) {
     return classifier.forward(F.flatten(avgpool.forward(features), 1));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  /** Replaces the last linear layer; the hidden one ({@code classifier.0}) is kept. */
-  @Override
-  public void resetClassifier(int classes) {
-    classifier.replaceOutput(output(classes));
-    numClasses = classes;
-  }
-
-  /**
-   * torchvision's {@code classifier} Sequential: {@code 0} hidden linear, {@code 1} hard-swish,
-   * {@code 2} dropout, {@code 3} output linear (replaceable for fine-tuning).
-   */
-  static final class Classifier extends Layer {
-    private final Linear hidden;
-    private final Activation act;
-    private final Dropout dropout;
-    private Layer output;
-
-    Classifier(int in, int hiddenWidth, double dropRate, Layer output) {
-      hidden = register("0", linear(in, hiddenWidth));
-      act = register("1", Activation.hardswish());
-      dropout = register("2", new Dropout(dropRate));
-      this.output = register("3", output);
-    }
-
-    void replaceOutput(Layer layer) {
-      output = replace("3", layer);
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      return output.forward(dropout.forward(act.forward(hidden.forward(x))));
-    }
   }
 
   /** Expansion, depthwise convolution, optional SE, linear projection; residual when the shape is kept. */

@@ -6,10 +6,8 @@ import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
-import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
@@ -97,9 +95,6 @@ public final class ResNet extends ImageClassifier {
   private final MaxPool2d maxpool;
   private final Sequential[] stages = new Sequential[4];
   private final AdaptiveAvgPool2d avgpool;
-  private final int numFeatures;
-  private Layer fc;
-  private int numClasses;
 
   public ResNet(Config config, ModelOptions options) {
     this(config, options, new boolean[3]);
@@ -169,18 +164,12 @@ public final class ResNet extends ImageClassifier {
       stages[s] = register("layer" + (s + 1), stage);
     }
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    numFeatures = inplanes;
-    numClasses = options.numClasses();
-    fc = register("fc", classifier(numClasses));
+    registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
       }
     }
-  }
-
-  private Layer classifier(int classes) {
-    return classes > 0 ? new Linear(numFeatures, classes) : new Identity();
   }
 
   @Override
@@ -201,23 +190,7 @@ public final class ResNet extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return fc.forward(F.flatten(avgpool.forward(features), 1));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    fc = replace("fc", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(F.flatten(avgpool.forward(features), 1));
   }
 
   /** The projection shortcut: 1x1 convolution (with the block's stride) and batch norm. */

@@ -8,6 +8,7 @@ import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.RecordsAttention;
 import io.nets4j.nn.Sequential;
@@ -76,7 +77,7 @@ public final class SASA {
    * as a batch of one-query problems. Attention weights ({@link RecordsAttention}): maps of shape
    * {@code [N, heads, H, W, k*k]}, the weights of each pixel over its window in row-major order.
    */
-  public static final class SelfAttention2d extends Layer implements RecordsAttention {
+  public static final class SelfAttention2d extends Layer implements KeepsAttentionMaps {
     private final int width;
     private final int kernel;
     private final int heads;
@@ -165,18 +166,8 @@ public final class SASA {
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      maps.setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return maps.isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return maps.last();
+    public AttentionMapStore attentionMaps() {
+      return maps;
     }
 
     public int kernel() {

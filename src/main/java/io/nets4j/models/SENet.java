@@ -6,10 +6,8 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
-import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
@@ -105,9 +103,6 @@ public final class SENet extends ImageClassifier {
   private final MaxPool2d pool0;
   private final Sequential[] stages = new Sequential[4];
   private final Dropout dropout;
-  private final int numFeatures;
-  private Layer lastLinear;
-  private int numClasses;
 
   public SENet(Config config, ModelOptions options) {
     int inplanes = config.deepStem() ? 128 : 64;
@@ -148,19 +143,13 @@ public final class SENet extends ImageClassifier {
       }
       stages[s] = register("layer" + (s + 1), stage);
     }
-    numFeatures = inplanes;
     dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
-    numClasses = options.numClasses();
-    lastLinear = register("last_linear", classifier(numFeatures, numClasses));
+    registerClassifier("last_linear", inplanes, options.numClasses(), ClassifierFactory.linear());
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
       }
     }
-  }
-
-  private static Layer classifier(int features, int classes) {
-    return classes > 0 ? new Linear(features, classes) : new Identity();
   }
 
   @Override
@@ -174,23 +163,7 @@ public final class SENet extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return lastLinear.forward(dropout.forward(F.globalAvgPool(features)));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    lastLinear = replace("last_linear", classifier(numFeatures, classes));
-    numClasses = classes;
+    return classifier().forward(dropout.forward(F.globalAvgPool(features)));
   }
 
   /** The bottleneck of the original models: three convolutions, SE on the branch, residual, ReLU. */
@@ -260,9 +233,6 @@ public final class SENet extends ImageClassifier {
     private final MaxPool2d maxpool;
     private final Sequential[] stages = new Sequential[4];
     private final Dropout dropout;
-    private final int numFeatures;
-    private Layer fc;
-    private int numClasses;
 
     /**
      * @param depths blocks per stage
@@ -296,10 +266,8 @@ public final class SENet extends ImageClassifier {
         }
         stages[s] = register("layer" + (s + 1), stage);
       }
-      numFeatures = inplanes;
       dropout = register("dropout", new Dropout(options.dropRateOr(0)));
-      numClasses = options.numClasses();
-      fc = register("fc", classifier(numFeatures, numClasses));
+      registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
       for (Module m : namedModules().values()) {
         if (m instanceof Conv2d c) {
           Init.kaimingNormalFanOut(c.weight());
@@ -321,23 +289,7 @@ public final class SENet extends ImageClassifier {
 
     @Override
     public Tensor forwardHead(Tensor features) {
-      return fc.forward(dropout.forward(F.globalAvgPool(features)));
-    }
-
-    @Override
-    public int numFeatures() {
-      return numFeatures;
-    }
-
-    @Override
-    public int numClasses() {
-      return numClasses;
-    }
-
-    @Override
-    public void resetClassifier(int classes) {
-      fc = replace("fc", classifier(numFeatures, classes));
-      numClasses = classes;
+      return classifier().forward(dropout.forward(F.globalAvgPool(features)));
     }
   }
 

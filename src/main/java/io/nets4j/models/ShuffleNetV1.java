@@ -98,9 +98,6 @@ public final class ShuffleNetV1 extends ImageClassifier {
   private final Sequential firstConv;
   private final MaxPool2d maxpool;
   private final Sequential features;
-  private final int numFeatures;
-  private Layer classifier;
-  private int numClasses;
 
   public ShuffleNetV1(Config config, ModelOptions options) {
     firstConv = register("first_conv", new Sequential(
@@ -117,9 +114,7 @@ public final class ShuffleNetV1 extends ImageClassifier {
       }
     }
     register("features", features);
-    numFeatures = in;
-    numClasses = options.numClasses();
-    classifier = register("classifier", classifier(numClasses));
+    registerClassifier("classifier", in, options.numClasses(), ShuffleNetV1::classifier);
     initialize();
   }
 
@@ -134,7 +129,7 @@ public final class ShuffleNetV1 extends ImageClassifier {
     }
   }
 
-  private Layer classifier(int classes) {
+  private static Layer classifier(int numFeatures, int classes) {
     if (classes == 0) {
       return new Identity();
     }
@@ -150,23 +145,7 @@ public final class ShuffleNetV1 extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier.forward(F.globalAvgPool(features));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    classifier = replace("classifier", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(F.globalAvgPool(features));
   }
 
   /** The ShuffleNet unit (paper Figure 2 b, c). */

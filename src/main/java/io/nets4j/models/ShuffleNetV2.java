@@ -5,9 +5,7 @@ import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Layer;
-import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Sequential;
 import java.util.List;
@@ -77,9 +75,6 @@ public final class ShuffleNetV2 extends ImageClassifier {
   private final MaxPool2d maxpool;
   private final List<Sequential> stages;
   private final Sequential conv5;
-  private final int numFeatures;
-  private Layer fc;
-  private int numClasses;
 
   public ShuffleNetV2(Config config, ModelOptions options) {
     int[] widths = config.channels;
@@ -97,10 +92,8 @@ public final class ShuffleNetV2 extends ImageClassifier {
       in = out;
     }
     stages = List.of(built);
-    numFeatures = widths[4];
-    conv5 = register("conv5", convBnRelu(in, numFeatures, ConvSpec.kernel(1)));
-    numClasses = options.numClasses();
-    fc = register("fc", classifier(numClasses));
+    conv5 = register("conv5", convBnRelu(in, widths[4], ConvSpec.kernel(1)));
+    registerClassifier("fc", widths[4], options.numClasses(), ClassifierFactory.linear());
   }
 
   private static Sequential convBnRelu(int in, int out, ConvSpec spec) {
@@ -109,10 +102,6 @@ public final class ShuffleNetV2 extends ImageClassifier {
 
   private static Conv2d depthwise(int channels, int stride) {
     return new Conv2d(channels, channels, ConvSpec.kernel(3).stride(stride).padding(1).groups(channels).noBias());
-  }
-
-  private Layer classifier(int classes) {
-    return classes > 0 ? new Linear(numFeatures, classes) : new Identity();
   }
 
   @Override
@@ -126,23 +115,7 @@ public final class ShuffleNetV2 extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return fc.forward(F.globalAvgPool(features));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    fc = replace("fc", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(F.globalAvgPool(features));
   }
 
   /** The ShuffleNet V2 unit: channel split (stride 1) or two branches (stride 2), concat, shuffle. */

@@ -2,12 +2,13 @@ package io.nets4j.models;
 
 import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.AdaptiveAvgPool2d;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -104,9 +105,6 @@ public final class SwinTransformer extends ImageClassifier {
   private final Sequential features;
   private final LayerNorm norm;
   private final AdaptiveAvgPool2d avgpool;
-  private final int numFeatures;
-  private Layer head;
-  private int numClasses;
 
   /**
    * {@code options.dropPathRate()} replaces the variant's stochastic-depth rate;
@@ -141,11 +139,10 @@ public final class SwinTransformer extends ImageClassifier {
         features.add(new PatchMerging(dim));
       }
     }
-    numFeatures = c << 3;
+    int numFeatures = c << 3;
     norm = register("norm", new LayerNorm(numFeatures, LN_EPS));
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    numClasses = options.numClasses();
-    head = register("head", classifier(numClasses));
+    registerClassifier("head", numFeatures, options.numClasses(), ClassifierFactory.linear(SwinTransformer::initLinear));
     for (Module m : namedModules().values()) {
       if (m instanceof Linear lin) {
         initLinear(lin);
@@ -160,15 +157,6 @@ public final class SwinTransformer extends ImageClassifier {
     }
   }
 
-  private Layer classifier(int classes) {
-    if (classes == 0) {
-      return new Identity();
-    }
-    Linear l = new Linear(numFeatures, classes);
-    initLinear(l);
-    return l;
-  }
-
   /** The normalised last-stage map, {@code [N, 8C, H/32, W/32]}. */
   @Override
   public Tensor forwardFeatures(Tensor x) {
@@ -177,23 +165,7 @@ public final class SwinTransformer extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return head.forward(F.flatten(avgpool.forward(features), 1));
-  }
-
-  @Override
-  public int numFeatures() {
-    return numFeatures;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    head = replace("head", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(F.flatten(avgpool.forward(features), 1));
   }
 
   /** NCHW to NHWC, torchvision's {@code Permute([0, 2, 3, 1])} after the patch convolution. */
@@ -275,7 +247,7 @@ public final class SwinTransformer extends ImageClassifier {
    * Window multi-head self-attention with relative position bias (W-MSA), on a cyclically shifted
    * map with an attention mask when {@code shift > 0} (SW-MSA). NHWC in, NHWC out.
    */
-  static final class ShiftedWindowAttention extends Layer implements RecordsAttention {
+  static final class ShiftedWindowAttention extends Layer implements KeepsAttentionMaps {
     private final Linear qkv;
     private final Linear proj;
     private final Tensor relativePositionBiasTable;
@@ -412,18 +384,8 @@ public final class SwinTransformer extends ImageClassifier {
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      kernel.maps().setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return kernel.maps().isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return kernel.maps().last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
 
     @Override

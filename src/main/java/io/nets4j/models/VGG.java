@@ -7,9 +7,7 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
-import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
@@ -78,9 +76,7 @@ public final class VGG extends ImageClassifier {
 
   private final Sequential features;
   private final AdaptiveAvgPool2d avgpool;
-  private final AlexNet.Classifier classifier;
-  private final int featureChannels;
-  private int numClasses;
+  private final Sequential classifier;
 
   public VGG(Config config, ModelOptions options) {
     features = register("features", new Sequential());
@@ -97,14 +93,13 @@ public final class VGG extends ImageClassifier {
       features.add(Activation.relu());
       in = v;
     }
-    featureChannels = in;
     avgpool = register("avgpool", new AdaptiveAvgPool2d(POOLED, POOLED));
     double drop = options.dropRateOr(0.5);
-    numClasses = options.numClasses();
-    classifier = register("classifier", new AlexNet.Classifier(
-        new Linear(featureChannels * POOLED * POOLED, HIDDEN), Activation.relu(), new Dropout(drop),
-        new Linear(HIDDEN, HIDDEN), Activation.relu(), new Dropout(drop),
-        classifierLayer(numClasses)));
+    classifier = register("classifier", new Sequential(
+        new Linear(in * POOLED * POOLED, HIDDEN), Activation.relu(), new Dropout(drop),
+        new Linear(HIDDEN, HIDDEN), Activation.relu(), new Dropout(drop)));
+    // the class projection classifier.6, fed by the 4096 outputs of the second hidden layer
+    addClassifier(classifier, HIDDEN, options.numClasses(), ClassifierFactory.linear(VGG::initLinear));
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -120,15 +115,6 @@ public final class VGG extends ImageClassifier {
     Init.zeros(l.bias());
   }
 
-  private static Layer classifierLayer(int classes) {
-    if (classes == 0) {
-      return new Identity();
-    }
-    Linear fc = new Linear(HIDDEN, classes);
-    initLinear(fc);
-    return fc;
-  }
-
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return features.forward(x);
@@ -137,23 +123,5 @@ public final class VGG extends ImageClassifier {
   @Override
   public Tensor forwardHead(Tensor x) {
     return classifier.forward(F.flatten(avgpool.forward(x), 1));
-  }
-
-  /** The 4096 outputs of the second fully connected layer feed the class projection. */
-  @Override
-  public int numFeatures() {
-    return HIDDEN;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  /** Replaces the class projection {@code classifier.6}, keeping the two hidden layers. */
-  @Override
-  public void resetClassifier(int classes) {
-    classifier.replaceLast(classifierLayer(classes));
-    numClasses = classes;
   }
 }

@@ -2,13 +2,14 @@ package io.nets4j.models;
 
 import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -93,8 +94,7 @@ public final class VisionTransformer extends ImageClassifier {
   private final Conv2d convProj;
   private final Tensor classToken;
   private final Encoder encoder;
-  private Sequential heads;
-  private int numClasses;
+  private final Sequential heads;
   private int imageSize;
 
   /** A model for 224 x 224 images. */
@@ -120,20 +120,13 @@ public final class VisionTransformer extends ImageClassifier {
     classToken = registerParameter("class_token", Tensors.zeros(DType.FLOAT32, 1, 1, d));
     int grid = imageSize / p;
     encoder = register("encoder", new Encoder(config, grid * grid + 1, options.dropRateOr(0.0)));
-    numClasses = options.numClasses();
-    heads = register("heads", heads(numClasses));
+    heads = register("heads", new Sequential());
+    addClassifier(heads, "head", d, options.numClasses(), ClassifierFactory.linear(head -> {
+      Init.zeros(head.weight());
+      Init.zeros(head.bias());
+    }));
     Init.truncNormal(convProj.weight(), Math.sqrt(1.0 / Init.fanIn(convProj.weight())), -2, 2);
     Init.zeros(convProj.bias());
-  }
-
-  private Sequential heads(int classes) {
-    if (classes == 0) {
-      return new Sequential().add("head", new Identity());
-    }
-    Linear head = new Linear(config.hiddenDim, classes);
-    Init.zeros(head.weight());
-    Init.zeros(head.bias());
-    return new Sequential().add("head", head);
   }
 
   /** The normalised tokens {@code [N, 1 + g*g, hiddenDim]}, class token first. */
@@ -153,22 +146,6 @@ public final class VisionTransformer extends ImageClassifier {
   @Override
   public Tensor forwardHead(Tensor features) {
     return heads.forward(features.select(1, 0));
-  }
-
-  @Override
-  public int numFeatures() {
-    return config.hiddenDim;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    heads = replace("heads", heads(classes));
-    numClasses = classes;
   }
 
   public Config config() {
@@ -323,7 +300,7 @@ public final class VisionTransformer extends ImageClassifier {
    * the packed projection {@code in_proj_weight [3D, D]} / {@code in_proj_bias} (q, k, v in that
    * order) and {@code out_proj}.
    */
-  static final class SelfAttention extends Layer implements RecordsAttention {
+  static final class SelfAttention extends Layer implements KeepsAttentionMaps {
     private final Tensor inProjWeight;
     private final Tensor inProjBias;
     private final Linear outProj;
@@ -364,18 +341,8 @@ public final class VisionTransformer extends ImageClassifier {
     }
 
     @Override
-    public void recordAttention(boolean on) {
-      kernel.maps().setRecording(on);
-    }
-
-    @Override
-    public boolean isRecordingAttention() {
-      return kernel.maps().isRecording();
-    }
-
-    @Override
-    public Tensor lastAttention() {
-      return kernel.maps().last();
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
 
     @Override

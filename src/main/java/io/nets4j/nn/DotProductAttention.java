@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.Tensor;
  * <p>While recording is off (the default) the fused kernel never materialises the weights. While it
  * is on, the weights are computed explicitly, used for the output (the same function up to
  * rounding) and kept in {@link #maps()} until the next call. An attention module owns one instance
- * and implements {@link RecordsAttention} by delegating to {@link #maps()}.
+ * and implements {@link RecordsAttention} by delegating to {@link #maps()} (see {@link KeepsAttentionMaps}).
  *
  * <p>Shapes: {@code q [..., Tq, d]}, {@code k [..., Tk, d]}, {@code v [..., Tk, dv]}, where the
  * leading dimensions are batch and heads (any number of them); {@code bias} is an additive float
@@ -33,12 +33,21 @@ public final class DotProductAttention {
     if (!maps.isRecording()) {
       return F.scaledDotProductAttention(q, k, v, bias, p, false, new DoubleOptional(scale));
     }
+    Tensor weights = maps.keep(weights(q, k, bias, scale));
+    return F.dropout(weights, p, training).matmul(v);
+  }
+
+  /**
+   * The attention weights {@code softmax(scale * q k^T + bias)}, {@code [..., Tq, Tk]}, computed
+   * explicitly: for modules that combine them with other maps before use (ConViT's gated
+   * positional attention), and for the recording path of {@link #apply}.
+   */
+  public static Tensor weights(Tensor q, Tensor k, Tensor bias, double scale) {
     Tensor scores = q.mul(new Scalar(scale)).matmul(k.transpose(-2, -1));
     if (bias != null) {
       scores = scores.add(bias);
     }
-    Tensor weights = maps.keep(scores.softmax(-1));
-    return F.dropout(weights, p, training).matmul(v);
+    return scores.softmax(-1);
   }
 
   /** Whether recording is on and the last kept map, behind the owner's {@link RecordsAttention} methods. */

@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.Tensor;
  */
 public class Sequential extends Layer {
   private final List<Layer> layers = new ArrayList<>();
+  private final List<String> names = new ArrayList<>();
 
   public Sequential(Layer... layers) {
     for (Layer l : layers) {
@@ -33,7 +34,23 @@ public class Sequential extends Layer {
   public final Sequential add(String name, Layer layer) {
     register(name, layer);
     layers.add(layer);
+    names.add(name);
     return this;
+  }
+
+  /**
+   * Replaces the layer at {@code index}, keeping its name and its place in the state_dict (e.g. the
+   * class projection of a classifier, for another number of classes).
+   *
+   * @return the new layer
+   */
+  public final <L extends Layer> L replace(int index, L layer) {
+    if (index < 0 || index >= layers.size()) {
+      throw new IndexOutOfBoundsException("no layer " + index + " to replace in " + this + " of " + layers.size()
+          + " layers");
+    }
+    layers.set(index, replace(names.get(index), layer));
+    return layer;
   }
 
   public final Layer get(int index) {

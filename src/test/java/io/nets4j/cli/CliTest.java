@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,5 +102,24 @@ class CliTest {
     Run r = run("demo", "--model", "resnet5", "--steps", "1");
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("did you mean") && r.err().contains("resnet50"), r.err());
+  }
+
+  @Test
+  void trainPredictAndEvalCheckTheModelBeforeReadingAnything() {
+    for (String[] args : List.of(
+        new String[] {"train", "--model", "resnet5", "--out", "/nonexistent/runs"},
+        new String[] {"predict", "--model", "resnet5", "--weights", "/nonexistent/w.safetensors", "/nonexistent/a.png"},
+        new String[] {"eval", "--model", "resnet5", "--weights", "/nonexistent/w.safetensors", "--data", "/nonexistent"})) {
+      Run r = run(args);
+      assertEquals(1, r.exit(), String.join(" ", args));
+      assertTrue(r.err().contains("unknown model 'resnet5'") && r.err().contains("did you mean")
+          && r.err().contains("resnet50"), r.err());
+    }
+    Run predict = run("predict", "--model", "resnet18", "/nonexistent/a.png");
+    assertEquals(1, predict.exit());
+    assertTrue(predict.err().contains("give --run, or --model and --weights"), predict.err());
+    Run eval = run("eval", "--model", "resnet18", "--weights", "/nonexistent/w.safetensors");
+    assertEquals(1, eval.exit());
+    assertTrue(eval.err().contains("give a run directory, or --model, --weights and --data"), eval.err());
   }
 }

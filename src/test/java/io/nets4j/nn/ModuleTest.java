@@ -105,6 +105,38 @@ class ModuleTest {
   }
 
   @Test
+  void sequentialReplaceKeepsNameOrderAndMode() {
+    Tiny t = new Tiny();
+    t.eval();
+    Tensor bn = t.stateDict().get("layer1.1.weight");
+    Conv2d wider = new Conv2d(4, 4, ConvSpec.kernel(3).padding(1).noBias());
+    assertSame(wider, t.layer1.replace(0, wider));
+    assertSame(wider, t.layer1.get(0));
+    assertEquals("layer1.0", wider.path());
+    assertFalse(wider.isTraining(), "the new layer takes the mode of its Sequential");
+    List<String> keys = List.copyOf(t.stateDict().keySet());
+    assertEquals(List.of("conv1.weight",
+        "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var", "bn1.num_batches_tracked",
+        "layer1.0.weight",
+        "layer1.1.weight", "layer1.1.bias", "layer1.1.running_mean", "layer1.1.running_var",
+        "layer1.1.num_batches_tracked", "fc.weight", "fc.bias"), keys);
+    assertArrayEquals(new long[] {4, 4, 3, 3}, Tensors.shape(t.stateDict().get("layer1.0.weight")));
+    assertSame(bn, t.stateDict().get("layer1.1.weight"), "the other layers are kept");
+    try (Scope s = Scope.open()) {
+      assertArrayEquals(new long[] {1, 2}, Tensors.shape(t.forward(Tensors.zeros(DType.FLOAT32, 1, 3, 8, 8))));
+    }
+  }
+
+  @Test
+  void sequentialReplaceKeepsExplicitNames() {
+    Sequential s = new Sequential().add("fc", new Linear(2, 3)).add("act", Activation.relu());
+    s.replace(0, new Linear(2, 5));
+    assertEquals(List.of("fc.weight", "fc.bias"), List.copyOf(s.stateDict().keySet()));
+    IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> s.replace(2, new Identity()));
+    assertTrue(e.getMessage().contains("no layer 2") && e.getMessage().contains("2 layers"), e.getMessage());
+  }
+
+  @Test
   void registeringTwiceFails() {
     Conv2d c = new Conv2d(1, 1, ConvSpec.kernel(1));
     new Sequential(c);
