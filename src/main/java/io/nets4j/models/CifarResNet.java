@@ -5,10 +5,8 @@ import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.F;
-import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
-import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import io.nets4j.tensor.Tensors;
@@ -47,8 +45,6 @@ public final class CifarResNet extends ImageClassifier {
   private final BatchNorm2d bn1;
   private final Activation relu;
   private final Sequential[] stages = new Sequential[WIDTHS.length];
-  private Layer fc;
-  private int numClasses;
 
   /** A ResNet of {@code depth = 6n + 2} layers. */
   public CifarResNet(int depth, ModelOptions options) {
@@ -71,17 +67,12 @@ public final class CifarResNet extends ImageClassifier {
       }
       stages[s] = register("layer" + (s + 1), stage);
     }
-    numClasses = options.numClasses();
-    fc = register("fc", classifier(numClasses));
+    registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
       }
     }
-  }
-
-  private Layer classifier(int classes) {
-    return classes > 0 ? new Linear(numFeatures(), classes) : new Identity();
   }
 
   @Override
@@ -95,23 +86,7 @@ public final class CifarResNet extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return fc.forward(F.flatten(F.globalAvgPool(features), 1));
-  }
-
-  @Override
-  public int numFeatures() {
-    return WIDTHS[WIDTHS.length - 1];
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void resetClassifier(int classes) {
-    fc = replace("fc", classifier(classes));
-    numClasses = classes;
+    return classifier().forward(F.flatten(F.globalAvgPool(features), 1));
   }
 
   /**
