@@ -56,6 +56,10 @@ final class SegmentCommand implements Callable<Integer> {
           + "truth | prediction panels to --output/example-1.png ...")
   int examples;
 
+  @Option(names = "--evaluate",
+      description = "with a run directory as --weights: print the kept weights' metrics on the run's held-out test scenes")
+  boolean evaluate;
+
   @Option(names = "--scale", defaultValue = "2", description = "with --examples: pixel magnification (default: ${DEFAULT-VALUE})")
   int scale;
 
@@ -78,11 +82,19 @@ final class SegmentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    SegmentationRun run = weights != null && Files.isDirectory(weights) ? SegmentationRun.read(weights) : null;
+    if (evaluate) {
+      if (run == null) {
+        throw new IllegalArgumentException("--evaluate needs a `segment train` run directory as --weights, got "
+            + (weights == null ? "none" : weights));
+      }
+      SegmentTrainCommand.printTest(run.evaluate(weights, 0, Double.NaN, Double.NaN, 0));
+      return 0;
+    }
     if (output == null) {
       throw new IllegalArgumentException("--output is required (the PNG to write, or with --examples a directory)");
     }
     torch.manual_seed(seed);
-    SegmentationRun run = weights != null && Files.isDirectory(weights) ? SegmentationRun.read(weights) : null;
     if (examples > 0) {
       if (run == null) {
         throw new IllegalArgumentException("--examples needs a `segment train` run directory as --weights (its "

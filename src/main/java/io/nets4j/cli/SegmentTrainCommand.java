@@ -117,13 +117,18 @@ final class SegmentTrainCommand implements Callable<Integer> {
     SegmentationRun.Evaluation e = run.train(runDir, System.out);
     System.out.printf(Locale.ROOT, "%d steps in %.0f s (process CPU time %.0f s); kept the weights of step %d%n",
         e.steps(), e.seconds(), e.cpuSeconds(), e.bestStep());
+    printTest(e);
+    System.out.println("run directory: " + runDir + " (use it with: nets4j segment --weights " + runDir + ")");
+    return 0;
+  }
+
+  /** The test metrics of a run, against predicting background everywhere. */
+  static void printTest(SegmentationRun.Evaluation e) {
     System.out.printf(Locale.ROOT, "held-out test (%d scenes): pixel accuracy %.4f, mean IoU %.4f "
         + "(all background: %.4f, %.4f)%n", e.testImages(), e.pixelAccuracy(), e.meanIoU(),
         e.backgroundPixelAccuracy(), e.backgroundMeanIoU());
     for (Map.Entry<String, Double> c : e.perClassIoU().entrySet()) {
       System.out.printf(Locale.ROOT, "  IoU %-10s %.4f%n", c.getKey(), c.getValue());
     }
-    System.out.println("run directory: " + runDir + " (use it with: nets4j segment --weights " + runDir + ")");
-    return 0;
   }
 }

@@ -165,7 +165,18 @@ public record SegmentationRun(String format, String model, SegmentationOptions o
     double seconds = (System.nanoTime() - start) / 1e9;
     double cpuSeconds = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis() / 1e3)
         .orElse(Double.NaN);
-    StateDicts.load(net, weights, LoadMode.STRICT);
+    Evaluation e = evaluate(runDir, losses.length, seconds, cpuSeconds, bestStep[0]);
+    writeJson(runDir.resolve(EVALUATION), e);
+    return e;
+  }
+
+  /**
+   * Measures the kept weights of {@code runDir} on the test scenes, with the training facts given
+   * (for a run that was stopped before its own evaluation: 0 and NaN where they are unknown).
+   */
+  public Evaluation evaluate(Path runDir, int steps, double seconds, double cpuSeconds, int bestStep) {
+    SegmentationModel net = createModel();
+    StateDicts.load(net, runDir.resolve(WEIGHTS), LoadMode.STRICT);
     Dataset<SegmentationSample> test = testData();
     SegmentationMetrics m = SegmentationTraining.evaluate(net, test, EVAL_BATCH);
     SegmentationMetrics background = new SegmentationMetrics(options.numClasses());
@@ -178,10 +189,8 @@ public record SegmentationRun(String format, String model, SegmentationOptions o
     for (int c = 0; c < iou.length; c++) {
       perClass.put(classes.get(c), iou[c]);
     }
-    Evaluation e = new Evaluation(losses.length, seconds, cpuSeconds, bestStep[0], test.size(), m.pixelAccuracy(), m.meanIoU(),
-        perClass, background.pixelAccuracy(), background.meanIoU());
-    writeJson(runDir.resolve(EVALUATION), e);
-    return e;
+    return new Evaluation(steps, seconds, cpuSeconds, bestStep, test.size(), m.pixelAccuracy(), m.meanIoU(), perClass,
+        background.pixelAccuracy(), background.meanIoU());
   }
 
   /** Writes {@value #FILE} into {@code runDir} atomically. */
