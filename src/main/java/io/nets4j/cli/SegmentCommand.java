@@ -153,6 +153,11 @@ final class SegmentCommand implements Callable<Integer> {
     if (examples > test.size()) {
       throw new IllegalArgumentException("--examples " + examples + " but the run has " + test.size() + " test scenes");
     }
+    try {
+      Files.createDirectories(output);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot create " + output + " (" + e + ")", e);
+    }
     for (int i = 0; i < examples; i++) {
       SegmentationSample sample = test.get(i);
       Image image = sample.image();
