@@ -1,34 +1,24 @@
 package io.nets4j.segmentation;
 
 import io.nets4j.models.ModelInfo;
-import io.nets4j.models.UnknownModelException;
-import io.nets4j.tensor.Tensors;
-import java.util.LinkedHashMap;
+import io.nets4j.models.Registry;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The registry of semantic segmentation models, by name, created with {@link SegmentationOptions}.
  * It is separate from {@link io.nets4j.models.Models} because these models return per-pixel maps
- * rather than class logits; the fixture checker consults both.
+ * rather than class logits; the fixture checker and {@code nets4j list} consult both.
  */
 public final class SegmentationModels {
   /** Adds variants to the registry; each family has a {@code register(Registrar)} method. */
-  public interface Registrar {
-    void add(ModelInfo info, Function<SegmentationOptions, SegmentationModel> factory);
-  }
+  @FunctionalInterface
+  public interface Registrar extends Registry.Registrar<SegmentationOptions, SegmentationModel> {}
 
-  private record Entry(ModelInfo info, Function<SegmentationOptions, SegmentationModel> factory) {}
-
-  private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
+  private static final Registry<SegmentationOptions, SegmentationModel> REGISTRY =
+      new Registry<>("segmentation model");
 
   static {
-    Registrar r = (info, factory) -> {
-      if (REGISTRY.putIfAbsent(info.name(), new Entry(info, factory)) != null) {
-        throw new IllegalStateException("segmentation model '" + info.name() + "' registered twice");
-      }
-    };
+    Registrar r = REGISTRY::add;
     FCN.register(r);
     VGGFCN.register(r);
   }
@@ -41,37 +31,34 @@ public final class SegmentationModels {
   }
 
   public static SegmentationModel create(String name, SegmentationOptions options) {
-    return entry(name).factory().apply(options);
+    return REGISTRY.create(name, options);
   }
 
   public static ModelInfo info(String name) {
-    return entry(name).info();
+    return REGISTRY.info(name);
   }
 
   public static boolean contains(String name) {
-    return REGISTRY.containsKey(name);
+    return REGISTRY.contains(name);
   }
 
+  /** Every registered segmentation model, in registration order. */
   public static List<ModelInfo> list() {
-    return REGISTRY.values().stream().map(Entry::info).toList();
+    return REGISTRY.list();
   }
 
   /** The trainable parameter count with the given options, built on the {@code meta} device. */
   public static long parameterCount(String name, SegmentationOptions options) {
-    Entry e = entry(name);
-    return Tensors.onDevice("meta", () -> e.factory().apply(options).parameterCount());
+    return REGISTRY.parameterCount(name, options);
   }
 
+  /** The trainable parameter count with the defaults (21 classes, no auxiliary head). */
   public static long parameterCount(String name) {
     return parameterCount(name, SegmentationOptions.defaults());
   }
 
-  private static Entry entry(String name) {
-    Entry e = REGISTRY.get(name);
-    if (e == null) {
-      List<String> names = List.copyOf(REGISTRY.keySet());
-      throw new UnknownModelException(name, names);
-    }
-    return e;
+  /** The registered names nearest to {@code name} by edit distance (prefix matches first). */
+  public static List<String> closest(String name, int n) {
+    return REGISTRY.closest(name, n);
   }
 }

@@ -5,23 +5,24 @@ import io.nets4j.data.Image;
 import io.nets4j.data.SegmentationSample;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.LrSchedule;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TorchOptimizer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.SGD;
-import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
  * Training and evaluation of segmentation models on {@link SegmentationSample} data sets: batching,
  * the per-pixel cross-entropy that skips {@link SegmentationMetrics#IGNORE} pixels (with the
- * auxiliary map, when present, weighted 0.5 as in torchvision's reference recipe), SGD with
- * momentum 0.9 and weight decay 5e-4 as in Long et al. 2015.
+ * auxiliary map, when present, weighted 0.5 as in torchvision's reference recipe), by default SGD
+ * with momentum 0.9 and weight decay 5e-4 as in Long et al. 2015.
  */
 public final class SegmentationTraining {
   private static final double AUX_WEIGHT = 0.5;
@@ -75,36 +76,123 @@ public final class SegmentationTraining {
   }
 
   /**
-   * Trains {@code model} for {@code steps} SGD steps on random batches of {@code data} (momentum
-   * 0.9, weight decay 5e-4; frozen parameters stay as they are) and calls {@code progress} with
-   * each step's number; returns the loss of every step.
+   * How {@link #train(SegmentationModel, Dataset, Settings, StepListener)} trains.
+   *
+   * @param steps optimizer steps
+   * @param batch inputs per step
+   * @param mosaic each input is a {@code mosaic x mosaic} grid of random samples (1: one sample).
+   *     FCN-VGG pads its input by 100 pixels, so on small images most of the computation is spent
+   *     on padding; tiling several scenes into one input (a fixed-grid variant of the mosaic
+   *     augmentation of Bochkovskiy et al. 2020, "YOLOv4") shares that cost among them
+   * @param optimizer the optimizer over the trainable parameters
+   * @param schedule the learning-rate factor of each step
+   * @param seed seed of the sample order
+   */
+  public record Settings(int steps, int batch, int mosaic, OptimizerSpec optimizer, LrSchedule schedule, long seed) {
+    public Settings {
+      if (steps < 1 || batch < 1 || mosaic < 1) {
+        throw new IllegalArgumentException("steps, batch and mosaic must be positive, got " + steps + ", " + batch
+            + " and " + mosaic);
+      }
+    }
+
+    /** Long et al. 2015's optimizer: SGD with momentum 0.9 and weight decay 5e-4 on every parameter, constant rate. */
+    public static Settings paper(int steps, int batch, double lr, long seed) {
+      return new Settings(steps, batch, 1, OptimizerSpec.sgd(lr).withWeightDecay(5e-4).withDecayNormAndBias(true),
+          LrSchedule.constant(), seed);
+    }
+  }
+
+  /** Called after every training step; returning {@code false} stops the training there. */
+  @FunctionalInterface
+  public interface StepListener {
+    boolean afterStep(int step, double loss);
+  }
+
+  /**
+   * Trains {@code model} for {@code steps} SGD steps on random batches of {@code data} with
+   * {@link Settings#paper} and calls {@code progress} with each step's number; returns the loss of
+   * every step.
    */
   public static double[] train(SegmentationModel model, Dataset<SegmentationSample> data, int steps, int batch,
       double lr, long seed, IntConsumer progress) {
-    if (steps < 1 || batch < 1) {
-      throw new IllegalArgumentException("steps and batch must be positive, got " + steps + " and " + batch);
-    }
-    List<Tensor> trainable = model.parameters().stream().filter(Tensor::requires_grad).toList();
-    SGDOptions options = new SGDOptions(lr);
-    options.momentum().put(0.9);
-    options.weight_decay().put(5e-4);
-    SGD sgd = new SGD(new TensorVector(trainable.toArray(new Tensor[0])), options);
-    SplittableRandom rng = new SplittableRandom(seed);
-    double[] losses = new double[steps];
-    model.train();
-    for (int step = 1; step <= steps; step++) {
-      try (Scope s = Scope.open()) {
-        List<SegmentationSample> samples = rng.ints(batch, 0, data.size()).mapToObj(data::get).toList();
-        Tensor loss = loss(model.forwardOutputs(images(samples)), masks(samples));
-        sgd.zero_grad();
-        loss.backward();
-        sgd.step();
-        losses[step - 1] = loss.item_double();
-      }
+    return train(model, data, Settings.paper(steps, batch, lr, seed), (step, loss) -> {
       progress.accept(step);
+      return true;
+    });
+  }
+
+  /**
+   * Trains {@code model} on random batches of {@code data} (frozen parameters stay as they are)
+   * until {@code settings.steps()} steps are done or {@code listener} returns {@code false}; returns
+   * the loss of every step done. The model is left in eval mode.
+   */
+  public static double[] train(SegmentationModel model, Dataset<SegmentationSample> data, Settings settings,
+      StepListener listener) {
+    TorchOptimizer optimizer = settings.optimizer().build(model);
+    SplittableRandom rng = new SplittableRandom(settings.seed());
+    int perInput = settings.mosaic() * settings.mosaic();
+    double[] losses = new double[settings.steps()];
+    int done = 0;
+    model.train();
+    try {
+      while (done < settings.steps()) {
+        optimizer.setLr(settings.optimizer().lr() * settings.schedule().factor(done));
+        try (Scope s = Scope.open()) {
+          List<SegmentationSample> samples = rng.ints((long) settings.batch() * perInput, 0, data.size())
+              .mapToObj(data::get).toList();
+          Tensor loss = loss(model.forwardOutputs(mosaic(images(samples), settings.mosaic())),
+              mosaic(masks(samples), settings.mosaic()));
+          optimizer.zeroGrad();
+          loss.backward();
+          optimizer.step();
+          losses[done++] = loss.item_double();
+        }
+        if (!listener.afterStep(done, losses[done - 1])) {
+          break;
+        }
+      }
+    } finally {
+      model.eval();
     }
-    model.eval();
-    return losses;
+    return Arrays.copyOf(losses, done);
+  }
+
+  /**
+   * Tiles consecutive groups of {@code k * k} maps of {@code [N, ..., H, W]} (images with channels,
+   * or masks without) row by row into {@code [N / k^2, ..., kH, kW]}.
+   */
+  static Tensor mosaic(Tensor maps, int k) {
+    if (k == 1) {
+      return maps;
+    }
+    long[] shape = Tensors.shape(maps);
+    int d = shape.length;
+    long h = shape[d - 2];
+    long w = shape[d - 1];
+    long n = shape[0] / ((long) k * k);
+    // [n, k, k, C..., H, W] -> [n, C..., k, H, k, W]: each grid row's maps side by side
+    long[] split = new long[d + 2];
+    split[0] = n;
+    split[1] = k;
+    split[2] = k;
+    System.arraycopy(shape, 1, split, 3, d - 1);
+    long[] order = new long[d + 2];
+    int o = 0;
+    order[o++] = 0;
+    for (int c = 3; c < d; c++) {
+      order[o++] = c;
+    }
+    order[o++] = 1;
+    order[o++] = d;
+    order[o++] = 2;
+    order[o] = d + 1;
+    long[] out = new long[d];
+    out[0] = n;
+    System.arraycopy(shape, 1, out, 1, d - 3);
+    out[d - 2] = k * h;
+    out[d - 1] = k * w;
+    return maps.view(split).permute(order).reshape(out);
   }
 
   /** Accumulates {@code model}'s predictions on {@code data} (eval mode, in batches of {@code batch}). */

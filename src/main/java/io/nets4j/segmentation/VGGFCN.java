@@ -67,7 +67,7 @@ public final class VGGFCN extends SegmentationModel {
   /** Registers fcn32s, fcn16s and fcn8s. */
   static void register(SegmentationModels.Registrar r) {
     for (Variant v : Variant.values()) {
-      r.add(new ModelInfo("fcn" + v.stride + "s", "FCN", "paper (Caffe, fcn.berkeleyvision.org)", 500, PAPER),
+      r.add(new ModelInfo("fcn" + v.stride + "s", "FCN", "paper (Caffe)", 500, PAPER),
           options -> new VGGFCN(v, options));
     }
   }

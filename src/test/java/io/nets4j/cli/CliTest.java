@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.io.StateDicts;
 import io.nets4j.models.Models;
+import io.nets4j.segmentation.SegmentationModels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,8 +43,13 @@ class CliTest {
   void listShowsEveryModelWithItsParameterCount() {
     Run r = run("list");
     assertEquals(0, r.exit());
-    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("resnet50 ") && l.endsWith("25,557,032")), r.out());
-    assertEquals(Models.list().size() + 1, r.out().lines().count());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("resnet50 ") && l.contains(" classification ")
+        && l.endsWith("25,557,032")), r.out());
+    // torchvision's fcn_resnet50 with 21 classes and no auxiliary head: 32,957,013 parameters
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("fcn_resnet50 ") && l.contains(" segmentation ")
+        && l.endsWith("32,957,013")), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("fcn8s ") && l.contains(" segmentation ")), r.out());
+    assertEquals(Models.list().size() + SegmentationModels.list().size() + 1, r.out().lines().count());
   }
 
   @Test

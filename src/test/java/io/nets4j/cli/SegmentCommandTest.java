@@ -8,10 +8,13 @@ import io.nets4j.data.ImageFiles;
 import io.nets4j.io.StateDicts;
 import io.nets4j.segmentation.SegmentationModels;
 import io.nets4j.segmentation.SegmentationOptions;
+import io.nets4j.segmentation.SegmentationRun;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +50,75 @@ class SegmentCommandTest {
     Image written = ImageFiles.readRgb(png);
     assertEquals(24, written.width());
     assertEquals(24, written.height());
+  }
+
+  /**
+   * {@code segment train} writes a run directory (settings, best weights, validation log, test
+   * metrics); {@code segment --weights RUN} rebuilds its model, and {@code --examples} writes
+   * image | ground truth | prediction panels of its held-out scenes.
+   */
+  @Test
+  void trainsARunAndUsesIt() throws Exception {
+    Result r = run("segment", "train", "--size", "16", "--width", "0.0625", "--mosaic", "2", "--steps", "2",
+        "--eval-every", "1", "--val-size", "2", "--test-size", "3", "--out", dir.toString(), "--name", "run");
+    assertEquals(0, r.code(), r.err());
+    Path runDir = dir.resolve("run");
+    for (String file : List.of(SegmentationRun.FILE, SegmentationRun.WEIGHTS, SegmentationRun.LOG,
+        SegmentationRun.EVALUATION)) {
+      assertTrue(Files.isRegularFile(runDir.resolve(file)), file);
+    }
+    assertEquals(2, Files.readAllLines(runDir.resolve(SegmentationRun.LOG)).size());
+    assertTrue(r.out().contains("held-out test (3 scenes): pixel accuracy") && r.out().contains("IoU ellipse"), r.out());
+    SegmentationRun info = SegmentationRun.read(runDir);
+    assertEquals("fcn8s", info.model());
+    assertEquals(0.0625, info.options().width());
+    assertEquals(2, info.settings().mosaic());
+
+    Result eval = run("segment", "--weights", runDir.toString(), "--evaluate");
+    assertEquals(0, eval.code(), eval.err());
+    assertTrue(eval.out().contains("held-out test (3 scenes): pixel accuracy"), eval.out());
+
+    Path png = dir.resolve("scene.png");
+    Result seg = run("segment", "--weights", runDir.toString(), "--output", png.toString());
+    assertEquals(0, seg.code(), seg.err());
+    assertEquals(16, ImageFiles.readRgb(png).width());
+
+    Path figures = dir.resolve("figures");
+    Result ex = run("segment", "--weights", runDir.toString(), "--examples", "2", "--scale", "3", "--output",
+        figures.toString());
+    assertEquals(0, ex.code(), ex.err());
+    Image panels = ImageFiles.readRgb(figures.resolve("example-2.png"));
+    assertEquals(3 * (3 * 16 + 2 * 2), panels.width());
+    assertEquals(3 * 16, panels.height());
+
+    Result again = run("segment", "train", "--size", "16", "--out", dir.toString(), "--name", "run");
+    assertEquals(1, again.code());
+    assertTrue(again.err().contains("exists"), again.err());
+  }
+
+  @Test
+  void examplesNeedARunDirectory() {
+    Result r = run("segment", "--examples", "2", "--output", dir.toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("--examples needs a `segment train` run directory"), r.err());
+  }
+
+  /** Panels: images side by side with 2 white columns between them; magnification repeats pixels. */
+  @Test
+  void panelsAndMagnification() {
+    Image a = new Image(new float[] {0.1f, 0.2f, 0.3f}, 3, 1, 1);
+    Image b = new Image(new float[] {0.4f, 0.5f, 0.6f}, 3, 1, 1);
+    Image both = SegmentCommand.sideBySide(List.of(a, b));
+    assertEquals(4, both.width());
+    assertEquals(0.1f, both.get(0, 0, 0));
+    assertEquals(1f, both.get(0, 0, 1));
+    assertEquals(1f, both.get(2, 0, 2));
+    assertEquals(0.6f, both.get(2, 0, 3));
+    Image big = SegmentCommand.magnify(both, 2);
+    assertEquals(8, big.width());
+    assertEquals(2, big.height());
+    assertEquals(0.6f, big.get(2, 1, 7));
+    assertEquals(0.4f, big.get(0, 1, 6));
   }
 
   /** With saved weights and an input image, the overlay has the input's size. */

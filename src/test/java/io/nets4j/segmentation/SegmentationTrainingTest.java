@@ -40,6 +40,27 @@ class SegmentationTrainingTest {
     assertTrue(metrics.perClassIoU()[0] > 0.5, "background IoU " + metrics.perClassIoU()[0]);
   }
 
+  /** 2x2 mosaics: maps 0-3 of a group fill the top-left, top-right, bottom-left and bottom-right quarters. */
+  @Test
+  void mosaicTilesGroupsRowByRow() {
+    try (Scope s = Scope.open()) {
+      long[] values = new long[8 * 2 * 3];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = i / 6; // every 2x3 map holds its index
+      }
+      Tensor masks = SegmentationTraining.mosaic(Tensors.fromLongs(values, 8, 2, 3), 2);
+      assertArrayEquals(new long[] {2, 4, 6}, Tensors.shape(masks));
+      assertArrayEquals(new long[] {
+          0, 0, 0, 1, 1, 1,
+          0, 0, 0, 1, 1, 1,
+          2, 2, 2, 3, 3, 3,
+          2, 2, 2, 3, 3, 3}, Tensors.toLongArray(masks.select(0, 0)));
+      assertEquals(7, Tensors.toLongArray(masks.select(0, 1))[23]);
+      Tensor images = SegmentationTraining.mosaic(Tensors.fromFloats(new float[4 * 3 * 2 * 2], 4, 3, 2, 2), 2);
+      assertArrayEquals(new long[] {1, 3, 4, 4}, Tensors.shape(images));
+    }
+  }
+
   @Test
   void lossIgnoresPixelsLabelledIgnore() {
     try (Scope s = Scope.open()) {

@@ -1,0 +1,134 @@
+package io.nets4j.cli;
+
+import io.nets4j.data.ShapesDataset;
+import io.nets4j.segmentation.SegmentationModels;
+import io.nets4j.segmentation.SegmentationOptions;
+import io.nets4j.segmentation.SegmentationRun;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nets4j segment train}: trains a segmentation model on generated shapes scenes (no
+ * download) into a run directory, keeps the weights of the best validation mean IoU and reports
+ * pixel accuracy, mean IoU and per-class IoU on held-out scenes.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Train a segmentation model on generated shapes scenes (background and 6 shapes) into a run "
+        + "directory: " + SegmentationRun.FILE + " (settings), " + SegmentationRun.WEIGHTS + " (best validation "
+        + "mean IoU), " + SegmentationRun.LOG + ", " + SegmentationRun.EVALUATION + " (held-out test metrics).",
+        "Use the run with `nets4j segment --weights RUN`.", ""})
+final class SegmentTrainCommand implements Callable<Integer> {
+  @Option(names = "--model", defaultValue = "fcn8s", description = "segmentation model (default: ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--width", defaultValue = "0.125", description = "channel multiplier of the backbone (default: ${DEFAULT-VALUE})")
+  double width;
+
+  @Option(names = "--size", defaultValue = "64", description = "scene side in pixels (default: ${DEFAULT-VALUE})")
+  int size;
+
+  @Option(names = "--steps", defaultValue = "2000", description = "optimizer steps (default: ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(names = "--batch", defaultValue = "1", description = "inputs per step (default: ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--mosaic", defaultValue = "4", paramLabel = "K",
+      description = "each input tiles K x K scenes, sharing FCN's 100-pixel padding among them (default: ${DEFAULT-VALUE})")
+  int mosaic;
+
+  @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "sgd|adamw", description = "optimizer (default: ${DEFAULT-VALUE})")
+  String optimizer;
+
+  @Option(names = "--lr", description = "base learning rate, cosine-annealed to 0 (default: 0.001 for adamw, 0.01 for sgd)")
+  Double lr;
+
+  @Option(names = "--weight-decay", description = "weight decay (default: 1e-4 for adamw, 5e-4 for sgd)")
+  Double weightDecay;
+
+  @Option(names = "--train-size", defaultValue = "50000", description = "training scenes (default: ${DEFAULT-VALUE})")
+  int trainSize;
+
+  @Option(names = "--val-size", defaultValue = "100", description = "validation scenes (default: ${DEFAULT-VALUE})")
+  int valSize;
+
+  @Option(names = "--test-size", defaultValue = "500", description = "held-out test scenes (default: ${DEFAULT-VALUE})")
+  int testSize;
+
+  @Option(names = "--eval-every", defaultValue = "100", paramLabel = "STEPS", description = "steps between validations (default: ${DEFAULT-VALUE})")
+  int evalEvery;
+
+  @Option(names = "--stop-at", defaultValue = "0", paramLabel = "MIOU",
+      description = "stop once the validation mean IoU reaches MIOU; 0 = train all steps (default: ${DEFAULT-VALUE})")
+  double stopAt;
+
+  @Option(names = "--max-minutes", defaultValue = "0", paramLabel = "MINUTES",
+      description = "stop at the first validation after MINUTES of wall time; 0 = no limit (default: ${DEFAULT-VALUE})")
+  double maxMinutes;
+
+  @Option(names = "--seed", defaultValue = "0", description = "seed of the weights and the scenes (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--out", defaultValue = "runs", paramLabel = "DIR", description = "parent of the run directory (default: ${DEFAULT-VALUE})")
+  Path out;
+
+  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-shapes)")
+  String name;
+
+  @Override
+  public Integer call() {
+    if (!SegmentationModels.contains(model)) {
+      throw new IllegalArgumentException("unknown segmentation model '" + model + "' (closest: "
+          + String.join(", ", SegmentationModels.closest(model, 3)) + "; see `nets4j list`)");
+    }
+    boolean sgd = optimizer.trim().equalsIgnoreCase("sgd");
+    SegmentationRun.Settings settings = new SegmentationRun.Settings(steps, batch, mosaic, optimizer,
+        lr != null ? lr : sgd ? 0.01 : 1e-3, weightDecay != null ? weightDecay : sgd ? 5e-4 : 1e-4, evalEvery, stopAt,
+        maxMinutes);
+    SegmentationOptions options = SegmentationOptions.defaults().withNumClasses(ShapesDataset.SCENE_CLASSES.size())
+        .withWidth(width);
+    SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model, options, ShapesDataset.SCENE_CLASSES,
+        size, trainSize, valSize, testSize, seed, settings, OffsetDateTime.now().toString());
+    Path runDir = out.resolve(name != null ? name
+        : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model + "-shapes");
+    try {
+      if (Files.isDirectory(runDir)) {
+        try (var entries = Files.list(runDir)) {
+          if (entries.findAny().isPresent()) {
+            throw new IllegalArgumentException("the run directory " + runDir + " exists and is not empty; use another --name");
+          }
+        }
+      }
+      Files.createDirectories(runDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + runDir + " (" + e + ")", e);
+    }
+    System.out.println("run " + runDir);
+    SegmentationRun.Evaluation e = run.train(runDir, System.out);
+    System.out.printf(Locale.ROOT, "%d steps in %.0f s (process CPU time %.0f s); kept the weights of step %d%n",
+        e.steps(), e.seconds(), e.cpuSeconds(), e.bestStep());
+    printTest(e);
+    System.out.println("run directory: " + runDir + " (use it with: nets4j segment --weights " + runDir + ")");
+    return 0;
+  }
+
+  /** The test metrics of a run, against predicting background everywhere. */
+  static void printTest(SegmentationRun.Evaluation e) {
+    System.out.printf(Locale.ROOT, "held-out test (%d scenes): pixel accuracy %.4f, mean IoU %.4f "
+        + "(all background: %.4f, %.4f)%n", e.testImages(), e.pixelAccuracy(), e.meanIoU(),
+        e.backgroundPixelAccuracy(), e.backgroundMeanIoU());
+    for (Map.Entry<String, Double> c : e.perClassIoU().entrySet()) {
+      System.out.printf(Locale.ROOT, "  IoU %-10s %.4f%n", c.getKey(), c.getValue());
+    }
+  }
+}

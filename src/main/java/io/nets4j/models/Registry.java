@@ -1,0 +1,109 @@
+package io.nets4j.models;
+
+import io.nets4j.nn.Module;
+import io.nets4j.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Architecture variants by name, each with its {@link ModelInfo} and a factory from options
+ * {@code O} to a model {@code M}; the shared machinery of {@link Models} (classifiers) and the
+ * registries of other tasks (segmentation). Names are unique; lookups of unknown names fail with
+ * the closest registered names.
+ *
+ * @param <O> the options every model of the registry is built with
+ * @param <M> the models it builds
+ */
+public final class Registry<O, M extends Module> {
+  /** Adds variants to a registry; each model family has a {@code register(...)} method taking one. */
+  @FunctionalInterface
+  public interface Registrar<O, M> {
+    void add(ModelInfo info, Function<O, M> factory);
+  }
+
+  private record Entry<O, M>(ModelInfo info, Function<O, M> factory) {}
+
+  private final String kind;
+  private final Map<String, Entry<O, M>> entries = new LinkedHashMap<>();
+
+  /** An empty registry; {@code kind} names its models in messages ({@code "model"}, {@code "segmentation model"}). */
+  public Registry(String kind) {
+    this.kind = kind;
+  }
+
+  /** Adds a variant; a name may be registered only once. */
+  public void add(ModelInfo info, Function<O, M> factory) {
+    if (entries.putIfAbsent(info.name(), new Entry<>(info, factory)) != null) {
+      throw new IllegalStateException(kind + " '" + info.name() + "' registered twice");
+    }
+  }
+
+  public M create(String name, O options) {
+    return entry(name).factory().apply(options);
+  }
+
+  public ModelInfo info(String name) {
+    return entry(name).info();
+  }
+
+  public boolean contains(String name) {
+    return entries.containsKey(name);
+  }
+
+  /** Every variant, in registration order (family by family). */
+  public List<ModelInfo> list() {
+    return entries.values().stream().map(Entry::info).toList();
+  }
+
+  /**
+   * The trainable parameter count of {@code name} built with {@code options} on the {@code meta}
+   * device: no memory is allocated, so this is fast even for huge models.
+   */
+  public long parameterCount(String name, O options) {
+    Entry<O, M> e = entry(name);
+    return Tensors.onDevice("meta", () -> e.factory().apply(options).parameterCount());
+  }
+
+  /** The registered names nearest to {@code name} by edit distance (prefix matches first). */
+  public List<String> closest(String name, int n) {
+    String q = name.toLowerCase(Locale.ROOT);
+    List<String> names = new ArrayList<>(entries.keySet());
+    names.sort(Comparator.comparingInt((String s) -> s.startsWith(q) || q.startsWith(s) ? 0 : 1)
+        .thenComparingInt(s -> editDistance(q, s))
+        .thenComparing(Comparator.naturalOrder()));
+    return names.subList(0, Math.min(n, names.size()));
+  }
+
+  private Entry<O, M> entry(String name) {
+    Entry<O, M> e = entries.get(name);
+    if (e == null) {
+      throw new UnknownModelException(name, closest(name, 3));
+    }
+    return e;
+  }
+
+  /** Levenshtein distance: insertions, deletions and substitutions of one character each cost 1. */
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}
