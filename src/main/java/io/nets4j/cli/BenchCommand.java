@@ -123,7 +123,10 @@ final class BenchCommand implements Callable<Integer> {
 
   private String commandLine(BenchOptions o) {
     List<String> a = new ArrayList<>(List.of("nets4j", "bench", "--suite"));
-    List<String> args = o.withMode(Mode.INFER).toArguments();
+    List<String> args = new ArrayList<>(o.withMode(Mode.INFER).toArguments());
+    // the suite runs both modes: --mode and its value do not apply
+    int mode = args.indexOf("--mode");
+    args.subList(mode, mode + 2).clear();
     a.addAll(args.subList(1, args.size()));
     a.add("--output");
     a.add(output.toString());
