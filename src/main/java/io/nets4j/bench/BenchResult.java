@@ -3,6 +3,7 @@ package io.nets4j.bench;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.nets4j.tensor.DType;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -27,9 +28,14 @@ public record BenchResult(BenchOptions options, String input, String unit, long 
   public String text() {
     StringBuilder b = new StringBuilder();
     BenchOptions o = options;
-    b.append(String.format(Locale.ROOT, "%s  %s  input %s  %,d params  %s  %d threads%s%s%n", o.model(), o.mode().label(),
-        input, parameters, o.dtype().torchName(), numThreads, o.optimize() ? "  optimized" : "",
+    b.append(String.format(Locale.ROOT, "%s  %s  input %s  %,d params  %s%s  %d threads%s%s%s%n", o.model(),
+        o.mode().label(), input, parameters, o.dtype().torchName(),
+        o.mode() == Mode.TRAIN && o.dtype() != DType.FLOAT32 ? " autocast" : "", numThreads,
+        o.optimize() ? "  optimized" : "", o.channelsLast() ? "  channels-last" : "",
         threadEnvironment ? "" : "  (thread environment NOT set)"));
+    if (o.mode() == Mode.TRAIN) {
+      b.append("  optimizer ").append(o.optimizerSpec().describe()).append('\n');
+    }
     b.append(String.format(Locale.ROOT, "  %d warm-up + %d timed iterations per measurement%n", o.warmup(), o.iters()));
     String what = o.mode() == Mode.INFER ? "latency  (batch 1)" : "step     (batch " + o.batch() + ")";
     b.append(String.format(Locale.ROOT, "  %-18s median %9.2f ms   min %9.2f   p10 %9.2f   p90 %9.2f   max %9.2f%n",
@@ -49,6 +55,8 @@ public record BenchResult(BenchOptions options, String input, String unit, long 
     m.put("batch", options.batch());
     m.put("dtype", options.dtype().torchName());
     m.put("optimize", options.optimize());
+    m.put("optimizer", options.optimizer());
+    m.put("channelsLast", options.channelsLast());
     m.put("input", input);
     m.put("unit", unit);
     m.put("parameters", parameters);
@@ -75,9 +83,9 @@ public record BenchResult(BenchOptions options, String input, String unit, long 
     try {
       com.fasterxml.jackson.databind.JsonNode n = new ObjectMapper().readTree(json);
       BenchOptions o = new BenchOptions(n.get("model").asText(), n.get("batch").asInt(), n.get("threads").asInt(),
-          Mode.parse(n.get("mode").asText()), n.get("dtype").asText().equals("bfloat16")
-              ? io.nets4j.tensor.DType.BFLOAT16 : io.nets4j.tensor.DType.FLOAT32,
-          n.get("optimize").asBoolean(), n.get("warmup").asInt(), n.get("iters").asInt(), 0);
+          Mode.parse(n.get("mode").asText()), n.get("dtype").asText().equals("bfloat16") ? DType.BFLOAT16 : DType.FLOAT32,
+          n.get("optimize").asBoolean(), n.get("warmup").asInt(), n.get("iters").asInt(), 0,
+          n.get("optimizer").asText(), n.get("channelsLast").asBoolean());
       return new BenchResult(o, n.get("input").asText(), n.get("unit").asText(), n.get("parameters").asLong(),
           stats(n.get("latencyMs")), stats(n.get("throughputPerSecond")), n.get("peakResidentBytes").asLong(),
           n.get("threads").asInt(), n.get("threadEnvironment").asBoolean());

@@ -3,23 +3,24 @@ package io.nets4j.bench;
 import io.nets4j.inference.InferenceOptimizer;
 import io.nets4j.inference.InferenceOptions;
 import io.nets4j.inference.OptimizedModel;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Layer;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.NativeMemory;
 import io.nets4j.tensor.NativeRuntime;
 import io.nets4j.tensor.Scope;
 import java.util.function.Supplier;
+import io.nets4j.train.Autocast;
+import io.nets4j.train.TorchOptimizer;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.SGD;
-import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.MemoryFormat;
 
 /**
- * Times a model: inference latency at batch 1 and throughput at batch N, or full training steps
- * (forward, cross-entropy, backward, libtorch SGD step) at batch N. With {@code optimize}, inference
+ * Times a model: inference latency at batch 1 and throughput at batch N, or full training steps at
+ * batch N as the {@link io.nets4j.train.Trainer} runs them (its optimizer, by default AdamW through
+ * ATen's fused kernel, its loss and its bfloat16 autocast; the input is prepared once, in
+ * channels-last format with {@code channelsLast}). With {@code optimize}, inference
  * runs the model prepared by {@link InferenceOptimizer} (inference mode, batch norm folded,
  * channels-last); without it, under {@code NoGradGuard}. Every measurement runs its
  * warm-up iterations first, then its timed ones, each in its own {@link Scope}.
@@ -36,8 +37,12 @@ public final class Benchmark {
     Workload w = Workload.of(o.model(), o.inputSize());
     Layer model = w.model();
     long params = model.parameterCount();
-    if (o.dtype() != DType.FLOAT32 && !o.optimize()) {
+    if (o.dtype() != DType.FLOAT32 && !o.optimize() && o.mode() == Mode.INFER) {
       model.to(o.dtype());
+    }
+    boolean channelsLast = o.channelsLast() && !o.optimize() && w.images();
+    if (channelsLast) {
+      InferenceOptimizer.toChannelsLast(model);
     }
     Stats latency;
     Stats throughput;
@@ -54,11 +59,12 @@ public final class Benchmark {
       } else {
         f = inference(model);
       }
-      latency = timeMs(o, () -> w.input(1, o.dtype()), f);
-      Stats batched = o.batch() == 1 ? latency : timeMs(o, () -> w.input(o.batch(), o.dtype()), f);
+      latency = timeMs(o, () -> layout(w.input(1, o.dtype()), channelsLast), f);
+      Stats batched = o.batch() == 1 ? latency
+          : timeMs(o, () -> layout(w.input(o.batch(), o.dtype()), channelsLast), f);
       throughput = batched.reciprocal(1000.0 * o.batch());
     } else {
-      latency = trainSteps(o, w, model);
+      latency = trainSteps(o, w, channelsLast);
       throughput = latency.reciprocal(1000.0 * o.batch());
     }
     return new BenchResult(o, w.inputDescription(), w.unit(), params, latency, throughput,
@@ -113,22 +119,29 @@ public final class Benchmark {
     return Stats.of(ms);
   }
 
-  private static Stats trainSteps(BenchOptions o, Workload w, Layer model) {
+  private static Tensor layout(Tensor x, boolean channelsLast) {
+    return channelsLast ? x.contiguous(MemoryFormat.ChannelsLast) : x;
+  }
+
+  private static Stats trainSteps(BenchOptions o, Workload w, boolean channelsLast) {
+    Layer model = w.model();
     model.train();
-    SGDOptions sgd = new SGDOptions(0.01);
-    sgd.momentum().put(0.9);
-    SGD optimizer = new SGD(new TensorVector(model.parameters().toArray(new Tensor[0])), sgd);
+    TorchOptimizer optimizer = o.optimizerSpec().build(model);
+    if (o.optimizerSpec().fused() && !optimizer.fused()) {
+      System.err.println("note: " + optimizer + " (no fused AdamW kernel in this libtorch)");
+    }
     Tensor x;
     Tensor y;
     try (Scope s = Scope.open()) {
-      x = s.keep(w.input(o.batch(), o.dtype()));
+      x = s.keep(layout(w.input(o.batch(), DType.FLOAT32), channelsLast));
       y = s.keep(w.target(o.batch()));
     }
+    boolean bf16 = o.dtype() == DType.BFLOAT16;
     double[] ms = new double[o.iters()];
     for (int i = -o.warmup(); i < o.iters(); i++) {
       try (Scope s = Scope.open()) {
         long t0 = System.nanoTime();
-        trainStep(model, optimizer, x, y);
+        trainStep(w, optimizer, x, y, bf16);
         long t = System.nanoTime() - t0;
         if (i >= 0) {
           ms[i] = t / 1e6;
@@ -138,10 +151,17 @@ public final class Benchmark {
     return Stats.of(ms);
   }
 
-  /** One training step; returns the loss before the update. */
-  static Tensor trainStep(Layer model, SGD optimizer, Tensor x, Tensor y) {
-    model.zeroGrad();
-    Tensor loss = F.crossEntropy(model.forward(x), y);
+  /**
+   * One training step as the trainer takes it: gradients cleared, forward pass and loss (under
+   * bfloat16 autocast when {@code bf16}), backward pass, optimizer step. Returns the loss before
+   * the update.
+   */
+  static Tensor trainStep(Workload w, TorchOptimizer optimizer, Tensor x, Tensor y, boolean bf16) {
+    optimizer.zeroGrad();
+    Tensor loss;
+    try (Autocast a = Autocast.bfloat16If(bf16)) {
+      loss = w.loss(x, y);
+    }
     loss.backward();
     optimizer.step();
     return loss;

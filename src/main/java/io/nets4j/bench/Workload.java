@@ -5,6 +5,7 @@ import io.nets4j.models.Models;
 import io.nets4j.nn.Layer;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.TrainingLoss;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -38,6 +39,9 @@ public abstract sealed class Workload {
   /** Class targets for the logits of {@link #input}. */
   public abstract Tensor target(int batch);
 
+  /** The training loss of {@code x} against {@link #target}s {@code y} (the trainer's loss for classifiers). */
+  public abstract Tensor loss(Tensor x, Tensor y);
+
   /** The unit of one batch element in throughput figures. */
   public abstract String unit();
 
@@ -51,11 +55,13 @@ public abstract sealed class Workload {
     private final String name;
     private final ImageClassifier model;
     private final int size;
+    private final TrainingLoss loss;
 
     Image(String name, ImageClassifier model, int size) {
       this.name = name;
       this.model = model;
       this.size = size;
+      this.loss = TrainingLoss.forModel(model, 0);
     }
 
     @Override
@@ -76,6 +82,11 @@ public abstract sealed class Workload {
     @Override
     public Tensor target(int batch) {
       return torch.randint(model.numClasses(), new long[] {batch}, Tensors.options(DType.INT64));
+    }
+
+    @Override
+    public Tensor loss(Tensor x, Tensor y) {
+      return loss.compute(model, x, y).loss();
     }
 
     @Override
@@ -115,6 +126,11 @@ public abstract sealed class Workload {
     @Override
     public Tensor target(int batch) {
       return torch.randint(LM_VOCAB, new long[] {(long) batch * LM_STEPS}, Tensors.options(DType.INT64));
+    }
+
+    @Override
+    public Tensor loss(Tensor x, Tensor y) {
+      return TrainingLoss.crossEntropy(model.forward(x), y, 0);
     }
 
     @Override

@@ -3,10 +3,12 @@ package io.nets4j.cli;
 import io.nets4j.bench.BenchOptions;
 import io.nets4j.bench.BenchResult;
 import io.nets4j.bench.BenchSuite;
+import io.nets4j.bench.LoaderComparison;
 import io.nets4j.bench.Benchmark;
 import io.nets4j.bench.Mode;
 import io.nets4j.bench.ThreadEnvironmentComparison;
 import io.nets4j.tensor.DType;
+import io.nets4j.train.DataSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,12 +21,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code nets4j bench MODEL [--batch N] [--threads T] [--mode infer|train] [--dtype f32|bf16]
- * [--optimize] [--json] [--warmup W] [--iters K]}, {@code --compare-thread-env} and {@code --suite}.
+ * [--optimize] [--optimizer adamw|adamw-unfused|sgd] [--channels-last] [--json] [--warmup W]
+ * [--iters K]}, {@code --compare-thread-env}, {@code --loader DATA} and {@code --suite}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = {
-    "Times a model: inference latency at batch 1 and throughput at batch N, or training steps",
-    "(forward, loss, backward, SGD step); median and spread over the timed iterations, and peak resident memory.",
-    "MODEL is a registered model or lstm_lm (a 2-layer LSTM language model)."})
+    "Times a model: inference latency at batch 1 and throughput at batch N, or training steps as the trainer",
+    "takes them (forward, loss, backward, optimizer step); median and spread over the timed iterations, and peak",
+    "resident memory. MODEL is a registered model or lstm_lm (a 2-layer LSTM language model)."})
 final class BenchCommand implements Callable<Integer> {
   @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model to time (not with --suite)")
   String model;
@@ -43,6 +46,21 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--optimize", description = "inference mode, batch norm folded into convolutions, channels-last")
   boolean optimize;
+
+  @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "adamw|adamw-unfused|sgd", description = {
+      "training: the trainer's AdamW (fused kernel), libtorch's AdamW, or SGD with momentum (default: ${DEFAULT-VALUE})"})
+  String optimizer;
+
+  @Option(names = "--channels-last", description = "convolutional models: weights and input in channels-last format")
+  boolean channelsLast;
+
+  @Option(names = "--loader", paramLabel = "DATA", description = {
+      "time training steps fed by the trainer's data loader against the same steps on one held batch",
+      "(DATA as for `nets4j train --data`, e.g. idx:/usr/share/datasets/fashion-mnist); --size resizes"})
+  String loader;
+
+  @Option(names = "--workers", defaultValue = "2", description = "--loader: loader worker threads (default: ${DEFAULT-VALUE})")
+  int workers;
 
   @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first (default: ${DEFAULT-VALUE})")
   int warmup;
@@ -66,7 +84,8 @@ final class BenchCommand implements Callable<Integer> {
       "native objects created, and the cost of one JNI call and of one tiny operator"})
   boolean overhead;
 
-  @Option(names = "--suite", description = "run the fixed suite (each model in a fresh JVM) and write a Markdown table")
+  @Option(names = "--suite", description = {"run the fixed suite, each model in a fresh JVM: inference of seven models",
+      "at --batch and the training steps of ResNet-50 (batch 32) and ViT-B/16 (batch 16); write Markdown tables"})
   boolean suite;
 
   @Option(names = "--output", defaultValue = "docs/performance.md", description = "the suite's table (default: ${DEFAULT-VALUE})")
@@ -79,15 +98,18 @@ final class BenchCommand implements Callable<Integer> {
           : "name a MODEL to benchmark, or use --suite");
     }
     BenchOptions options = new BenchOptions(suite ? BenchSuite.MODELS.get(0) : model, batch, threads, Mode.parse(mode),
-        parseDtype(dtype), optimize, warmup, iters, size);
+        parseDtype(dtype), optimize, warmup, iters, size, optimizer, channelsLast);
     if (suite) {
-      BenchSuite.Report report = BenchSuite.run(BenchSuite.MODELS, options, commandLine(options));
+      BenchSuite.Report report = BenchSuite.run(BenchSuite.MODELS, BenchSuite.TRAINING, options,
+          commandLine(options));
       if (output.getParent() != null) {
         Files.createDirectories(output.getParent());
       }
       Files.writeString(output, report.markdown());
       System.out.print(report.markdown());
       System.out.println("\nwritten to " + output);
+    } else if (loader != null) {
+      System.out.print(LoaderComparison.run(options, DataSpec.parse(loader), workers).text());
     } else if (overhead) {
       System.out.print(Benchmark.overhead(options).text());
     } else if (compareThreadEnv) {
@@ -101,7 +123,11 @@ final class BenchCommand implements Callable<Integer> {
 
   private String commandLine(BenchOptions o) {
     List<String> a = new ArrayList<>(List.of("nets4j", "bench", "--suite"));
-    a.addAll(o.toArguments().subList(1, o.toArguments().size()));
+    List<String> args = new ArrayList<>(o.withMode(Mode.INFER).toArguments());
+    // the suite runs both modes: --mode and its value do not apply
+    int mode = args.indexOf("--mode");
+    args.subList(mode, mode + 2).clear();
+    a.addAll(args.subList(1, args.size()));
     a.add("--output");
     a.add(output.toString());
     return String.join(" ", a);

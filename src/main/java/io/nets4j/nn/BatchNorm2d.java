@@ -21,7 +21,7 @@ public final class BatchNorm2d extends Layer {
   private final Tensor runningMean;
   private final Tensor runningVar;
   private final Tensor numBatchesTracked;
-  private Conv2d foldedInto;
+  private Layer foldedInto;
 
   public BatchNorm2d(int channels) {
     this(channels, DEFAULT_EPS, DEFAULT_MOMENTUM);
@@ -62,13 +62,16 @@ public final class BatchNorm2d extends Layer {
     return F.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps);
   }
 
-  /** Whether this batch norm was folded into its convolution ({@link Conv2d#fuseBatchNorm}): it is then an identity. */
+  /**
+   * Whether this batch norm was folded into its convolution ({@link Conv2d#fuseBatchNorm}) or linear
+   * layer ({@link Linear#fuseBatchNorm}): it is then an identity.
+   */
   public boolean isFolded() {
     return foldedInto != null;
   }
 
-  void markFolded(Conv2d conv) {
-    foldedInto = conv;
+  void markFolded(Layer into) {
+    foldedInto = into;
   }
 
   public Tensor weight() {

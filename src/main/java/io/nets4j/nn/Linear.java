@@ -1,7 +1,10 @@
 package io.nets4j.nn;
 
 import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /** Fully connected layer {@code y = x W^T + b}: {@code weight [out, in]}, optional {@code bias [out]}. */
@@ -9,7 +12,7 @@ public final class Linear extends Layer {
   private final int inFeatures;
   private final int outFeatures;
   private final Tensor weight;
-  private final Tensor bias;
+  private Tensor bias;
 
   public Linear(int inFeatures, int outFeatures) {
     this(inFeatures, outFeatures, true);
@@ -31,6 +34,39 @@ public final class Linear extends Layer {
       throw fail("expected input of shape [..., " + inFeatures + "], got " + Tensors.describe(x));
     }
     return F.linear(x, weight, bias);
+  }
+
+  /**
+   * Folds an inference-mode batch norm over this layer's output features ({@code BatchNorm1d} on
+   * {@code [N, out_features]}, which {@link BatchNorm2d} computes for NC input) into the weights:
+   * {@code W' = s W} row by row and {@code b' = s (b - running_mean) + beta} with
+   * {@code s = gamma / sqrt(running_var + eps)}, the linear counterpart of
+   * {@link Conv2d#fuseBatchNorm} (Jacob et al. 2018, section 3.2). A layer without bias gains a
+   * {@code bias} parameter, and {@code bn} becomes an identity ({@link BatchNorm2d#isFolded}); both
+   * are then for inference only. Only valid where the batch norm normalises the features this
+   * layer outputs (not, e.g., the token dimension of a {@code [N, L, C]} sequence).
+   */
+  public void fuseBatchNorm(BatchNorm2d bn) {
+    if (bn.channels() != outFeatures) {
+      throw new IllegalArgumentException("cannot fold " + bn + " (" + bn.channels() + " features) into " + this
+          + " (" + outFeatures + " output features)");
+    }
+    if (bn.isFolded() || bn.isTraining()) {
+      throw new IllegalArgumentException("cannot fold " + bn + ": it is " + (bn.isFolded() ? "already folded"
+          : "in training mode"));
+    }
+    try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor scale = bn.weight().div(bn.runningVar().add(new Scalar(bn.eps())).sqrt());
+      Tensor shift = bn.bias().sub(bn.runningMean().mul(scale));
+      Tensor fusedBias = bias == null ? shift : bias.mul(scale).add(shift);
+      weight.set_data(weight.mul(scale.reshape(-1, 1)).detach());
+      if (bias == null) {
+        bias = registerParameter("bias", fusedBias.detach().clone());
+      } else {
+        bias.set_data(fusedBias.detach());
+      }
+    }
+    bn.markFolded(this);
   }
 
   public Tensor weight() {

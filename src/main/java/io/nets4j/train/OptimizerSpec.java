@@ -18,9 +18,13 @@ import java.util.Locale;
  * @param eps AdamW denominator epsilon
  * @param decayNormAndBias whether one-dimensional parameters (biases, normalisation scales and
  *     shifts) are decayed too; by default they are not (as timm and most recipes do)
+ * @param fused AdamW through ATen's single-pass kernel {@code _fused_adamw_} (see {@link FusedAdamW})
+ *     instead of libtorch's {@code torch::optim::AdamW}; the same update up to float rounding, with a
+ *     state archive of its own. Where the kernel is missing, libtorch's AdamW is used (see
+ *     {@link TorchOptimizer#fused}). SGD: always false
  */
 public record OptimizerSpec(Kind kind, double lr, double momentum, boolean nesterov, double weightDecay,
-    double beta1, double beta2, double eps, boolean decayNormAndBias) {
+    double beta1, double beta2, double eps, boolean decayNormAndBias, boolean fused) {
   /** The supported optimizers (libtorch's implementations). */
   public enum Kind {
     SGD, ADAMW;
@@ -45,40 +49,51 @@ public record OptimizerSpec(Kind kind, double lr, double momentum, boolean neste
     if (nesterov && (kind != Kind.SGD || momentum == 0)) {
       throw new IllegalArgumentException("Nesterov momentum needs SGD with momentum > 0");
     }
+    if (fused && kind != Kind.ADAMW) {
+      throw new IllegalArgumentException("only AdamW has a fused implementation, not " + kind);
+    }
   }
 
   /** SGD with momentum 0.9, no weight decay. */
   public static OptimizerSpec sgd(double lr) {
-    return new OptimizerSpec(Kind.SGD, lr, 0.9, false, 0, 0.9, 0.999, 1e-8, false);
+    return new OptimizerSpec(Kind.SGD, lr, 0.9, false, 0, 0.9, 0.999, 1e-8, false, false);
   }
 
-  /** AdamW with PyTorch's defaults (betas 0.9, 0.999, eps 1e-8, weight decay 0.01). */
+  /**
+   * AdamW with PyTorch's defaults (betas 0.9, 0.999, eps 1e-8, weight decay 0.01), fused (one kernel
+   * pass per parameter, see {@link FusedAdamW}).
+   */
   public static OptimizerSpec adamw(double lr) {
-    return new OptimizerSpec(Kind.ADAMW, lr, 0, false, 0.01, 0.9, 0.999, 1e-8, false);
+    return new OptimizerSpec(Kind.ADAMW, lr, 0, false, 0.01, 0.9, 0.999, 1e-8, false, true);
   }
 
   public OptimizerSpec withLr(double v) {
-    return new OptimizerSpec(kind, v, momentum, nesterov, weightDecay, beta1, beta2, eps, decayNormAndBias);
+    return new OptimizerSpec(kind, v, momentum, nesterov, weightDecay, beta1, beta2, eps, decayNormAndBias, fused);
   }
 
   public OptimizerSpec withMomentum(double v) {
-    return new OptimizerSpec(kind, lr, v, nesterov, weightDecay, beta1, beta2, eps, decayNormAndBias);
+    return new OptimizerSpec(kind, lr, v, nesterov, weightDecay, beta1, beta2, eps, decayNormAndBias, fused);
   }
 
   public OptimizerSpec withNesterov(boolean v) {
-    return new OptimizerSpec(kind, lr, momentum, v, weightDecay, beta1, beta2, eps, decayNormAndBias);
+    return new OptimizerSpec(kind, lr, momentum, v, weightDecay, beta1, beta2, eps, decayNormAndBias, fused);
   }
 
   public OptimizerSpec withWeightDecay(double v) {
-    return new OptimizerSpec(kind, lr, momentum, nesterov, v, beta1, beta2, eps, decayNormAndBias);
+    return new OptimizerSpec(kind, lr, momentum, nesterov, v, beta1, beta2, eps, decayNormAndBias, fused);
   }
 
   public OptimizerSpec withBetas(double b1, double b2) {
-    return new OptimizerSpec(kind, lr, momentum, nesterov, weightDecay, b1, b2, eps, decayNormAndBias);
+    return new OptimizerSpec(kind, lr, momentum, nesterov, weightDecay, b1, b2, eps, decayNormAndBias, fused);
   }
 
   public OptimizerSpec withDecayNormAndBias(boolean v) {
-    return new OptimizerSpec(kind, lr, momentum, nesterov, weightDecay, beta1, beta2, eps, v);
+    return new OptimizerSpec(kind, lr, momentum, nesterov, weightDecay, beta1, beta2, eps, v, fused);
+  }
+
+  /** AdamW: fused ({@code true}) or libtorch's ({@code false}). */
+  public OptimizerSpec withFused(boolean v) {
+    return new OptimizerSpec(kind, lr, momentum, nesterov, weightDecay, beta1, beta2, eps, decayNormAndBias, v);
   }
 
   /** Creates the optimizer over {@code model}'s trainable parameters (frozen ones are left out). */
@@ -91,8 +106,8 @@ public record OptimizerSpec(Kind kind, double lr, double momentum, boolean neste
     return switch (kind) {
       case SGD -> String.format(Locale.ROOT, "SGD(lr %s, momentum %s%s, weight decay %s%s)", lr, momentum,
           nesterov ? ", Nesterov" : "", weightDecay, decayNormAndBias ? "" : " except norm/bias");
-      case ADAMW -> String.format(Locale.ROOT, "AdamW(lr %s, betas (%s, %s), eps %s, weight decay %s%s)", lr, beta1,
-          beta2, eps, weightDecay, decayNormAndBias ? "" : " except norm/bias");
+      case ADAMW -> String.format(Locale.ROOT, "%sAdamW(lr %s, betas (%s, %s), eps %s, weight decay %s%s)",
+          fused ? "fused " : "", lr, beta1, beta2, eps, weightDecay, decayNormAndBias ? "" : " except norm/bias");
     };
   }
 }

@@ -35,6 +35,10 @@ import org.bytedeco.pytorch.global.torch;
  * it works for every libtorch optimizer and restores the state bit for bit. libtorch matches the
  * saved state to the parameters by their position in the groups, so {@link #loadState} first
  * checks that the parameter names and shapes recorded with the state are the current ones.
+ *
+ * <p>AdamW with {@link OptimizerSpec#fused} runs {@link FusedAdamW} (ATen's single-pass kernel)
+ * instead, with the same groups; where this libtorch lacks the kernel, libtorch's AdamW is used and
+ * {@link #fused()} says so.
  */
 public final class TorchOptimizer {
   /** The largest chunk of saved optimizer state (256 MiB). */
@@ -51,7 +55,9 @@ public final class TorchOptimizer {
   private static final int BETA1_INDEX = new AdamWOptions(1.0).betas().get(0) == 0.9 ? 0 : 1;
 
   private final OptimizerSpec spec;
+  /** libtorch's optimizer, or null when {@link #fusedAdamW} runs the updates. */
   private final Optimizer optimizer;
+  private final FusedAdamW fusedAdamW;
   private final List<List<String>> groupNames = new ArrayList<>();
   private final Map<String, Tensor> parameters = new LinkedHashMap<>();
   private final TensorVector all;
@@ -73,6 +79,22 @@ public final class TorchOptimizer {
     }
     List<String> first = decay.isEmpty() ? noDecay : decay;
     groupNames.add(first);
+    all = new TensorVector(parameters.values().toArray(new Tensor[0]));
+    if (spec.fused() && FusedAdamW.available()) {
+      List<Tensor[]> groups = new ArrayList<>();
+      groups.add(array(first));
+      List<Double> decays = new ArrayList<>(List.of(first == noDecay ? 0 : spec.weightDecay()));
+      if (first == decay && !noDecay.isEmpty()) {
+        groupNames.add(noDecay);
+        groups.add(array(noDecay));
+        decays.add(0.0);
+      }
+      fusedAdamW = new FusedAdamW(groups, decays.stream().mapToDouble(Double::doubleValue).toArray(), spec.lr(),
+          spec.beta1(), spec.beta2(), spec.eps());
+      optimizer = null;
+      return;
+    }
+    fusedAdamW = null;
     TensorVector firstParams = vector(first);
     optimizer = switch (spec.kind()) {
       case SGD -> {
@@ -102,11 +124,19 @@ public final class TorchOptimizer {
         new AdamWOptions(options).weight_decay().put(0.0);
       }
     }
-    all = new TensorVector(parameters.values().toArray(new Tensor[0]));
+  }
+
+  private Tensor[] array(List<String> names) {
+    return names.stream().map(parameters::get).toArray(Tensor[]::new);
   }
 
   private TensorVector vector(List<String> names) {
-    return new TensorVector(names.stream().map(parameters::get).toArray(Tensor[]::new));
+    return new TensorVector(array(names));
+  }
+
+  /** Whether the updates run ATen's fused AdamW kernel (asked for and available). */
+  public boolean fused() {
+    return fusedAdamW != null;
   }
 
   public OptimizerSpec spec() {
@@ -120,6 +150,10 @@ public final class TorchOptimizer {
 
   /** Sets the learning rate of every parameter group. */
   public void setLr(double lr) {
+    if (fusedAdamW != null) {
+      fusedAdamW.setLr(lr);
+      return;
+    }
     OptimizerParamGroupVector groups = optimizer.param_groups();
     for (long i = 0; i < groups.size(); i++) {
       groups.get(i).options().set_lr(lr);
@@ -128,17 +162,25 @@ public final class TorchOptimizer {
 
   /** The learning rate of the first parameter group. */
   public double lr() {
-    return optimizer.param_groups().get(0).options().get_lr();
+    return fusedAdamW != null ? fusedAdamW.lr() : optimizer.param_groups().get(0).options().get_lr();
   }
 
   /** Clears the gradients (sets them undefined). */
   public void zeroGrad() {
-    optimizer.zero_grad(true);
+    if (fusedAdamW != null) {
+      fusedAdamW.zeroGrad();
+    } else {
+      optimizer.zero_grad(true);
+    }
   }
 
   /** Applies one update with the current gradients. */
   public void step() {
-    optimizer.step();
+    if (fusedAdamW != null) {
+      fusedAdamW.step();
+    } else {
+      optimizer.step();
+    }
   }
 
   /**
@@ -170,7 +212,11 @@ public final class TorchOptimizer {
 
   List<byte[]> saveState(int chunkBytes) {
     OutputArchive archive = new OutputArchive();
-    optimizer.save(archive);
+    if (fusedAdamW != null) {
+      fusedAdamW.save(archive);
+    } else {
+      optimizer.save(archive);
+    }
     try (Collector collector = new Collector(chunkBytes)) {
       archive.save_to(collector);
       return collector.chunks();
@@ -212,7 +258,14 @@ public final class TorchOptimizer {
       }
       data.position(0);
       archive.load_from(data, total);
-      optimizer.load(archive);
+      if (fusedAdamW != null) {
+        fusedAdamW.load(archive);
+      } else if (FusedAdamW.isFusedState(archive)) {
+        throw new IllegalStateException("the saved optimizer state is a fused AdamW state, this optimizer is "
+            + spec.describe() + (spec.fused() ? " (the fused kernel is missing in this libtorch)" : ""));
+      } else {
+        optimizer.load(archive);
+      }
     } finally {
       archive.close();
       data.close();
@@ -221,7 +274,8 @@ public final class TorchOptimizer {
 
   @Override
   public String toString() {
-    return spec.describe() + " over " + parameters.size() + " tensors in " + groupNames.size() + " groups";
+    return spec.describe() + (spec.fused() && fusedAdamW == null ? " (libtorch's, the fused kernel is missing)" : "")
+        + " over " + parameters.size() + " tensors in " + groupNames.size() + " groups";
   }
 
   /** Receives libtorch's archive bytes, in chunks of at most {@code chunkBytes}. */

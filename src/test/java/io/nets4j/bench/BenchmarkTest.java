@@ -9,11 +9,11 @@ import io.nets4j.models.Models;
 import io.nets4j.nn.Layer;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.DataSpec;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TorchOptimizer;
 import java.util.List;
-import org.bytedeco.pytorch.SGD;
-import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.junit.jupiter.api.Test;
 
 /** Correctness of the benchmark tool only; the numbers are not checked (speed is for quiet machines). */
@@ -82,20 +82,63 @@ class BenchmarkTest {
 
   @Test
   void aTrainingStepUpdatesEveryParameterAndLowersTheLossOnItsBatch() {
+    for (String optimizer : List.of("adamw", "sgd")) {
+      Workload w = Workload.of("resnet18", 32);
+      Layer model = w.model();
+      model.train();
+      Tensor before = model.namedParameters().get("fc.weight").clone();
+      TorchOptimizer opt = BenchOptions.defaults("resnet18").withOptimizer(optimizer).optimizerSpec().build(model);
+      assertEquals(optimizer.equals("adamw"), opt.fused(), optimizer);
+      Tensor x = w.input(4, DType.FLOAT32);
+      Tensor y = w.target(4);
+      double first = Benchmark.trainStep(w, opt, x, y, false).item_double();
+      assertTrue(Tensors.maxAbsDiff(before, model.namedParameters().get("fc.weight")) > 0, optimizer);
+      double later = first;
+      for (int i = 0; i < 4; i++) {
+        later = Benchmark.trainStep(w, opt, x, y, false).item_double();
+      }
+      assertTrue(later < first, optimizer + ": " + first + " -> " + later);
+    }
+  }
+
+  @Test
+  void bfloat16TrainingAutocastsAndKeepsFloat32Weights() {
     Workload w = Workload.of("resnet18", 32);
     Layer model = w.model();
     model.train();
-    Tensor before = model.namedParameters().get("fc.weight").clone();
-    SGD sgd = new SGD(new TensorVector(model.parameters().toArray(new Tensor[0])), new SGDOptions(0.05));
-    Tensor x = w.input(4, DType.FLOAT32);
-    Tensor y = w.target(4);
-    double first = Benchmark.trainStep(model, sgd, x, y).item_double();
-    assertTrue(Tensors.maxAbsDiff(before, model.namedParameters().get("fc.weight")) > 0);
-    double later = first;
-    for (int i = 0; i < 4; i++) {
-      later = Benchmark.trainStep(model, sgd, x, y).item_double();
-    }
-    assertTrue(later < first, first + " -> " + later);
+    TorchOptimizer opt = OptimizerSpec.adamw(1e-3).build(model);
+    Tensor loss = Benchmark.trainStep(w, opt, w.input(2, DType.FLOAT32), w.target(2), true);
+    assertEquals(DType.FLOAT32, Tensors.dtype(loss));
+    assertEquals(DType.FLOAT32, Tensors.dtype(model.namedParameters().get("conv1.weight")));
+    assertEquals(DType.FLOAT32, Tensors.dtype(model.namedParameters().get("conv1.weight").grad()));
+  }
+
+  @Test
+  void channelsLastTrainingBenchmarkReportsItsSettings() {
+    BenchOptions o = SMALL.withMode(Mode.TRAIN).withChannelsLast(true).withOptimizer("adamw-unfused");
+    BenchResult r = Benchmark.run(o);
+    assertOrdered(r.latencyMs());
+    assertTrue(r.text().contains("channels-last") && r.text().contains("optimizer AdamW("), r.text());
+    BenchResult back = BenchResult.parse(r.json());
+    assertEquals("adamw-unfused", back.options().optimizer());
+    assertTrue(back.options().channelsLast());
+    assertTrue(o.toArguments().containsAll(List.of("--optimizer", "adamw-unfused", "--channels-last")),
+        o.toArguments().toString());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> SMALL.withOptimizer("lamb"));
+    assertTrue(e.getMessage().contains("--optimizer 'lamb'"), e.getMessage());
+  }
+
+  @Test
+  void loaderComparisonTimesBothWaysOfFeedingTheSteps() {
+    LoaderComparison c = LoaderComparison.run(BenchOptions.defaults("resnet18").withBatch(8).withIterations(1, 10)
+        .withInputSize(16), DataSpec.parse("patterns"), 2);
+    assertOrdered(c.loaderMs());
+    assertOrdered(c.preloadedMs());
+    assertOrdered(c.loadMs());
+    assertEquals("3x16x16", c.input());
+    assertEquals(c.loaderMs().median() / c.preloadedMs().median(), c.ratio(), 1e-12);
+    assertTrue(c.text().contains("steps fed by the loader") && c.text().contains("2 loader workers"), c.text());
   }
 
   @Test
@@ -127,11 +170,18 @@ class BenchmarkTest {
 
   @Test
   void suiteSkipsUnregisteredModelsAndTabulatesTheOthers() {
-    BenchSuite.Report r = BenchSuite.run(List.of("not_registered_net", "mobilenet_v2"), SMALL, "nets4j bench --suite test");
-    assertEquals(1, r.results().size());
+    BenchSuite.Report r = BenchSuite.run(List.of("not_registered_net", "mobilenet_v2"),
+        List.of(new BenchSuite.TrainingCase("mobilenet_v2", 2, true), new BenchSuite.TrainingCase("not_registered_net", 2,
+            false)), SMALL, "nets4j bench --suite test");
+    assertEquals(1, r.inference().size());
+    assertEquals(1, r.training().size());
+    assertEquals(Mode.TRAIN, r.training().get(0).options().mode());
     String md = r.markdown();
-    assertTrue(md.contains("not_registered_net: skipped, not registered yet"), md);
-    assertTrue(md.contains("| mobilenet_v2 | 3x32x32 | 3,504,872 |"), md);
+    assertEquals(1, md.split("not_registered_net: skipped, not registered yet", -1).length - 1, md);
+    assertTrue(md.contains("## Inference") && md.contains("| mobilenet_v2 | 3x32x32 | 3,504,872 |"), md);
+    assertTrue(md.contains("## Training") && md.contains("| mobilenet_v2 | 3x32x32 | 3,504,872 | 2 | channels-last |"),
+        md);
+    assertTrue(md.contains("fused AdamW"), md);
     assertTrue(md.contains("`nets4j bench --suite test`") && md.contains("CPU: "), md);
   }
 }
