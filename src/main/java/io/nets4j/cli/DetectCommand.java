@@ -14,7 +14,6 @@ import io.nets4j.detection.eval.DetectionMetrics;
 import io.nets4j.tensor.Scope;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,7 +3,6 @@ package io.nets4j.detection.yolo;
 import io.nets4j.data.Box;
 import io.nets4j.data.DetectionSample;
 import io.nets4j.data.Image;
-import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;

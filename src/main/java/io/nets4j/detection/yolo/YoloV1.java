@@ -20,7 +20,6 @@ import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Sequential;
-import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
