@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TorchOptimizer;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -242,6 +245,44 @@ class FasterRCNNTrainingTest {
     assertEquals(Math.log(7), losses.get("loss_classifier").item_double(), 0.7);
     assertThrows(IllegalArgumentException.class,
         () -> model.losses(List.of(image), List.of(), FasterRCNN.LIGHT_TRAINING, new Random(0)));
+  }
+
+  @Test
+  void aFewTrainingStepsReduceTheLosses() {
+    FasterRCNN model = FasterRCNN.light(FasterRCNN.LIGHT_SHAPES.withSizes(96, 96), RegionProposalNetwork.Objectness.SOFTMAX);
+    var data = io.nets4j.data.ShapesDataset.scenes(2, 96, 3).detection();
+    TorchOptimizer optimizer = OptimizerSpec.adamw(1e-3).build(model);
+    Random rng = new Random(0);
+    model.train();
+    double[] total = new double[15];
+    for (int step = 0; step < total.length; step++) {
+      try (Scope s = Scope.open()) {
+        List<Tensor> images = new java.util.ArrayList<>();
+        List<FasterRCNN.Target> targets = new java.util.ArrayList<>();
+        for (int i = 0; i < data.size(); i++) {
+          var sample = data.get(i);
+          images.add(Tensors.fromFloats(sample.image().data(), 3, 96, 96));
+          float[] b = new float[4 * sample.boxes().size()];
+          for (int k = 0; k < sample.boxes().size(); k++) {
+            var box = sample.boxes().get(k);
+            System.arraycopy(new float[] {box.x1(), box.y1(), box.x2(), box.y2()}, 0, b, 4 * k, 4);
+          }
+          long[] labels = java.util.Arrays.stream(sample.labels()).asLongStream().toArray();
+          targets.add(new FasterRCNN.Target(boxes(b), Tensors.fromLongs(labels, labels.length)));
+        }
+        Tensor loss = null;
+        for (Tensor l : model.losses(images, targets, FasterRCNN.LIGHT_TRAINING, rng).values()) {
+          loss = loss == null ? l : loss.add(l);
+        }
+        total[step] = loss.item_double();
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+      }
+    }
+    double first = (total[0] + total[1] + total[2]) / 3;
+    double last = (total[12] + total[13] + total[14]) / 3;
+    assertTrue(last < 0.7 * first, "loss did not fall: first steps " + first + ", last steps " + last);
   }
 
   private static org.bytedeco.pytorch.global.torch.ScalarType torchFloat() {
