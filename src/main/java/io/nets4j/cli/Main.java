@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Builds, trains, runs and explains the neural networks of modern deep learning, on libtorch.",
     subcommands = {ListCommand.class, InspectCommand.class, CheckFixturesCommand.class, DemoCommand.class,
         TrainCommand.class, EvalCommand.class, PredictCommand.class,
-        SummaryCommand.class, ExplainCommand.class, AttentionCommand.class, SegmentCommand.class,
+        SummaryCommand.class, ExplainCommand.class, AttentionCommand.class, SegmentCommand.class, DetectCommand.class,
         BenchCommand.class, CaptionCommand.class,
         Seq2SeqCommand.class, LanguageModelCommand.class,
         CommandLine.HelpCommand.class})

@@ -1,0 +1,62 @@
+package io.nets4j.detection.yolo;
+
+import io.nets4j.detection.BoxOps;
+import io.nets4j.detection.Detections;
+import io.nets4j.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Turns YOLO v1 outputs into detections as the paper does at test time: every box of every cell
+ * gets a class-specific score {@code Pr(class | object) * confidence} for each class; scores above
+ * the threshold survive class-wise non-maximum suppression ({@link BoxOps#batchedNms}).
+ */
+public final class YoloDecoder {
+  private YoloDecoder() {}
+
+  /**
+   * Decodes {@code output [N, S, S, B * 5 + C]} into one {@link Detections} per image, with boxes
+   * in pixels of a {@code width x height} image (clipped to it) and labels {@code 1..C}.
+   */
+  public static List<Detections> decode(Tensor output, YoloV1.Config config, int height, int width,
+      YoloV1.Decoding decoding) {
+    int s = config.grid();
+    int b = config.boxesPerCell();
+    int c = config.numClasses();
+    if (output.dim() != 4 || output.size(1) != s || output.size(2) != s || output.size(3) != config.cellValues()) {
+      throw new IllegalArgumentException("YOLO output must be [N, " + s + ", " + s + ", " + config.cellValues()
+          + "], got " + Tensors.describe(output));
+    }
+    Tensor boxes = YoloLoss.cornerBoxes(output, config);              // [N, S, S, B, 4], relative
+    Tensor scale = Tensors.fromDoubles(new double[] {width, height, width, height}, 4).to(output.scalar_type());
+    boxes = boxes.mul(scale);
+    Tensor confidence = output.narrow(3, 0, 5L * b).view(output.size(0), s, s, b, 5).select(4, 4);
+    Tensor classProb = output.narrow(3, 5L * b, c);
+    Tensor scores = confidence.unsqueeze(4).mul(classProb.unsqueeze(3)); // [N, S, S, B, C]
+    List<Detections> out = new ArrayList<>();
+    for (int i = 0; i < output.size(0); i++) {
+      Tensor imageBoxes = BoxOps.clipToImage(boxes.select(0, i).reshape(-1, 4), height, width);
+      Tensor imageScores = scores.select(0, i).reshape(-1);
+      Tensor keep = imageScores.gt(new Scalar(decoding.scoreThreshold())).nonzero().select(1, 0);
+      Tensor boxIndex = keep.floor_divide(new Scalar(c));
+      Tensor labels = keep.remainder(new Scalar(c)).add(new Scalar(1));
+      Tensor kept = imageBoxes.index_select(0, boxIndex);
+      Tensor keptScores = imageScores.index_select(0, keep);
+      // Boxes squeezed to nothing by the clipping cannot match anything.
+      Tensor sized = BoxOps.removeSmallBoxes(kept, 1e-2);
+      kept = kept.index_select(0, sized);
+      keptScores = keptScores.index_select(0, sized);
+      labels = labels.index_select(0, sized);
+      Tensor order = BoxOps.batchedNms(kept, keptScores, labels, decoding.nmsIou());
+      if (order.size(0) > decoding.maxDetections()) {
+        order = order.narrow(0, 0, decoding.maxDetections());
+      }
+      out.add(new Detections(kept.index_select(0, order), keptScores.index_select(0, order),
+          labels.index_select(0, order)));
+    }
+    return out;
+  }
+
+}
