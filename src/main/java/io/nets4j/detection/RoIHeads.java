@@ -58,13 +58,22 @@ public final class RoIHeads extends Module {
   private final TwoMLPHead boxHead;
   private final FastRCNNPredictor boxPredictor;
   private final BoxCoder coder = new BoxCoder(10, 10, 5, 5);
-  private final Config config;
+  private Config config;
 
   public RoIHeads(MultiScaleRoIAlign pool, int pooledFeatures, int representation, int numClasses, Config config) {
     this.pool = pool;
     this.config = config;
     boxHead = register("box_head", new TwoMLPHead(pooledFeatures, representation));
     boxPredictor = register("box_predictor", new FastRCNNPredictor(representation, numClasses));
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  /** Changes the detection settings (e.g. a lower score threshold for an evaluation). */
+  public void setConfig(Config config) {
+    this.config = java.util.Objects.requireNonNull(config);
   }
 
   /** Detections for each image, in the frame of {@code imageSizes} (the resized images). */
