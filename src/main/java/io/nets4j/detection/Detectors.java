@@ -33,6 +33,7 @@ public final class Detectors {
   static {
     REGISTRY.put("yolo_v1", (c, size) -> new YoloV1(YoloV1.Config.tiny(size, c)));
     REGISTRY.put("yolo_v1_resnet18", (c, size) -> new YoloV1(YoloV1.Config.resnet18(size, c)));
+    REGISTRY.put("fasterrcnn_light", FasterRCNNDetector::light);
   }
 
   private Detectors() {}

@@ -3,6 +3,7 @@ package io.nets4j.detection;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.F;
+import io.nets4j.nn.Init;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.ModuleList;
 import io.nets4j.nn.Sequential;
@@ -31,6 +32,14 @@ public final class FeaturePyramidNetwork extends Module {
     }
     for (int ignored : inChannels) {
       layerBlocks.add(new Sequential(new Conv2d(outChannels, outChannels, ConvSpec.kernel(3).padding(1))));
+    }
+    // torchvision's FPN init: kaiming_uniform_(a=1), i.e. U(-sqrt(3 / fan_in), sqrt(3 / fan_in)), zero biases.
+    for (Module m : namedModules().values()) {
+      if (m instanceof Conv2d c) {
+        double bound = Math.sqrt(3.0 / Init.fanIn(c.weight()));
+        Init.uniform(c.weight(), -bound, bound);
+        Init.zeros(c.bias());
+      }
     }
   }
 

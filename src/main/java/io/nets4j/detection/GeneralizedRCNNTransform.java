@@ -88,6 +88,15 @@ public final class GeneralizedRCNNTransform {
     return F.interpolate(img.unsqueeze(0), outH, outW, "bilinear", false).select(0, 0);
   }
 
+  /** Maps ground-truth boxes {@code [K, 4]} from an image's {@code original [h, w]} frame to its {@code resized} one. */
+  public static Tensor resizeBoxes(Tensor boxes, long[] original, long[] resized) {
+    double ratioH = (float) resized[0] / (float) original[0];
+    double ratioW = (float) resized[1] / (float) original[1];
+    Tensor scale = Tensors.fromDoubles(new double[] {ratioW, ratioH, ratioW, ratioH}, 1, 4)
+        .to(boxes.device(), boxes.scalar_type());
+    return boxes.mul(scale);
+  }
+
   /** Maps detection boxes from the resized frame {@code resized [h, w]} back to {@code original [h, w]}. */
   public static Detections postprocess(Detections d, long[] resized, long[] original) {
     double ratioH = (float) original[0] / (float) resized[0];
