@@ -51,9 +51,9 @@ public abstract class RegionDetector extends Module {
       return widths.clone();
     }
 
-    /** The shapes scenes: background + 6 shapes, four stages 32-64-128-128, fc 256. */
+    /** The shapes scenes: background + 6 shapes, three stages 32-64-128 (stride 4), fc 256. */
     public static Config shapes() {
-      return new Config(7, new int[] {32, 64, 128, 128}, 256, SelectiveSearch.Config.fast(), 2000, 0.05, 0.3, 100);
+      return new Config(7, new int[] {32, 64, 128}, 256, SelectiveSearch.Config.fast(), 2000, 0.05, 0.3, 100);
     }
   }
 
