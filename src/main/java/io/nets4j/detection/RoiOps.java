@@ -177,11 +177,17 @@ public final class RoiOps {
   public static Tensor roiPool(Tensor features, Tensor rois, int outH, int outW, double spatialScale) {
     check(features, rois, "roi_pool");
     long n = features.size(0);
+    long c = features.size(1);
     int height = (int) features.size(2);
     int width = (int) features.size(3);
     double[] r = Tensors.toDoubleArray(rois.to(torch.ScalarType.Double).contiguous());
     int k = (int) rois.size(0);
-    List<Tensor> out = new ArrayList<>();
+    int bins = outH * outW;
+    // Bin windows as [rows, cols) per RoI and bin; then one gather of every bin's cells, padded to
+    // the largest bin by repeating the bin's first cell (which leaves the max unchanged). Empty bins
+    // read an extra zero row. One gather and one max instead of an op per bin keeps the graph small.
+    long[][] window = new long[k * bins][];
+    int maxCells = 1;
     for (int i = 0; i < k; i++) {
       long b = (long) r[i * 5];
       if (b < 0 || b >= n) {
@@ -193,27 +199,40 @@ public final class RoiOps {
       long y2 = roundHalfAway(r[i * 5 + 4] * spatialScale);
       double binH = (double) Math.max(y2 - y1 + 1, 1) / outH;
       double binW = (double) Math.max(x2 - x1 + 1, 1) / outW;
-      Tensor map = features.select(0, b);
-      List<Tensor> bins = new ArrayList<>();
       for (int ph = 0; ph < outH; ph++) {
         long hs = clamp((long) Math.floor(ph * binH) + y1, height);
         long he = clamp((long) Math.ceil((ph + 1) * binH) + y1, height);
         for (int pw = 0; pw < outW; pw++) {
           long ws = clamp((long) Math.floor(pw * binW) + x1, width);
           long we = clamp((long) Math.ceil((pw + 1) * binW) + x1, width);
-          if (he <= hs || we <= ws) {
-            bins.add(map.new_zeros(map.size(0)));
-          } else {
-            bins.add(map.narrow(1, hs, he - hs).narrow(2, ws, we - ws).amax(new long[] {1, 2}, false));
-          }
+          window[i * bins + ph * outW + pw] = new long[] {b, hs, he, ws, we};
+          maxCells = (int) Math.max(maxCells, Math.max(0, he - hs) * Math.max(0, we - ws));
         }
       }
-      out.add(torch.stack(new TensorVector(bins.toArray(new Tensor[0])), 1).reshape(map.size(0), outH, outW));
     }
-    if (out.isEmpty()) {
-      return features.new_zeros(0, features.size(1), outH, outW);
+    long zeroRow = n * height * width;
+    long[] index = new long[k * bins * maxCells];
+    for (int j = 0; j < k * bins; j++) {
+      long[] w = window[j];
+      int m = 0;
+      for (long y = w[1]; y < w[2]; y++) {
+        for (long x = w[3]; x < w[4]; x++) {
+          index[j * maxCells + m++] = (w[0] * height + y) * width + x;
+        }
+      }
+      long pad = m == 0 ? zeroRow : index[j * maxCells];
+      for (; m < maxCells; m++) {
+        index[j * maxCells + m] = pad;
+      }
     }
-    return torch.stack(new TensorVector(out.toArray(new Tensor[0])), 0);
+    if (k == 0) {
+      return features.new_zeros(0, c, outH, outW);
+    }
+    Tensor flat = torch.cat(new TensorVector(features.permute(0, 2, 3, 1).reshape(n * height * width, c),
+        features.new_zeros(1, c)), 0);
+    Tensor cells = flat.index_select(0, Tensors.fromLongs(index).to(features.device(), torch.ScalarType.Long));
+    Tensor pooled = cells.reshape(k, bins, maxCells, c).amax(new long[] {2}, false);
+    return pooled.permute(0, 2, 1).reshape(k, c, outH, outW);
   }
 
   private static long clamp(long v, long size) {

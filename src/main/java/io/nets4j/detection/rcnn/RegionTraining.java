@@ -1,0 +1,186 @@
+package io.nets4j.detection.rcnn;
+
+import io.nets4j.data.Box;
+import io.nets4j.data.DetectionSample;
+import io.nets4j.data.Image;
+import io.nets4j.detection.Detections;
+import io.nets4j.detection.eval.DetectionEvaluator;
+import io.nets4j.detection.eval.DetectionMetrics;
+import io.nets4j.tensor.Scope;
+import io.nets4j.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bytedeco.pytorch.SGD;
+import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Training and evaluation of the {@link RegionDetector}s. Training is the papers' SGD (momentum
+ * 0.9, weight decay 5e-4, learning rate divided by 10 for the last quarter of the steps); each step
+ * draws {@link RegionDetector#imagesPerStep()} random images and from each a balanced sample of
+ * {@link RegionDetector#regionsPerImage()} labelled regions ({@link RegionDetector#sampler()}), and
+ * minimises classification + {@code lambda} x box regression ({@link RegionDetector#loss}).
+ */
+public final class RegionTraining {
+  /**
+   * @param steps SGD steps
+   * @param lr initial learning rate
+   * @param lambda weight of the box-regression loss (1 in Fast R-CNN)
+   * @param seed seed of the image and region sampling
+   */
+  public record Config(int steps, double lr, double lambda, long seed) {
+    public Config {
+      if (steps < 1 || !(lr > 0) || !(lambda >= 0)) {
+        throw new IllegalArgumentException("need steps >= 1, lr > 0, lambda >= 0, got " + steps + ", " + lr + ", " + lambda);
+      }
+    }
+  }
+
+  /** Losses of one step. */
+  public record Step(int step, double classification, double regression) {
+    public double total(double lambda) {
+      return classification + lambda * regression;
+    }
+  }
+
+  /** Receives every step's losses. */
+  public interface Listener {
+    void step(Step step);
+  }
+
+  /** Images with their selective-search proposals. */
+  public record Data(List<DetectionSample> samples, List<List<Box>> proposals) {
+    public Data {
+      if (samples.size() != proposals.size()) {
+        throw new IllegalArgumentException(samples.size() + " samples but " + proposals.size() + " proposal lists");
+      }
+      samples = List.copyOf(samples);
+      proposals = List.copyOf(proposals);
+    }
+
+    /** Runs {@code detector}'s selective search on every sample. */
+    public static Data propose(RegionDetector detector, List<DetectionSample> samples) {
+      List<List<Box>> proposals = new ArrayList<>();
+      for (DetectionSample s : samples) {
+        proposals.add(detector.propose(s.image()));
+      }
+      return new Data(samples, proposals);
+    }
+  }
+
+  private static final double MOMENTUM = 0.9;
+  private static final double WEIGHT_DECAY = 5e-4;
+  private static final double LR_DROP_AT = 0.75;
+
+  private RegionTraining() {
+  }
+
+  /** Trains {@code detector} from its current weights; returns each step's losses. */
+  public static List<Step> train(RegionDetector detector, Data data, Config config, Listener listener) {
+    if (data.samples().isEmpty()) {
+      throw new IllegalArgumentException("no training images");
+    }
+    RegionSampler sampler = detector.sampler();
+    List<RegionSampler.Labelled> labelled = new ArrayList<>();
+    for (int i = 0; i < data.samples().size(); i++) {
+      DetectionSample s = data.samples().get(i);
+      labelled.add(sampler.label(data.proposals().get(i), s.boxes(), s.labels()));
+    }
+    SGDOptions options = new SGDOptions(config.lr());
+    options.momentum().put(MOMENTUM);
+    options.weight_decay().put(WEIGHT_DECAY);
+    SGD sgd = new SGD(new TensorVector(detector.parameters().toArray(new Tensor[0])), options);
+    SplittableRandom rng = new SplittableRandom(config.seed());
+    int dropStep = (int) Math.ceil(LR_DROP_AT * config.steps());
+    List<Step> steps = new ArrayList<>();
+    detector.train();
+    for (int step = 1; step <= config.steps(); step++) {
+      if (step == dropStep + 1) {
+        sgd.param_groups().get(0).options().set_lr(config.lr() / 10);
+      }
+      try (Scope s = Scope.open()) {
+        List<Image> images = new ArrayList<>();
+        List<Tensor> regions = new ArrayList<>();
+        List<Tensor> labels = new ArrayList<>();
+        List<Tensor> targets = new ArrayList<>();
+        List<Tensor> regress = new ArrayList<>();
+        for (int k = 0; k < detector.imagesPerStep(); k++) {
+          int i = rng.nextInt(data.samples().size());
+          RegionSampler.Labelled l = labelled.get(i);
+          int[] picked = sampler.sample(l.labels(), detector.regionsPerImage(), rng);
+          if (picked.length == 0) {
+            continue;
+          }
+          DetectionSample sample = data.samples().get(i);
+          List<Box> boxes = new ArrayList<>();
+          List<Box> gt = new ArrayList<>();
+          long[] lab = new long[picked.length];
+          float[] reg = new float[picked.length];
+          for (int j = 0; j < picked.length; j++) {
+            int r = picked[j];
+            Box box = l.boxes().get(r);
+            boxes.add(box);
+            // Background regions get themselves as targets (zero deltas); their regression is masked.
+            gt.add(l.matched()[r] >= 0 ? sample.boxes().get(l.matched()[r]) : box);
+            lab[j] = l.labels()[r];
+            reg[j] = l.labels()[r] > 0 && l.maxIou()[r] >= sampler.regressionIou() ? 1 : 0;
+          }
+          Tensor boxTensor = detector.boxTensor(boxes);
+          images.add(sample.image());
+          regions.add(boxTensor);
+          labels.add(Tensors.fromLongs(lab));
+          targets.add(detector.encode(detector.boxTensor(gt), boxTensor));
+          regress.add(Tensors.fromFloats(reg, reg.length));
+        }
+        Tensor[] losses = detector.loss(detector.images(images), regions, detector.onDevice(cat(labels)),
+            cat(targets), detector.onDevice(cat(regress)));
+        Tensor total = losses[0].add(losses[1].mul(new Scalar(config.lambda())));
+        sgd.zero_grad();
+        total.backward();
+        sgd.step();
+        Step record = new Step(step, losses[0].item_double(), losses[1].item_double());
+        steps.add(record);
+        listener.step(record);
+      }
+    }
+    detector.eval();
+    return steps;
+  }
+
+  private static Tensor cat(List<Tensor> parts) {
+    return torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
+  }
+
+  /**
+   * An evaluation: COCO-style metrics and the mean seconds per image spent in selective search
+   * and in the detector (CNN, pooling or warping, post-processing).
+   */
+  public record Evaluation(DetectionMetrics metrics, double proposalSeconds, double detectSeconds, double proposals) {}
+
+  /** Runs {@code detector} (selective search included) on every sample and scores it. */
+  public static Evaluation evaluate(RegionDetector detector, List<DetectionSample> samples) {
+    DetectionEvaluator evaluator = new DetectionEvaluator();
+    long proposeNanos = 0;
+    long detectNanos = 0;
+    long proposals = 0;
+    for (DetectionSample s : samples) {
+      try (Scope scope = Scope.open()) {
+        long t0 = System.nanoTime();
+        List<Box> boxes = detector.propose(s.image());
+        long t1 = System.nanoTime();
+        Detections d = detector.detect(s.image(), boxes);
+        long t2 = System.nanoTime();
+        proposeNanos += t1 - t0;
+        detectNanos += t2 - t1;
+        proposals += boxes.size();
+        evaluator.add(d, s.boxes(), s.labels());
+      }
+    }
+    int n = Math.max(1, samples.size());
+    return new Evaluation(evaluator.result(), proposeNanos / 1e9 / n, detectNanos / 1e9 / n, (double) proposals / n);
+  }
+}
