@@ -8,6 +8,7 @@ import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -74,6 +75,24 @@ public final class CaptionTraining {
       return new Config(kind, imageSize, train, test, steps, batch, learningRate, doublyStochastic, entropyBonus,
           seed);
     }
+
+    public Config withImageSize(int size) {
+      return new Config(kind, size, trainImages, testImages, steps, batch, learningRate, doublyStochastic,
+          entropyBonus, seed);
+    }
+
+    public Config withOptimiser(int b, double lr) {
+      return new Config(kind, imageSize, trainImages, testImages, steps, b, lr, doublyStochastic, entropyBonus, seed);
+    }
+
+    public Config withRegularisers(double lambda, double entropy) {
+      return new Config(kind, imageSize, trainImages, testImages, steps, batch, learningRate, lambda, entropy, seed);
+    }
+
+    public Config withSeed(long s) {
+      return new Config(kind, imageSize, trainImages, testImages, steps, batch, learningRate, doublyStochastic,
+          entropyBonus, s);
+    }
   }
 
   /** Pre-rendered scenes with their captions: normalised pixels and padded token rows. */
@@ -103,6 +122,13 @@ public final class CaptionTraining {
 
     public int size() {
       return images.size();
+    }
+
+    /** The first {@code n} scenes. */
+    Corpus head(int n) {
+      int plane = 3 * imageSize * imageSize;
+      return new Corpus(imageSize, images.subList(0, n), captions.subList(0, n), Arrays.copyOf(pixels, n * plane),
+          Arrays.copyOf(tokens, n * MAX_TOKENS));
     }
 
     Tensor images(int[] rows) {
@@ -136,9 +162,15 @@ public final class CaptionTraining {
    */
   public record Evaluation(double bleu4, double exactMatch, double contentAccuracy, List<Sample> samples) {}
 
-  /** A finished run: the trained model, its held-out scores and the time it took. */
-  public record Result(Config config, ShowAttendTell model, Evaluation evaluation, double finalLoss,
-      double seconds) {}
+  /** One point of the learning curve: mean training loss since the last point and held-out content accuracy. */
+  public record Progress(int step, double loss, double contentAccuracy, double seconds) {}
+
+  /** A finished run: the trained model, its learning curve, held-out scores and the time it took. */
+  public record Result(Config config, ShowAttendTell model, List<Progress> curve, Evaluation evaluation,
+      double finalLoss, double seconds) {}
+
+  /** Held-out scenes the learning curve is measured on (the first ones of the test set). */
+  static final int MONITORED_IMAGES = 200;
 
   /** The captioner of a run, for images of {@code imageSize}. */
   public static ShowAttendTell model(ShowAttendTell.Kind kind, int imageSize) {
@@ -153,13 +185,25 @@ public final class CaptionTraining {
     Corpus train = Corpus.generate(config.trainImages(), config.imageSize(), config.seed());
     Corpus test = Corpus.generate(config.testImages(), config.imageSize(), config.seed() + 1_000_003);
     ShowAttendTell model = model(config.kind(), config.imageSize());
-    double loss = train(model, train, config, log);
+    List<Progress> curve = new ArrayList<>();
+    double loss = train(model, train, test.head(Math.min(MONITORED_IMAGES, test.size())), config, p -> {
+      curve.add(p);
+      if (log != null) {
+        log.accept(String.format(Locale.ROOT, "%s step %5d/%d  loss %.4f  held-out content words %5.1f%%  %.0f s",
+            config.kind(), p.step(), config.steps(), p.loss(), 100 * p.contentAccuracy(), p.seconds()));
+      }
+    });
     Evaluation evaluation = evaluate(model, test, keepSamples);
-    return new Result(config, model, evaluation, loss, (System.nanoTime() - start) / 1e9);
+    return new Result(config, model, List.copyOf(curve), evaluation, loss, (System.nanoTime() - start) / 1e9);
   }
 
-  /** Trains {@code model} for {@code config.steps()} steps; returns the mean loss of the last 50. */
-  public static double train(ShowAttendTell model, Corpus data, Config config, Consumer<String> log) {
+  /**
+   * Trains {@code model} for {@code config.steps()} steps, reporting ten points of the learning
+   * curve (content accuracy on {@code monitor}) to {@code progress}; returns the mean loss of the
+   * last 50 steps.
+   */
+  public static double train(ShowAttendTell model, Corpus data, Corpus monitor, Config config,
+      Consumer<Progress> progress) {
     Adam adam = new Adam(new TensorVector(model.parameters().toArray(new Tensor[0])),
         new AdamOptions(config.learningRate()));
     Reinforce.MovingAverageBaseline baseline = new Reinforce.MovingAverageBaseline(0.9);
@@ -189,9 +233,10 @@ public final class CaptionTraining {
         recent += value;
         recentCount++;
       }
-      if (log != null && (step % Math.max(1, config.steps() / 10) == 0 || step == config.steps())) {
-        log.accept(String.format(Locale.ROOT, "%s step %5d/%d  loss %.4f  %.1f steps/s", config.kind(), step,
-            config.steps(), window / windowCount, step / ((System.nanoTime() - start) / 1e9)));
+      if (step % Math.max(1, config.steps() / 10) == 0 || step == config.steps()) {
+        double content = evaluate(model, monitor, 0).contentAccuracy();
+        model.train();
+        progress.accept(new Progress(step, window / windowCount, content, (System.nanoTime() - start) / 1e9));
         window = 0;
         windowCount = 0;
       }

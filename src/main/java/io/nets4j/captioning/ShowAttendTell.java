@@ -1,7 +1,6 @@
 package io.nets4j.captioning;
 
-import io.nets4j.nn.Activation;
-import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.ConvNormActivation;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Embedding;
 import io.nets4j.nn.F;
@@ -123,10 +122,12 @@ public final class ShowAttendTell extends Module {
     this.kind = kind;
     this.config = config;
     int d = config.features();
+    // batch norm after every convolution: without it the from-scratch encoder's features barely
+    // move in the first thousand steps and the decoder settles on the caption statistics alone
     encoder = register("encoder", new Sequential(
-        new Conv2d(3, 16, ConvSpec.kernel(3).padding(1)), Activation.relu(), new MaxPool2d(2, 2, 0),
-        new Conv2d(16, 32, ConvSpec.kernel(3).padding(1)), Activation.relu(), new MaxPool2d(2, 2, 0),
-        new Conv2d(32, d, ConvSpec.kernel(3).padding(1)), Activation.relu()));
+        new ConvNormActivation(3, 16, ConvSpec.kernel(3)), new MaxPool2d(2, 2, 0),
+        new ConvNormActivation(16, 32, ConvSpec.kernel(3)), new MaxPool2d(2, 2, 0),
+        new ConvNormActivation(32, d, ConvSpec.kernel(3))));
     int locations = config.grid() * config.grid();
     posEmbed = registerParameter("pos_embed", Init.normal(Tensors.empty(DType.FLOAT32, 1, locations, d), 0, 0.1));
     embedding = register("embedding", new Embedding(config.vocabulary(), config.embedding()));

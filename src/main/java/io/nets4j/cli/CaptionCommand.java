@@ -22,8 +22,18 @@ final class CaptionCommand implements Callable<Integer> {
   @Option(names = "--attention", defaultValue = "both", description = "soft, hard or both (default: ${DEFAULT-VALUE})")
   String attention;
 
-  @Option(names = "--steps", defaultValue = "250", description = "training steps per model (default: ${DEFAULT-VALUE})")
+  @Option(names = "--steps", defaultValue = "0", description = "training steps per model (default: the defaults')")
   int steps;
+
+  @Option(names = "--lr", defaultValue = "0", description = "Adam learning rate (default: the defaults')")
+  double lr;
+
+  @Option(names = "--doubly-stochastic", defaultValue = "-1", description = "weight of the soft-attention "
+      + "regulariser (default: the defaults')")
+  double doublyStochastic;
+
+  @Option(names = "--image-size", defaultValue = "0", description = "image side, a multiple of 4 (default: the defaults')")
+  int imageSize;
 
   @Option(names = "--out", defaultValue = "caption-out", description = "directory for the attention-map PNGs "
       + "(default: ${DEFAULT-VALUE})")
@@ -44,8 +54,8 @@ final class CaptionCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (steps < 1 || maps < 0) {
-      throw new IllegalArgumentException("--steps must be positive and --maps not negative");
+    if (steps < 0 || maps < 0 || lr < 0 || imageSize < 0) {
+      throw new IllegalArgumentException("--steps, --lr, --image-size and --maps must not be negative");
     }
     if (threads < 1) {
       throw new IllegalArgumentException("--threads must be positive, got " + threads);
@@ -56,12 +66,15 @@ final class CaptionCommand implements Callable<Integer> {
         : List.of(ShowAttendTell.Kind.parse(attention));
     List<CaptionTraining.Result> results = new ArrayList<>();
     for (ShowAttendTell.Kind kind : kinds) {
-      CaptionTraining.Config config = CaptionTraining.Config.defaults(kind).withSteps(steps);
-      config = new CaptionTraining.Config(kind, config.imageSize(), config.trainImages(), config.testImages(), steps,
-          config.batch(), config.learningRate(), config.doublyStochastic(), config.entropyBonus(), seed);
+      CaptionTraining.Config config = CaptionTraining.Config.defaults(kind).withSeed(seed);
+      config = config.withSteps(steps == 0 ? config.steps() : steps)
+          .withImageSize(imageSize == 0 ? config.imageSize() : imageSize)
+          .withOptimiser(config.batch(), lr == 0 ? config.learningRate() : lr)
+          .withRegularisers(doublyStochastic < 0 ? config.doublyStochastic() : doublyStochastic, config.entropyBonus());
       System.out.printf(Locale.ROOT, "caption: %s attention, %d steps of %d images (%dx%d), %d training and %d "
-          + "held-out scenes%n", kind, steps, config.batch(), config.imageSize(), config.imageSize(),
-          config.trainImages(), config.testImages());
+          + "held-out scenes, lr %s, doubly stochastic weight %s%n", kind, config.steps(), config.batch(),
+          config.imageSize(), config.imageSize(), config.trainImages(), config.testImages(), config.learningRate(),
+          config.doublyStochastic());
       CaptionTraining.Result r = CaptionTraining.run(config, maps, System.out::println);
       CaptionTraining.Evaluation e = r.evaluation();
       System.out.printf(Locale.ROOT, "%s attention: held-out BLEU-4 %.4f, exact match %.1f%%, colour/shape words "

@@ -60,6 +60,16 @@ class Seq2SeqTest {
   }
 
   @Test
+  void trainingStopsAtTheFirstMeasurementThatReachesTheTarget() {
+    Seq2SeqModel model = tiny(DateModels.BAHDANAU);
+    List<Seq2SeqTraining.Checkpoint> log = Seq2SeqTraining.train(model, easyTask(),
+        new Seq2SeqTraining.Settings(1000, 4, 1e-3, 3, 8, 1, 0.0), c -> {});
+    assertEquals(1, log.size());
+    assertEquals(3, log.get(0).step());
+    assertThrows(IllegalArgumentException.class, () -> new Seq2SeqTraining.Settings(10, 4, 1e-3, 3, 8, 1, -0.5));
+  }
+
+  @Test
   void badSourcesAreRejectedWithTheirPosition() {
     Seq2SeqModel model = tiny(DateModels.BAHDANAU);
     IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
