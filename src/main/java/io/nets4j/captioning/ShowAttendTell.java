@@ -35,7 +35,8 @@ import org.bytedeco.pytorch.global.torch;
  * previous word's embedding with the context, and the word is predicted from the new state and the
  * context.
  *
- * <p>The encoder is a three-convolution stand-in for the paper's VGG (two 2x2 poolings, so a
+ * <p>The encoder is a three-convolution stand-in for the paper's VGG (convolution, batch norm and
+ * ReLU blocks named like torchvision's {@code Conv2dNormActivation}; two 2x2 poolings, so a
  * {@code 32 x 32} image gives an {@code 8 x 8} grid); a learned position embedding is added to the
  * annotations so that a chosen location also tells the decoder where it is.
  */
@@ -122,8 +123,8 @@ public final class ShowAttendTell extends Module {
     this.kind = kind;
     this.config = config;
     int d = config.features();
-    // batch norm after every convolution: without it the from-scratch encoder's features barely
-    // move in the first thousand steps and the decoder settles on the caption statistics alone
+    // the paper's annotations come from a pretrained, normalised VGG; this encoder learns from
+    // scratch, so batch norm keeps its features at a stable scale while the decoder learns to use them
     encoder = register("encoder", new Sequential(
         new ConvNormActivation(3, 16, ConvSpec.kernel(3)), new MaxPool2d(2, 2, 0),
         new ConvNormActivation(16, 32, ConvSpec.kernel(3)), new MaxPool2d(2, 2, 0),

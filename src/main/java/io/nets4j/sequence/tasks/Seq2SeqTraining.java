@@ -27,20 +27,23 @@ public final class Seq2SeqTraining {
    * @param seed seed of the example stream
    * @param stopAt stop early at the first measurement whose held-out accuracy reaches this
    *     ({@code Double.POSITIVE_INFINITY}: train all steps; 0: stop at the first measurement)
+   * @param maxSeconds stop after the first step that ends this many seconds after the start, with a
+   *     last measurement ({@code Double.POSITIVE_INFINITY}: no limit)
    */
   public record Settings(int steps, int batch, double learningRate, int evalEvery, int evalExamples, long seed,
-      double stopAt) {
+      double stopAt, double maxSeconds) {
     public Settings {
-      if (steps < 1 || batch < 1 || evalEvery < 1 || evalExamples < 1 || learningRate <= 0 || !(stopAt >= 0)) {
+      if (steps < 1 || batch < 1 || evalEvery < 1 || evalExamples < 1 || learningRate <= 0 || !(stopAt >= 0)
+          || !(maxSeconds > 0)) {
         throw new IllegalArgumentException("steps, batch, evaluation interval and examples and learning rate must be "
-            + "positive and the early-stop accuracy not negative, got " + steps + ", " + batch + ", " + evalEvery + ", "
-            + evalExamples + ", " + learningRate + ", " + stopAt);
+            + "positive, the early-stop accuracy not negative and the time limit positive, got " + steps + ", " + batch
+            + ", " + evalEvery + ", " + evalExamples + ", " + learningRate + ", " + stopAt + ", " + maxSeconds);
       }
     }
 
     /** Settings that train all {@code steps}. */
     public Settings(int steps, int batch, double learningRate, int evalEvery, int evalExamples, long seed) {
-      this(steps, batch, learningRate, evalEvery, evalExamples, seed, Double.POSITIVE_INFINITY);
+      this(steps, batch, learningRate, evalEvery, evalExamples, seed, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
     }
   }
 
@@ -49,7 +52,7 @@ public final class Seq2SeqTraining {
 
   /**
    * Trains {@code model} and returns the measurements, reporting each to {@code log}; stops after
-   * the first measurement at or above {@link Settings#stopAt}.
+   * the first measurement at or above {@link Settings#stopAt}, or when the time runs out.
    */
   public static List<Checkpoint> train(Seq2SeqModel model, DateTask task, Settings settings, Consumer<Checkpoint> log) {
     Random random = new Random(settings.seed());
@@ -71,7 +74,8 @@ public final class Seq2SeqTraining {
         lossSum += loss.item_double();
         lossCount++;
       }
-      if (step % settings.evalEvery() == 0 || step == settings.steps()) {
+      boolean outOfTime = (System.nanoTime() - start) / 1e9 >= settings.maxSeconds();
+      if (step % settings.evalEvery() == 0 || step == settings.steps() || outOfTime) {
         double seconds = (System.nanoTime() - start) / 1e9;
         Checkpoint c = new Checkpoint(step, seconds, lossSum / lossCount, exactMatch(model, heldOut));
         out.add(c);
@@ -79,7 +83,7 @@ public final class Seq2SeqTraining {
         lossSum = 0;
         lossCount = 0;
         model.train();
-        if (c.heldOutAccuracy() >= settings.stopAt()) {
+        if (c.heldOutAccuracy() >= settings.stopAt() || outOfTime) {
           break;
         }
       }
