@@ -8,6 +8,7 @@ import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -74,6 +75,24 @@ public final class CaptionTraining {
       return new Config(kind, imageSize, train, test, steps, batch, learningRate, doublyStochastic, entropyBonus,
           seed);
     }
+
+    public Config withImageSize(int size) {
+      return new Config(kind, size, trainImages, testImages, steps, batch, learningRate, doublyStochastic,
+          entropyBonus, seed);
+    }
+
+    public Config withOptimiser(int b, double lr) {
+      return new Config(kind, imageSize, trainImages, testImages, steps, b, lr, doublyStochastic, entropyBonus, seed);
+    }
+
+    public Config withRegularisers(double lambda, double entropy) {
+      return new Config(kind, imageSize, trainImages, testImages, steps, batch, learningRate, lambda, entropy, seed);
+    }
+
+    public Config withSeed(long s) {
+      return new Config(kind, imageSize, trainImages, testImages, steps, batch, learningRate, doublyStochastic,
+          entropyBonus, s);
+    }
   }
 
   /** Pre-rendered scenes with their captions: normalised pixels and padded token rows. */
@@ -103,6 +122,13 @@ public final class CaptionTraining {
 
     public int size() {
       return images.size();
+    }
+
+    /** The first {@code n} scenes. */
+    Corpus head(int n) {
+      int plane = 3 * imageSize * imageSize;
+      return new Corpus(imageSize, images.subList(0, n), captions.subList(0, n), Arrays.copyOf(pixels, n * plane),
+          Arrays.copyOf(tokens, n * MAX_TOKENS));
     }
 
     Tensor images(int[] rows) {
@@ -136,9 +162,15 @@ public final class CaptionTraining {
    */
   public record Evaluation(double bleu4, double exactMatch, double contentAccuracy, List<Sample> samples) {}
 
-  /** A finished run: the trained model, its held-out scores and the time it took. */
-  public record Result(Config config, ShowAttendTell model, Evaluation evaluation, double finalLoss,
-      double seconds) {}
+  /** One point of the learning curve: mean training loss since the last point and held-out content accuracy. */
+  public record Progress(int step, double loss, double contentAccuracy, double seconds) {}
+
+  /** A finished run: the trained model, its learning curve, held-out scores and the time it took. */
+  public record Result(Config config, ShowAttendTell model, List<Progress> curve, Evaluation evaluation,
+      double finalLoss, double seconds) {}
+
+  /** Held-out scenes the learning curve is measured on (the first ones of the test set). */
+  public static final int MONITORED_IMAGES = 200;
 
   /** The captioner of a run, for images of {@code imageSize}. */
   public static ShowAttendTell model(ShowAttendTell.Kind kind, int imageSize) {
@@ -153,13 +185,25 @@ public final class CaptionTraining {
     Corpus train = Corpus.generate(config.trainImages(), config.imageSize(), config.seed());
     Corpus test = Corpus.generate(config.testImages(), config.imageSize(), config.seed() + 1_000_003);
     ShowAttendTell model = model(config.kind(), config.imageSize());
-    double loss = train(model, train, config, log);
+    List<Progress> curve = new ArrayList<>();
+    double loss = train(model, train, test.head(Math.min(MONITORED_IMAGES, test.size())), config, p -> {
+      curve.add(p);
+      if (log != null) {
+        log.accept(String.format(Locale.ROOT, "%s step %5d/%d  loss %.4f  held-out content words %5.1f%%  %.0f s",
+            config.kind(), p.step(), config.steps(), p.loss(), 100 * p.contentAccuracy(), p.seconds()));
+      }
+    });
     Evaluation evaluation = evaluate(model, test, keepSamples);
-    return new Result(config, model, evaluation, loss, (System.nanoTime() - start) / 1e9);
+    return new Result(config, model, List.copyOf(curve), evaluation, loss, (System.nanoTime() - start) / 1e9);
   }
 
-  /** Trains {@code model} for {@code config.steps()} steps; returns the mean loss of the last 50. */
-  public static double train(ShowAttendTell model, Corpus data, Config config, Consumer<String> log) {
+  /**
+   * Trains {@code model} for {@code config.steps()} steps, reporting ten points of the learning
+   * curve (content accuracy on {@code monitor}) to {@code progress}; returns the mean loss of the
+   * last 50 steps.
+   */
+  public static double train(ShowAttendTell model, Corpus data, Corpus monitor, Config config,
+      Consumer<Progress> progress) {
     Adam adam = new Adam(new TensorVector(model.parameters().toArray(new Tensor[0])),
         new AdamOptions(config.learningRate()));
     Reinforce.MovingAverageBaseline baseline = new Reinforce.MovingAverageBaseline(0.9);
@@ -189,9 +233,10 @@ public final class CaptionTraining {
         recent += value;
         recentCount++;
       }
-      if (log != null && (step % Math.max(1, config.steps() / 10) == 0 || step == config.steps())) {
-        log.accept(String.format(Locale.ROOT, "%s step %5d/%d  loss %.4f  %.1f steps/s", config.kind(), step,
-            config.steps(), window / windowCount, step / ((System.nanoTime() - start) / 1e9)));
+      if (step % Math.max(1, config.steps() / 10) == 0 || step == config.steps()) {
+        double content = evaluate(model, monitor, 0).contentAccuracy();
+        model.train();
+        progress.accept(new Progress(step, window / windowCount, content, (System.nanoTime() - start) / 1e9));
         window = 0;
         windowCount = 0;
       }
@@ -234,11 +279,7 @@ public final class CaptionTraining {
   public static Evaluation evaluate(ShowAttendTell model, Corpus data, int keepSamples) {
     model.eval();
     List<List<String>> generated = new ArrayList<>();
-    List<List<List<String>>> references = new ArrayList<>();
     List<Sample> samples = new ArrayList<>();
-    int exact = 0;
-    int content = 0;
-    int contentTotal = 0;
     int locations = model.config().grid() * model.config().grid();
     try (NoGradGuard g = new NoGradGuard()) {
       for (int from = 0; from < data.size(); from += 64) {
@@ -257,14 +298,6 @@ public final class CaptionTraining {
           List<String> words = SceneCaptions.decode(hyps.get(i).tokens());
           List<String> ref = data.captions().get(from + i);
           generated.add(words);
-          references.add(List.of(ref));
-          exact += words.equals(ref) ? 1 : 0;
-          for (int k = 0; k < ref.size(); k++) {
-            if (isContent(ref.get(k))) {
-              contentTotal++;
-              content += k < words.size() && words.get(k).equals(ref.get(k)) ? 1 : 0;
-            }
-          }
           if (samples.size() < keepSamples) {
             List<float[]> maps = new ArrayList<>();
             for (int t = 0; t < words.size(); t++) {
@@ -275,8 +308,53 @@ public final class CaptionTraining {
         }
       }
     }
-    return new Evaluation(Bleu.corpusBleu4(generated, references), (double) exact / data.size(),
+    return score(generated, data.captions(), samples);
+  }
+
+  /** BLEU-4, exact match and content accuracy of {@code generated} against one reference each. */
+  static Evaluation score(List<List<String>> generated, List<List<String>> references, List<Sample> samples) {
+    int exact = 0;
+    int content = 0;
+    int contentTotal = 0;
+    List<List<List<String>>> refs = new ArrayList<>();
+    for (int i = 0; i < generated.size(); i++) {
+      List<String> words = generated.get(i);
+      List<String> ref = references.get(i);
+      refs.add(List.of(ref));
+      exact += words.equals(ref) ? 1 : 0;
+      for (int k = 0; k < ref.size(); k++) {
+        if (isContent(ref.get(k))) {
+          contentTotal++;
+          content += k < words.size() && words.get(k).equals(ref.get(k)) ? 1 : 0;
+        }
+      }
+    }
+    return new Evaluation(Bleu.corpusBleu4(generated, refs), (double) exact / generated.size(),
         contentTotal == 0 ? 0 : (double) content / contentTotal, List.copyOf(samples));
+  }
+
+  /**
+   * What a captioner that ignores the image can reach: greedy decoding of the ideal caption-only
+   * model picks, after each prefix, the word that most often follows it in the training captions,
+   * so it writes one fixed caption for every image. Returns that caption scored on {@code test}.
+   */
+  public static Evaluation captionOnlyBaseline(Corpus train, Corpus test) {
+    List<String> caption = new ArrayList<>();
+    while (true) {
+      java.util.Map<String, Integer> next = new java.util.HashMap<>();
+      for (List<String> c : train.captions()) {
+        if (c.size() >= caption.size() && c.subList(0, caption.size()).equals(caption)) {
+          next.merge(c.size() == caption.size() ? SceneCaptions.EOS : c.get(caption.size()), 1, Integer::sum);
+        }
+      }
+      String best = next.entrySet().stream().max(java.util.Map.Entry.<String, Integer>comparingByValue()
+          .thenComparing(java.util.Map.Entry.comparingByKey())).orElseThrow().getKey();
+      if (best.equals(SceneCaptions.EOS)) {
+        break;
+      }
+      caption.add(best);
+    }
+    return score(java.util.Collections.nCopies(test.size(), List.copyOf(caption)), test.captions(), List.of());
   }
 
   private static boolean isContent(String word) {

@@ -1,7 +1,6 @@
 package io.nets4j.captioning;
 
-import io.nets4j.nn.Activation;
-import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.ConvNormActivation;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Embedding;
 import io.nets4j.nn.F;
@@ -36,7 +35,8 @@ import org.bytedeco.pytorch.global.torch;
  * previous word's embedding with the context, and the word is predicted from the new state and the
  * context.
  *
- * <p>The encoder is a three-convolution stand-in for the paper's VGG (two 2x2 poolings, so a
+ * <p>The encoder is a three-convolution stand-in for the paper's VGG (convolution, batch norm and
+ * ReLU blocks named like torchvision's {@code Conv2dNormActivation}; two 2x2 poolings, so a
  * {@code 32 x 32} image gives an {@code 8 x 8} grid); a learned position embedding is added to the
  * annotations so that a chosen location also tells the decoder where it is.
  */
@@ -123,10 +123,12 @@ public final class ShowAttendTell extends Module {
     this.kind = kind;
     this.config = config;
     int d = config.features();
+    // the paper's annotations come from a pretrained, normalised VGG; this encoder learns from
+    // scratch, so batch norm keeps its features at a stable scale while the decoder learns to use them
     encoder = register("encoder", new Sequential(
-        new Conv2d(3, 16, ConvSpec.kernel(3).padding(1)), Activation.relu(), new MaxPool2d(2, 2, 0),
-        new Conv2d(16, 32, ConvSpec.kernel(3).padding(1)), Activation.relu(), new MaxPool2d(2, 2, 0),
-        new Conv2d(32, d, ConvSpec.kernel(3).padding(1)), Activation.relu()));
+        new ConvNormActivation(3, 16, ConvSpec.kernel(3)), new MaxPool2d(2, 2, 0),
+        new ConvNormActivation(16, 32, ConvSpec.kernel(3)), new MaxPool2d(2, 2, 0),
+        new ConvNormActivation(32, d, ConvSpec.kernel(3))));
     int locations = config.grid() * config.grid();
     posEmbed = registerParameter("pos_embed", Init.normal(Tensors.empty(DType.FLOAT32, 1, locations, d), 0, 0.1));
     embedding = register("embedding", new Embedding(config.vocabulary(), config.embedding()));

@@ -30,13 +30,25 @@ class SequenceTasksCliTest {
   }
 
   @Test
-  void seq2seqTrainsAndDrawsHeatmaps() {
+  void seq2seqTrainsDrawsHeatmapsAndWritesItsReportSection() throws Exception {
     Path dir = tmp.resolve("maps");
-    CliTest.Run r = CliTest.run("seq2seq", "--steps", "2", "--eval-examples", "20", "--heatmaps", dir.toString(),
-        "--translate", "nov 22, 2026");
+    Path report = tmp.resolve("docs/report.md");
+    CliTest.Run r = CliTest.run("seq2seq", "--steps", "2", "--eval-examples", "20", "--final-examples", "30",
+        "--heatmaps", dir.toString(), "--report", report.toString(), "--translate", "nov 22, 2026");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("held-out exact match") && r.out().contains("\"nov 22, 2026\""), r.out());
-    assertTrue(Files.exists(dir.resolve("bahdanau-0.png")), r.out());
+    assertTrue(Files.exists(dir.resolve("bahdanau-2.png")), r.out());
+    String md = Files.readString(report, StandardCharsets.UTF_8);
+    assertTrue(md.startsWith("# Sequence models") && md.contains("<!-- begin seq2seq-bahdanau -->")
+        && md.contains("| d/m/yyyy |") && md.contains(" of 30)"), md);
+    assertTrue(md.contains("](../maps/bahdanau-2.png)"), md);
+    // the language models write their own section and keep this one
+    CliTest.Run lm = CliTest.run("lm", "--corpus-size", "4000", "--steps", "2", "--length", "16", "--width", "16",
+        "--models", "lstm", "--report", report.toString());
+    assertEquals(0, lm.exit(), lm.err());
+    String both = Files.readString(report, StandardCharsets.UTF_8);
+    assertTrue(both.contains("<!-- begin lm -->") && both.contains("<!-- end seq2seq-bahdanau -->")
+        && both.indexOf("# Sequence models") == both.lastIndexOf("# Sequence models"), both);
   }
 
   @Test

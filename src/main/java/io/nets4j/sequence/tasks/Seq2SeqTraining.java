@@ -25,20 +25,35 @@ public final class Seq2SeqTraining {
    * @param evalEvery measure held-out accuracy every this many steps (and at the end)
    * @param evalExamples held-out examples per measurement
    * @param seed seed of the example stream
+   * @param stopAt stop early at the first measurement whose held-out accuracy reaches this
+   *     ({@code Double.POSITIVE_INFINITY}: train all steps; 0: stop at the first measurement)
+   * @param maxSeconds stop after the first step that ends this many seconds after the start, with a
+   *     last measurement ({@code Double.POSITIVE_INFINITY}: no limit)
    */
-  public record Settings(int steps, int batch, double learningRate, int evalEvery, int evalExamples, long seed) {
+  public record Settings(int steps, int batch, double learningRate, int evalEvery, int evalExamples, long seed,
+      double stopAt, double maxSeconds) {
     public Settings {
-      if (steps < 1 || batch < 1 || evalEvery < 1 || evalExamples < 1 || learningRate <= 0) {
-        throw new IllegalArgumentException("steps, batch, evaluation interval and examples, and learning rate must be "
-            + "positive, got " + steps + ", " + batch + ", " + evalEvery + ", " + evalExamples + ", " + learningRate);
+      if (steps < 1 || batch < 1 || evalEvery < 1 || evalExamples < 1 || learningRate <= 0 || !(stopAt >= 0)
+          || !(maxSeconds > 0)) {
+        throw new IllegalArgumentException("steps, batch, evaluation interval and examples and learning rate must be "
+            + "positive, the early-stop accuracy not negative and the time limit positive, got " + steps + ", " + batch
+            + ", " + evalEvery + ", " + evalExamples + ", " + learningRate + ", " + stopAt + ", " + maxSeconds);
       }
+    }
+
+    /** Settings that train all {@code steps}. */
+    public Settings(int steps, int batch, double learningRate, int evalEvery, int evalExamples, long seed) {
+      this(steps, batch, learningRate, evalEvery, evalExamples, seed, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
     }
   }
 
   /** One measurement: after {@code step} steps and {@code seconds} of training, loss and held-out accuracy. */
   public record Checkpoint(int step, double seconds, double trainLoss, double heldOutAccuracy) {}
 
-  /** Trains {@code model} and returns the measurements, reporting each to {@code log}. */
+  /**
+   * Trains {@code model} and returns the measurements, reporting each to {@code log}; stops after
+   * the first measurement at or above {@link Settings#stopAt}, or when the time runs out.
+   */
   public static List<Checkpoint> train(Seq2SeqModel model, DateTask task, Settings settings, Consumer<Checkpoint> log) {
     Random random = new Random(settings.seed());
     List<DateTask.Example> heldOut = task.heldOutExamples(settings.evalExamples(), new Random(settings.seed() + 1));
@@ -59,7 +74,8 @@ public final class Seq2SeqTraining {
         lossSum += loss.item_double();
         lossCount++;
       }
-      if (step % settings.evalEvery() == 0 || step == settings.steps()) {
+      boolean outOfTime = (System.nanoTime() - start) / 1e9 >= settings.maxSeconds();
+      if (step % settings.evalEvery() == 0 || step == settings.steps() || outOfTime) {
         double seconds = (System.nanoTime() - start) / 1e9;
         Checkpoint c = new Checkpoint(step, seconds, lossSum / lossCount, exactMatch(model, heldOut));
         out.add(c);
@@ -67,6 +83,9 @@ public final class Seq2SeqTraining {
         lossSum = 0;
         lossCount = 0;
         model.train();
+        if (c.heldOutAccuracy() >= settings.stopAt() || outOfTime) {
+          break;
+        }
       }
     }
     return out;
@@ -83,19 +102,26 @@ public final class Seq2SeqTraining {
   /** The fraction of {@code examples} translated exactly right by greedy decoding. */
   public static double exactMatch(Seq2SeqModel model, List<DateTask.Example> examples) {
     int correct = 0;
+    for (boolean c : correct(model, examples)) {
+      correct += c ? 1 : 0;
+    }
+    return (double) correct / examples.size();
+  }
+
+  /** Whether greedy decoding translates each of {@code examples} exactly right. */
+  public static boolean[] correct(Seq2SeqModel model, List<DateTask.Example> examples) {
+    boolean[] out = new boolean[examples.size()];
     for (int from = 0; from < examples.size(); from += 256) {
       try (Scope s = Scope.open()) {
         List<DateTask.Example> chunk = examples.subList(from, Math.min(examples.size(), from + 256));
         List<String> got = model.translate(chunk.stream().map(DateTask.Example::source).toList(),
             DateTask.TARGET_LENGTH + 2);
         for (int i = 0; i < chunk.size(); i++) {
-          if (got.get(i).equals(chunk.get(i).target())) {
-            correct++;
-          }
+          out[from + i] = got.get(i).equals(chunk.get(i).target());
         }
       }
     }
-    return (double) correct / examples.size();
+    return out;
   }
 
   /** The fraction of target characters (and end tokens) of {@code examples} predicted right under teacher forcing. */
