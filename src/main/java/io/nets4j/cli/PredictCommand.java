@@ -83,9 +83,9 @@ final class PredictCommand implements Callable<Integer> {
       try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
         Tensor x = Tensors.fromFloats(image.data(), 1, image.channels(), image.height(), image.width());
         Tensor p = torch.softmax(net.forward(x), 1);
-        var best = torch.topk(p, k, 1, true, true);
-        float[] probs = Tensors.toFloatArray(best.get0());
-        long[] idx = Tensors.toLongArray(best.get1());
+        Tensor[] best = Tensors.owned(torch.topk(p, k, 1, true, true));
+        float[] probs = Tensors.toFloatArray(best[0]);
+        long[] idx = Tensors.toLongArray(best[1]);
         System.out.println(file);
         for (int i = 0; i < k; i++) {
           String name = classes != null ? classes.get((int) idx[i]) : Long.toString(idx[i]);

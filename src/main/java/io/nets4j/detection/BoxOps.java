@@ -99,7 +99,7 @@ public final class BoxOps {
     if (n == 0) {
       return Tensors.fromLongs(new long[0], 0);
     }
-    Tensor order = scores.sort(new org.bytedeco.pytorch.BoolOptional(true), 0, true).get1();
+    Tensor order = Tensors.owned(scores.sort(new org.bytedeco.pytorch.BoolOptional(true), 0, true))[1];
     Tensor sorted = boxes.index_select(0, order);
     long[] idx = Tensors.toLongArray(order);
     boolean[] suppressed = new boolean[n];
@@ -151,15 +151,15 @@ public final class BoxOps {
   }
 
   private static Tensor perClassNms(Tensor boxes, Tensor scores, Tensor idxs, double iouThreshold) {
-    long[] classes = Tensors.toLongArray(torch.unique_consecutive(idxs.sort(0, false).get0()).get0());
+    long[] classes = Tensors.toLongArray(Tensors.owned(torch.unique_consecutive(Tensors.owned(idxs.sort(0, false))[0]))[0]);
     List<Tensor> kept = new ArrayList<>();
     for (long c : classes) {
       Tensor members = idxs.eq(new Scalar(c)).nonzero().select(1, 0);
       Tensor keep = nms(boxes.index_select(0, members), scores.index_select(0, members), iouThreshold);
       kept.add(members.index_select(0, keep));
     }
-    Tensor keep = torch.cat(new TensorVector(kept.toArray(new Tensor[0])), 0).sort(0, false).get0();
-    Tensor order = scores.index_select(0, keep).sort(0, true).get1();
+    Tensor keep = Tensors.owned(torch.cat(new TensorVector(kept.toArray(new Tensor[0])), 0).sort(0, false))[0];
+    Tensor order = Tensors.owned(scores.index_select(0, keep).sort(0, true))[1];
     return keep.index_select(0, order);
   }
 

@@ -44,9 +44,9 @@ public record Matcher(double highThreshold, double lowThreshold, boolean allowLo
       throw new IllegalArgumentException("matcher: need an IoU matrix [M ground truths >= 1, N predictions], got "
           + io.nets4j.tensor.Tensors.describe(quality));
     }
-    var best = quality.max(0, false);
-    Tensor values = best.get0();
-    Tensor allMatches = best.get1();
+    Tensor[] best = io.nets4j.tensor.Tensors.owned(quality.max(0, false));
+    Tensor values = best[0];
+    Tensor allMatches = best[1];
     Tensor matches = allMatches.clone();
     matches = matches.masked_fill(values.lt(new Scalar(lowThreshold)), new Scalar(BELOW_LOW));
     matches = matches.masked_fill(values.ge(new Scalar(lowThreshold)).logical_and(values.lt(new Scalar(highThreshold))),

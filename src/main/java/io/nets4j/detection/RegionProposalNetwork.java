@@ -259,7 +259,7 @@ public final class RegionProposalNetwork extends Module {
     for (int l = 0; l < perLevel.length; l++) {
       Tensor level = objectness.narrow(0, offset, perLevel[l]);
       long k = Math.min(preNmsTopN, perLevel[l]);
-      Tensor idx = level.topk(k).get1().add(new Scalar(offset));
+      Tensor idx = Tensors.owned(level.topk(k))[1].add(new Scalar(offset));
       top.add(idx);
       levels.add(torch.full(new long[] {k}, new Scalar((long) l),
           new org.bytedeco.pytorch.TensorOptions().dtype(new org.bytedeco.pytorch.ScalarTypeOptional(torch.ScalarType.Long))));

@@ -24,7 +24,6 @@ import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 
 /**
  * CoAtNet (Dai et al. 2021, "CoAtNet: Marrying Convolution and Attention for All Data Sizes"), in
@@ -505,10 +504,10 @@ public final class CoAtNet extends ImageClassifier {
         throw fail("the relative-position bias is built for " + area + " positions, got a " + h + "x" + w + " map");
       }
       // heads first in the channels: [N, heads, 3 * d, HW], each part as tokens [N, heads, HW, d]
-      TensorVector qkvs = qkv.forward(x).view(n, heads, 3L * HEAD_DIM, h * w).chunk(3, 2);
-      Tensor q = qkvs.get(0).transpose(-1, -2).contiguous();
-      Tensor k = qkvs.get(1).transpose(-1, -2).contiguous();
-      Tensor v = qkvs.get(2).transpose(-1, -2).contiguous();
+      Tensor[] qkvs = Tensors.owned(qkv.forward(x).view(n, heads, 3L * HEAD_DIM, h * w).chunk(3, 2));
+      Tensor q = qkvs[0].transpose(-1, -2).contiguous();
+      Tensor k = qkvs[1].transpose(-1, -2).contiguous();
+      Tensor v = qkvs[2].transpose(-1, -2).contiguous();
       // q k^T and attn v: matrix products that no per-layer MAC rule sees
       MacCounter.addMatmul(n * heads, h * w, HEAD_DIM, h * w);
       MacCounter.addMatmul(n * heads, h * w, h * w, HEAD_DIM);

@@ -24,7 +24,6 @@ import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -266,11 +265,11 @@ public final class ConViT extends ImageClassifier {
   }
 
   /** Splits {@code [N, T, parts * dim]} into {@code parts} tensors {@code [N, heads, T, dim / heads]}. */
-  private static TensorVector splitHeads(Tensor x, int parts, int heads) {
+  private static Tensor[] splitHeads(Tensor x, int parts, int heads) {
     long n = x.size(0);
     long t = x.size(1);
     long headDim = x.size(2) / parts / heads;
-    return x.reshape(n, t, parts, heads, headDim).permute(2, 0, 3, 1, 4).unbind(0);
+    return Tensors.owned(x.reshape(n, t, parts, heads, headDim).permute(2, 0, 3, 1, 4).unbind(0));
   }
 
   private static Tensor mergeHeads(Tensor x) {
@@ -294,10 +293,10 @@ public final class ConViT extends ImageClassifier {
     @Override
     protected Tensor compute(Tensor x) {
       checkTokens(x);
-      TensorVector qkvs = splitHeads(qkv.forward(x), 3, heads);
-      Tensor q = qkvs.get(0);
-      Tensor k = qkvs.get(1);
-      Tensor v = qkvs.get(2);
+      Tensor[] qkvs = splitHeads(qkv.forward(x), 3, heads);
+      Tensor q = qkvs[0];
+      Tensor k = qkvs[1];
+      Tensor v = qkvs[2];
       countAttentionMacs(x.size(0), x.size(1));
       return proj.forward(mergeHeads(kernel.apply(q, k, v, null, scale, 0, false)));
     }
@@ -388,10 +387,10 @@ public final class ConViT extends ImageClassifier {
       if (side * side != tokens) {
         throw fail("GPSA needs the patches of a square grid, got " + tokens + " tokens");
       }
-      TensorVector qks = splitHeads(qk.forward(x), 2, heads);
-      Tensor q = qks.get(0);
-      Tensor k = qks.get(1);
-      Tensor vals = splitHeads(v.forward(x), 1, heads).get(0);
+      Tensor[] qks = splitHeads(qk.forward(x), 2, heads);
+      Tensor q = qks[0];
+      Tensor k = qks[1];
+      Tensor vals = splitHeads(v.forward(x), 1, heads)[0];
       // positional scores do not depend on the image: [1, heads, T, T]
       Tensor posAttn = posProj.forward(relIndices(tokens, x)).permute(2, 0, 1).softmax(-1).unsqueeze(0);
       Tensor gate = gatingParam.sigmoid().view(1, -1, 1, 1);

@@ -120,10 +120,10 @@ public final class SASA {
       long h = x.size(2);
       long w = x.size(3);
       int kk = kernel * kernel;
-      TensorVector qkvs = qkv.forward(x).chunk(3, 1);
-      Tensor q = qkvs.get(0).view(n, heads, headDim, h, w);
-      Tensor keys = windows(qkvs.get(1)).view(n, heads, headDim, h, w, kernel, kernel);
-      Tensor values = windows(qkvs.get(2)).view(n, heads, headDim, h, w, kernel, kernel);
+      Tensor[] qkvs = Tensors.owned(qkv.forward(x).chunk(3, 1));
+      Tensor q = qkvs[0].view(n, heads, headDim, h, w);
+      Tensor keys = windows(qkvs[1]).view(n, heads, headDim, h, w, kernel, kernel);
+      Tensor values = windows(qkvs[2]).view(n, heads, headDim, h, w, kernel, kernel);
       Tensor bias = positionBias(q, x).reshape(n, heads, h, w, kk);
       // per (image, head, pixel): q.k and attn.v over the k*k window, and q.r against the k row and
       // k column offset embeddings (half the head's channels each); no per-layer MAC rule sees them

@@ -327,11 +327,11 @@ public final class VisionTransformer extends ImageClassifier {
       long n = x.size(0);
       long t = x.size(1);
       long headDim = dim / numHeads;
-      var qkv = F.linear(x, inProjWeight, inProjBias).chunk(3, -1);
+      Tensor[] qkv = Tensors.owned(F.linear(x, inProjWeight, inProjBias).chunk(3, -1));
       long[] heads = {n, t, numHeads, headDim};
-      Tensor q = qkv.get(0).reshape(heads).transpose(1, 2);
-      Tensor k = qkv.get(1).reshape(heads).transpose(1, 2);
-      Tensor v = qkv.get(2).reshape(heads).transpose(1, 2);
+      Tensor q = qkv[0].reshape(heads).transpose(1, 2);
+      Tensor k = qkv[1].reshape(heads).transpose(1, 2);
+      Tensor v = qkv[2].reshape(heads).transpose(1, 2);
       Tensor out = kernel.apply(q, k, v, null, 1.0 / Math.sqrt(headDim), attentionDropout, isTraining());
       // the packed projection is a functional linear, invisible to the per-layer rules
       MacCounter.add(n * t * 3L * dim * dim);

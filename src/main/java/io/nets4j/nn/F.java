@@ -67,7 +67,7 @@ public final class F {
   }
 
   public static Tensor adaptiveMaxPool2d(Tensor x, int outH, int outW) {
-    return torch.adaptive_max_pool2d(x, outH, outW).get0();
+    return Tensors.owned(torch.adaptive_max_pool2d(x, outH, outW))[0];
   }
 
   /** Mean over the spatial dimensions of an NCHW tensor, giving NC. */

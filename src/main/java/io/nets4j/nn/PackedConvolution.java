@@ -3,6 +3,7 @@ package io.nets4j.nn;
 import io.nets4j.tensor.NativeRuntime;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import java.lang.ref.Reference;
 import org.bytedeco.pytorch.Dispatcher;
 import org.bytedeco.pytorch.GenericList;
 import org.bytedeco.pytorch.IValue;
@@ -86,7 +87,8 @@ final class PackedConvolution {
     stack.push_back(groups);
     stack.push_back(ints(inputShape));
     REORDER.callBoxed(stack);
-    Tensor packed = stack.get(0).toTensor();
+    Tensor packed = Tensors.owned(stack.get(0).toTensor());
+    Reference.reachabilityFence(stack);
     Type.TypePtr optionalNumber = new Type.TypePtr(OptionalType.create(
         new Type.TypePtr(new SingletonTypePtr(NumberType.getNumberIntTypePtr().get()))));
     IValue[] constants = {
@@ -107,7 +109,9 @@ final class PackedConvolution {
       stack.push_back(c);
     }
     CONVOLUTION.callBoxed(stack);
-    return stack.get(0).toTensor();
+    Tensor out = Tensors.owned(stack.get(0).toTensor());
+    Reference.reachabilityFence(stack);
+    return out;
   }
 
   /** The packed (opaque, oneDNN-layout) weight, e.g. to check its type. */

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -103,9 +102,9 @@ public final class Decoding {
     for (int t = 0; t < maxLength && !allTrue(finished); t++) {
       try (Scope s = Scope.open()) {
         Step<S> step = decoder.step(Tensors.fromLongs(last.clone(), batch), state);
-        T_TensorTensor_T best = logProbsOf(step, batch).max(1, false);
-        double[] bestLogProb = Tensors.toDoubleArray(best.get0());
-        long[] bestToken = Tensors.toLongArray(best.get1());
+        Tensor[] best = Tensors.owned(logProbsOf(step, batch).max(1, false));
+        double[] bestLogProb = Tensors.toDoubleArray(best[0]);
+        long[] bestToken = Tensors.toLongArray(best[1]);
         for (int b = 0; b < batch; b++) {
           if (finished[b]) {
             last[b] = eos;
@@ -245,8 +244,8 @@ public final class Decoding {
     Tensor beams = Tensors.fromDoubles(beamLogProb, beamLogProb.length, 1).to(logProbs.device(), logProbs.scalar_type());
     Tensor extensions = logProbs.add(beams).view(batch, (long) k * vocabulary);
     int perRow = Math.min(2 * k, k * vocabulary);
-    T_TensorTensor_T top = extensions.topk(perRow, 1, true, true);
-    return new Candidates(perRow, Tensors.toDoubleArray(top.get0()), Tensors.toLongArray(top.get1()));
+    Tensor[] top = Tensors.owned(extensions.topk(perRow, 1, true, true));
+    return new Candidates(perRow, Tensors.toDoubleArray(top[0]), Tensors.toLongArray(top[1]));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.nets4j.sequence;
 
 import io.nets4j.nn.F;
+import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -26,8 +27,8 @@ public final class GRUCell extends RecurrentCell {
 
   static Tensor equations(Tensor x, Tensor h, CellWeights w) {
     // the reset gate scales the recurrent part including its bias, so the two halves stay apart
-    Tensor[] in = F.linear(x, w.weightIh(), w.biasIh()).chunk(3, 1).get();
-    Tensor[] rec = F.linear(h, w.weightHh(), w.biasHh()).chunk(3, 1).get();
+    Tensor[] in = Tensors.owned(F.linear(x, w.weightIh(), w.biasIh()).chunk(3, 1));
+    Tensor[] rec = Tensors.owned(F.linear(h, w.weightHh(), w.biasHh()).chunk(3, 1));
     Tensor resetGate = F.sigmoid(in[0].add(rec[0]));
     Tensor updateGate = F.sigmoid(in[1].add(rec[1]));
     Tensor candidate = F.tanh(in[2].add(resetGate.mul(rec[2])));

@@ -1,6 +1,7 @@
 package io.nets4j.sequence;
 
 import io.nets4j.nn.F;
+import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -23,8 +24,8 @@ public final class LSTMCell extends RecurrentCell {
   }
 
   static RecurrentState equations(Tensor x, RecurrentState state, CellWeights w) {
-    Tensor[] gates = F.linear(x, w.weightIh(), w.biasIh()).add(F.linear(state.h(), w.weightHh(), w.biasHh()))
-        .chunk(4, 1).get();
+    Tensor[] gates = Tensors.owned(F.linear(x, w.weightIh(), w.biasIh())
+        .add(F.linear(state.h(), w.weightHh(), w.biasHh())).chunk(4, 1));
     Tensor inputGate = F.sigmoid(gates[0]);
     Tensor forgetGate = F.sigmoid(gates[1]);
     Tensor candidate = F.tanh(gates[2]);

@@ -5,6 +5,7 @@ import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerGuard;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -126,41 +127,46 @@ public final class Recurrent extends Layer {
       if (type == CellType.LSTM) {
         T_TensorTensorTensor_T r = torch.lstm(x, new TensorVector(h0.h(), h0.c()), params, config.bias(), layers, p,
             train, bi, config.batchFirst());
-        return new RecurrentOutput(r.get0(), new RecurrentState(r.get1(), r.get2()));
+        Tensor[] out = Tensors.owned(r);
+        return new RecurrentOutput(out[0], new RecurrentState(out[1], out[2]));
       }
       T_TensorTensor_T r = switch (type) {
         case GRU -> torch.gru(x, h0.h(), params, config.bias(), layers, p, train, bi, config.batchFirst());
         case RNN_TANH -> torch.rnn_tanh(x, h0.h(), params, config.bias(), layers, p, train, bi, config.batchFirst());
         default -> torch.rnn_relu(x, h0.h(), params, config.bias(), layers, p, train, bi, config.batchFirst());
       };
-      return new RecurrentOutput(r.get0(), RecurrentState.of(r.get1()));
+      Tensor[] out = Tensors.owned(r);
+      return new RecurrentOutput(out[0], RecurrentState.of(out[1]));
     }
     // packing sorts the batch by decreasing length; the state follows that order inside the kernel
     PackedSequence packed = torch.pack_padded_sequence(x, Tensors.fromLongs(lengths.clone()), config.batchFirst(), false);
-    Tensor sorted = packed.sorted_indices();
-    Tensor unsorted = packed.unsorted_indices();
+    Tensor sorted = Tensors.owned(packed.sorted_indices());
+    Tensor unsorted = Tensors.owned(packed.unsorted_indices());
+    Tensor data = Tensors.owned(packed.data());
+    Tensor batchSizes = Tensors.owned(packed.batch_sizes());
+    Reference.reachabilityFence(packed);
     RecurrentState s0 = h0.indexSelect(1, sorted);
-    Tensor data = packed.data();
-    Tensor batchSizes = packed.batch_sizes();
     Tensor outData;
     RecurrentState sN;
     if (type == CellType.LSTM) {
       T_TensorTensorTensor_T r = torch.lstm(data, batchSizes, new TensorVector(s0.h(), s0.c()), params, config.bias(),
           layers, p, train, bi);
-      outData = r.get0();
-      sN = new RecurrentState(r.get1(), r.get2());
+      Tensor[] out = Tensors.owned(r);
+      outData = out[0];
+      sN = new RecurrentState(out[1], out[2]);
     } else {
       T_TensorTensor_T r = switch (type) {
         case GRU -> torch.gru(data, batchSizes, s0.h(), params, config.bias(), layers, p, train, bi);
         case RNN_TANH -> torch.rnn_tanh(data, batchSizes, s0.h(), params, config.bias(), layers, p, train, bi);
         default -> torch.rnn_relu(data, batchSizes, s0.h(), params, config.bias(), layers, p, train, bi);
       };
-      outData = r.get0();
-      sN = RecurrentState.of(r.get1());
+      Tensor[] out = Tensors.owned(r);
+      outData = out[0];
+      sN = RecurrentState.of(out[1]);
     }
     long time = x.size(config.batchFirst() ? 1 : 0);
-    Tensor out = torch.pad_packed_sequence(new PackedSequence(outData, batchSizes, sorted, unsorted),
-        config.batchFirst(), 0.0, new LongOptional(time)).get0();
+    Tensor out = Tensors.owned(torch.pad_packed_sequence(new PackedSequence(outData, batchSizes, sorted, unsorted),
+        config.batchFirst(), 0.0, new LongOptional(time)))[0];
     return new RecurrentOutput(out, sN.indexSelect(1, unsorted));
   }
 

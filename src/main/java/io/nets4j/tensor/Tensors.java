@@ -1,5 +1,6 @@
 package io.nets4j.tensor;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -8,8 +9,11 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.T_TensorTensorTensor_T;
+import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -18,6 +22,11 @@ import org.bytedeco.pytorch.global.torch;
  * <p>It hides JavaCPP's constructor pitfalls: {@code new LongPointer(32L)} allocates 32 elements
  * rather than holding the value 32, and {@code new TensorOptions(long)} allocates an array of
  * option structs. Data always goes through a copy, so a tensor never aliases Java memory.
+ *
+ * <p>Results that JavaCPP hands back <em>by reference</em> into another native object (the elements
+ * of a returned tuple or vector, the fields of a {@code PackedSequence}, the tensor of an
+ * {@code IValue}) must go through {@link #owned}: such a handle owns nothing, and its container may
+ * be freed by a closing scope or by the garbage collector while the handle is still in use.
  */
 public final class Tensors {
   static {
@@ -52,6 +61,39 @@ public final class Tensors {
     } finally {
       DEFAULT_DEVICE.set(previous);
     }
+  }
+
+  /**
+   * An owning handle on {@code borrowed}, a tensor that JavaCPP returned by reference into another
+   * native object. The handle shares the tensor (reference count) and lives as long as this
+   * handle, not as long as the container it came from.
+   */
+  public static Tensor owned(Tensor borrowed) {
+    return new Tensor(borrowed);
+  }
+
+  /** The elements of a returned vector ({@code chunk}, {@code unbind}, ...) as owning handles. */
+  public static Tensor[] owned(TensorVector vector) {
+    Tensor[] out = new Tensor[(int) vector.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = owned(vector.get(i));
+    }
+    Reference.reachabilityFence(vector);
+    return out;
+  }
+
+  /** The two elements of a returned pair ({@code max}, {@code topk}, {@code sort}, ...) as owning handles. */
+  public static Tensor[] owned(T_TensorTensor_T pair) {
+    Tensor[] out = {owned(pair.get0()), owned(pair.get1())};
+    Reference.reachabilityFence(pair);
+    return out;
+  }
+
+  /** The three elements of a returned triple ({@code lstm}) as owning handles. */
+  public static Tensor[] owned(T_TensorTensorTensor_T triple) {
+    Tensor[] out = {owned(triple.get0()), owned(triple.get1()), owned(triple.get2())};
+    Reference.reachabilityFence(triple);
+    return out;
   }
 
   public static Tensor empty(DType dtype, long... shape) {

@@ -20,7 +20,7 @@ public final class Metrics {
       throw new IllegalArgumentException("expected logits [N, classes] and labels [N], got "
           + io.nets4j.tensor.Tensors.describe(logits) + " and " + io.nets4j.tensor.Tensors.describe(labels));
     }
-    Tensor top = torch.topk(logits, k, 1, true, true).get1();
+    Tensor top = io.nets4j.tensor.Tensors.owned(torch.topk(logits, k, 1, true, true))[1];
     return top.eq(labels.unsqueeze(1)).any(1).sum().item_long();
   }
 }

@@ -60,6 +60,41 @@ class RecurrentTest {
   }
 
   /**
+   * The outputs and states leave the scope that computed them intact, in every implementation and
+   * with padding (libtorch returns them inside tuples and a packed sequence, which the scope frees).
+   */
+  @ParameterizedTest
+  @EnumSource(CellType.class)
+  void resultsOutliveTheScopeThatComputedThem(CellType type) {
+    try (Scope outer = Scope.open()) {
+      torch.manual_seed(11);
+      Recurrent rnn = layer(RecurrentConfig.of(type, 3, 4).withBidirectional(true).withBatchFirst(true));
+      Tensor x = randn(2, 5, 3);
+      for (long[] lengths : new long[][] {null, {5, 2}}) {
+        for (Recurrent.Implementation how : Recurrent.Implementation.values()) {
+          rnn.implementation(how);
+          RecurrentOutput kept;
+          float[] expectedOutput;
+          float[] expectedH;
+          try (Scope inner = Scope.open()) {
+            RecurrentOutput out = rnn.forward(x, null, lengths);
+            expectedOutput = Tensors.toFloatArray(out.output());
+            expectedH = Tensors.toFloatArray(out.hN());
+            kept = new RecurrentOutput(inner.keep(out.output()), new RecurrentState(inner.keep(out.hN()),
+                out.cN() == null ? null : inner.keep(out.cN())));
+          }
+          for (int i = 0; i < 50; i++) {
+            Tensors.full(DType.FLOAT32, -1, 2, 5, 8);
+          }
+          String where = how + " lengths " + java.util.Arrays.toString(lengths);
+          assertArrayEquals(expectedOutput, Tensors.toFloatArray(kept.output()), where);
+          assertArrayEquals(expectedH, Tensors.toFloatArray(kept.hN()), where);
+        }
+      }
+    }
+  }
+
+  /**
    * With padded sequences, each sequence's outputs and final state are those of the sequence run
    * alone (what pack_padded_sequence means), in both implementations, both layouts.
    */
@@ -150,9 +185,10 @@ class RecurrentTest {
       Tensor c = null;
       switch (type) {
         case LSTM -> {
-          var r = torch.lstm_cell(x, new TensorVector(st.h(), st.c()), w.get("weight_ih"), w.get("weight_hh"), bih, bhh);
-          h = r.get0();
-          c = r.get1();
+          Tensor[] r = Tensors.owned(
+              torch.lstm_cell(x, new TensorVector(st.h(), st.c()), w.get("weight_ih"), w.get("weight_hh"), bih, bhh));
+          h = r[0];
+          c = r[1];
         }
         case GRU -> h = torch.gru_cell(x, st.h(), w.get("weight_ih"), w.get("weight_hh"), bih, bhh);
         case RNN_TANH -> h = torch.rnn_tanh_cell(x, st.h(), w.get("weight_ih"), w.get("weight_hh"), bih, bhh);

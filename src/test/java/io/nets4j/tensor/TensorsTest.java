@@ -5,9 +5,46 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
 class TensorsTest {
+  /**
+   * JavaCPP hands out tuple and vector elements by reference into the container; the container
+   * dies with the scope that created it, the owned handles must not.
+   */
+  @Test
+  void ownedElementsOutliveTheirContainers() {
+    try (Scope outer = Scope.open()) {
+      Tensor[] top;
+      Tensor[] halves;
+      Tensor[] triple;
+      try (Scope inner = Scope.open()) {
+        Tensor x = Tensors.fromFloats(new float[] {3, 9, 1, 7}, 4);
+        top = Tensors.owned(x.topk(2, 0, true, true));
+        halves = Tensors.owned(x.chunk(2, 0));
+        triple = Tensors.owned(torch.unique_consecutive(Tensors.fromLongs(new long[] {4, 4, 2}), true, true,
+            new org.bytedeco.pytorch.LongOptional()));
+        for (Tensor[] group : new Tensor[][] {top, halves, triple}) {
+          for (Tensor t : group) {
+            inner.keep(t);
+          }
+        }
+      }
+      // new tensors reuse whatever the closed scope freed
+      for (int i = 0; i < 100; i++) {
+        Tensors.full(DType.FLOAT32, -1, 4);
+      }
+      assertArrayEquals(new float[] {9, 7}, Tensors.toFloatArray(top[0]));
+      assertArrayEquals(new long[] {1, 3}, Tensors.toLongArray(top[1]));
+      assertArrayEquals(new float[] {3, 9}, Tensors.toFloatArray(halves[0]));
+      assertArrayEquals(new float[] {1, 7}, Tensors.toFloatArray(halves[1]));
+      assertArrayEquals(new long[] {4, 2}, Tensors.toLongArray(triple[0]));
+      assertArrayEquals(new long[] {0, 0, 1}, Tensors.toLongArray(triple[1]));
+      assertArrayEquals(new long[] {2, 1}, Tensors.toLongArray(triple[2]));
+    }
+  }
+
   @Test
   void longsWithoutShapeAreOneDimensionalEvenForOneValue() {
     try (Scope s = Scope.open()) {
