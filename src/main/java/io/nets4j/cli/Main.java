@@ -1,5 +1,6 @@
 package io.nets4j.cli;
 
+import io.nets4j.tensor.NativeRuntime;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,6 +28,8 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit code (for tests). */
   public static int run(String... args) {
+    // commands call libtorch directly, so its thread settings go first
+    NativeRuntime.load();
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("nets4j " + cmd.getCommandName() + ": " + e.getMessage());

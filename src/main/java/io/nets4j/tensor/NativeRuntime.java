@@ -17,6 +17,11 @@ import org.bytedeco.pytorch.global.torch;
  * 45 ms. Both runtimes read their settings from the environment when their library is loaded, so
  * the settings must be in the process environment before the first libtorch class is touched.
  * Values that the user already set in the environment are kept.
+ *
+ * <p>Code that calls {@code org.bytedeco.pytorch} directly before any nets4j class must call
+ * {@link #load()} first: once libtorch is loaded the settings come too late (measured: ViT-B/16
+ * at batch 1 took 1,200-1,400 ms instead of 260-300 ms). {@link #load()} detects that case and
+ * says so on standard error.
  */
 public final class NativeRuntime {
   /** Environment settings applied before libtorch is loaded, unless already set by the user. */
@@ -44,7 +49,7 @@ public final class NativeRuntime {
         return;
       }
       if (!Boolean.getBoolean("nets4j.keepThreadEnvironment")) {
-        environmentApplied = applyThreadEnvironment();
+        environmentApplied = libtorchAlreadyLoaded() ? warnTooLate() : applyThreadEnvironment();
       }
       Loader.load(torch.class);
       loaded = true;
@@ -54,6 +59,22 @@ public final class NativeRuntime {
   /** Whether this JVM's native environment carries the thread settings (set here or by the user). */
   public static boolean threadEnvironmentApplied() {
     return environmentApplied;
+  }
+
+  private static boolean libtorchAlreadyLoaded() {
+    return Loader.getLoadedLibraries().keySet().stream().anyMatch(name -> name.contains("torch"));
+  }
+
+  /** Returns whether the user's own environment already carries every setting. */
+  private static boolean warnTooLate() {
+    boolean userSet = THREAD_ENVIRONMENT.keySet().stream().allMatch(k -> System.getenv(k) != null);
+    if (!userSet) {
+      System.err.println("nets4j: libtorch was loaded before nets4j could set " + THREAD_ENVIRONMENT
+          + " for its thread pools; CPU inference may run several times slower. Call"
+          + " io.nets4j.tensor.NativeRuntime.load() before the first org.bytedeco.pytorch call, or export these"
+          + " variables.");
+    }
+    return userSet;
   }
 
   private interface CLib extends Library {
