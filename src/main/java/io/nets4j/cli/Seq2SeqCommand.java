@@ -5,6 +5,7 @@ import io.nets4j.sequence.tasks.DateModels;
 import io.nets4j.sequence.tasks.DateTask;
 import io.nets4j.sequence.tasks.Seq2SeqModel;
 import io.nets4j.sequence.tasks.Seq2SeqTraining;
+import io.nets4j.train.LrSchedule;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -102,7 +103,8 @@ final class Seq2SeqCommand implements Callable<Integer> {
     DateTask task = new DateTask(heldOutDays, seed);
     System.out.printf(Locale.ROOT, "seq2seq: %s (%,d parameters), %d training and %d held-out days, %d formats%n",
         name, net.parameterCount(), task.trainingDates().size(), task.heldOutDates().size(), DateTask.FORMATS.size());
-    Seq2SeqTraining.Settings settings = new Seq2SeqTraining.Settings(n, batch, rate, evalEvery, evalExamples, seed,
+    LrSchedule schedule = kind.schedule(n);
+    Seq2SeqTraining.Settings settings = new Seq2SeqTraining.Settings(n, batch, rate, schedule, evalEvery, evalExamples, seed,
         stopAt == 0 ? Double.POSITIVE_INFINITY : stopAt, maxMinutes == 0 ? Double.POSITIVE_INFINITY : 60 * maxMinutes);
     int[] reached = {-1};
     double[] reachedSeconds = {0};
@@ -162,8 +164,9 @@ final class Seq2SeqCommand implements Callable<Integer> {
           .append(finalExamples == 5000 ? "" : " --final-examples " + finalExamples)
           .append(" --heatmaps ").append(heatmaps).append(" --report ").append(report).append("` (")
           .append(String.format(Locale.ROOT, "at most %,d steps of %d examples, stopping once the monitored exact match "
-              + "reaches %s; Adam lr %s, seed %d, %d thread%s", n, batch, stopAt == 0 ? "-" : Double.toString(stopAt),
-              rate, seed, threads, threads == 1 ? "" : "s")).append(").\n\n")
+              + "reaches %s; Adam lr %s, schedule %s, seed %d, %d thread%s", n, batch,
+              stopAt == 0 ? "-" : Double.toString(stopAt), rate, schedule.describe(), seed, threads,
+              threads == 1 ? "" : "s")).append(").\n\n")
           .append(String.format(Locale.ROOT, "Dates from %s to %s written in %d formats (`DateTask`), translated to "
               + "ISO 8601; %,d days are held out and never trained on. The model (%,d parameters) trains with teacher "
               + "forcing on random (training day, format) pairs; exact match is greedy decoding of %,d random held-out "

@@ -1,21 +1,15 @@
 package io.nets4j.nn;
 
-import io.nets4j.tensor.NativeRuntime;
+import io.nets4j.tensor.BoxedOperator;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
-import java.lang.ref.Reference;
-import org.bytedeco.pytorch.Dispatcher;
 import org.bytedeco.pytorch.GenericList;
 import org.bytedeco.pytorch.IValue;
-import org.bytedeco.pytorch.IValueVector;
-import org.bytedeco.pytorch.IntType;
 import org.bytedeco.pytorch.NumberType;
-import org.bytedeco.pytorch.OperatorHandle;
 import org.bytedeco.pytorch.OptionalType;
 import org.bytedeco.pytorch.SingletonTypePtr;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.Type;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * An inference-only convolution whose weight is reordered once into oneDNN's preferred blocked
@@ -30,25 +24,9 @@ import org.bytedeco.pytorch.global.torch;
  * arguments (packed weight, bias, geometry) are boxed once; a call boxes only its input.
  */
 final class PackedConvolution {
-  private static final OperatorHandle REORDER;
-  private static final OperatorHandle CONVOLUTION;
-
-  static {
-    NativeRuntime.load();
-    OperatorHandle reorder = null;
-    OperatorHandle convolution = null;
-    if (torch.hasMKLDNN()) {
-      try {
-        // the class may first load inside a Scope; the handles must outlive it
-        reorder = Scope.detachFromScopes(Dispatcher.singleton().findSchemaOrThrow("mkldnn::_reorder_convolution_weight", ""));
-        convolution = Scope.detachFromScopes(Dispatcher.singleton().findSchemaOrThrow("mkldnn::_convolution_pointwise", ""));
-      } catch (RuntimeException e) {
-        // a libtorch without these operators runs convolutions eagerly (see isAvailable)
-      }
-    }
-    REORDER = reorder;
-    CONVOLUTION = convolution;
-  }
+  // absent from a libtorch without oneDNN: convolutions then run eagerly (see isAvailable)
+  private static final BoxedOperator REORDER = BoxedOperator.find("mkldnn::_reorder_convolution_weight").orElse(null);
+  private static final BoxedOperator CONVOLUTION = BoxedOperator.find("mkldnn::_convolution_pointwise").orElse(null);
 
   /** Arguments after the input: weight, bias, padding, stride, dilation, groups, attr, scalars, algorithm. */
   private final IValue[] constants;
@@ -61,7 +39,7 @@ final class PackedConvolution {
 
   /** Whether this libtorch has oneDNN and its inference convolution operators. */
   static boolean isAvailable() {
-    return CONVOLUTION != null;
+    return REORDER != null && CONVOLUTION != null;
   }
 
   /**
@@ -75,20 +53,12 @@ final class PackedConvolution {
     if (!weight.device().is_cpu()) {
       throw new IllegalArgumentException("packed oneDNN convolutions run on the CPU, the weight is on " + weight.device().str().getString());
     }
-    IValue padding = ints(spec.padH(), spec.padW());
-    IValue stride = ints(spec.strideH(), spec.strideW());
-    IValue dilation = ints(spec.dilationH(), spec.dilationW());
+    IValue padding = BoxedOperator.ints(spec.padH(), spec.padW());
+    IValue stride = BoxedOperator.ints(spec.strideH(), spec.strideW());
+    IValue dilation = BoxedOperator.ints(spec.dilationH(), spec.dilationW());
     IValue groups = new IValue((long) spec.groups());
-    IValueVector stack = new IValueVector();
-    stack.push_back(new IValue(weight.detach()));
-    stack.push_back(padding);
-    stack.push_back(stride);
-    stack.push_back(dilation);
-    stack.push_back(groups);
-    stack.push_back(ints(inputShape));
-    REORDER.callBoxed(stack);
-    Tensor packed = Tensors.owned(stack.get(0).toTensor());
-    Reference.reachabilityFence(stack);
+    Tensor packed = REORDER.call(new IValue(weight.detach()), padding, stride, dilation, groups,
+        BoxedOperator.ints(inputShape));
     Type.TypePtr optionalNumber = new Type.TypePtr(OptionalType.create(
         new Type.TypePtr(new SingletonTypePtr(NumberType.getNumberIntTypePtr().get()))));
     IValue[] constants = {
@@ -103,28 +73,15 @@ final class PackedConvolution {
 
   /** The convolution of {@code x}; not differentiable. */
   Tensor apply(Tensor x) {
-    IValueVector stack = new IValueVector();
-    stack.push_back(new IValue(x));
-    for (IValue c : constants) {
-      stack.push_back(c);
-    }
-    CONVOLUTION.callBoxed(stack);
-    Tensor out = Tensors.owned(stack.get(0).toTensor());
-    Reference.reachabilityFence(stack);
-    return out;
+    IValue[] arguments = new IValue[constants.length + 1];
+    arguments[0] = new IValue(x);
+    System.arraycopy(constants, 0, arguments, 1, constants.length);
+    return CONVOLUTION.call(arguments);
   }
 
   /** The packed (opaque, oneDNN-layout) weight, e.g. to check its type. */
   Tensor packedWeight() {
     return packedWeight;
-  }
-
-  private static IValue ints(long... values) {
-    GenericList list = new GenericList(new Type.TypePtr(new SingletonTypePtr(IntType.getIntTypePtr().get())));
-    for (long v : values) {
-      list.push_back(new IValue(v));
-    }
-    return new IValue(list);
   }
 
   @Override

@@ -1,19 +1,15 @@
 package io.nets4j.train;
 
+import io.nets4j.tensor.BoxedOperator;
 import io.nets4j.tensor.Scope;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.bytedeco.pytorch.Dispatcher;
 import org.bytedeco.pytorch.GenericList;
 import org.bytedeco.pytorch.IValue;
-import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.ListType;
-import org.bytedeco.pytorch.OperatorHandle;
-import org.bytedeco.pytorch.OperatorName;
-import org.bytedeco.pytorch.OperatorHandleOptional;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -44,7 +40,7 @@ final class FusedAdamW {
   /** The archive key that marks a fused AdamW state. */
   static final String MARKER = "nets4j_fused_adamw";
   private static final String OPERATOR = "aten::_fused_adamw_";
-  private static final OperatorHandle OP = find();
+  private static final BoxedOperator OP = BoxedOperator.find(OPERATOR).orElse(null);
 
   private final double beta1;
   private final double beta2;
@@ -84,18 +80,6 @@ final class FusedAdamW {
   /** Whether this libtorch registers {@code aten::_fused_adamw_} with a CPU kernel. */
   static boolean available() {
     return OP != null;
-  }
-
-  private static OperatorHandle find() {
-    try (Scope s = Scope.open()) {
-      OperatorHandleOptional op = Dispatcher.singleton().findSchema(new OperatorName(OPERATOR, ""));
-      if (!op.has_value() || !op.get().hasKernelForDispatchKey(torch.DispatchKey.CPU)) {
-        return null;
-      }
-      return Scope.detachFromScopes(new OperatorHandle(op.get()));
-    } catch (RuntimeException e) {
-      return null; // a libtorch without the operator
-    }
   }
 
   void setLr(double lr) {
@@ -148,18 +132,10 @@ final class FusedAdamW {
 
   private void call(GenericList ps, GenericList grads, GenericList m, GenericList v, GenericList steps,
       double decay) {
-    IValueVector stack = new IValueVector();
-    for (GenericList l : new GenericList[] {ps, grads, m, v, tensorList(), steps}) {
-      stack.push_back(new IValue(l));
-    }
-    for (double d : new double[] {lr, beta1, beta2, decay, eps}) {
-      stack.push_back(new IValue(d));
-    }
-    stack.push_back(new IValue(false)); // amsgrad
-    stack.push_back(new IValue(false)); // maximize
-    stack.push_back(new IValue()); // grad_scale
-    stack.push_back(new IValue()); // found_inf
-    OP.callBoxed(stack);
+    OP.call(new IValue(ps), new IValue(grads), new IValue(m), new IValue(v), new IValue(tensorList()),
+        new IValue(steps), new IValue(lr), new IValue(beta1), new IValue(beta2), new IValue(decay), new IValue(eps),
+        new IValue(false) /* amsgrad */, new IValue(false) /* maximize */, new IValue() /* grad_scale */,
+        new IValue() /* found_inf */);
   }
 
   private static GenericList tensorList() {

@@ -19,6 +19,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class PackedConvolutionTest {
   /** Each geometry a model of the zoo uses: strides, padding, groups (depthwise), dilation, bias. */
+  /** The operators are found whenever libtorch has oneDNN, so the tests below never skip silently. */
+  @Test
+  void availableWheneverLibtorchHasOneDnn() {
+    assertEquals(torch.hasMKLDNN(), PackedConvolution.isAvailable());
+  }
+
   @ParameterizedTest
   @CsvSource({
       "3, 16, 3, 1, 1, 1, 1, false",

@@ -1,6 +1,7 @@
 package io.nets4j.sequence.tasks;
 
 import io.nets4j.sequence.Transformer;
+import io.nets4j.train.LrSchedule;
 import java.util.List;
 
 /**
@@ -11,16 +12,33 @@ import java.util.List;
  */
 public enum DateModels {
   /** Bidirectional GRU encoder, attentive GRU decoder (Bahdanau et al. 2015). */
-  BAHDANAU(8000, 2e-3),
-  /** A small pre-norm Transformer encoder-decoder (Vaswani et al. 2017). */
-  TRANSFORMER(8000, 1e-3);
+  BAHDANAU(8000, 2e-3, 0),
+  /**
+   * A small pre-norm Transformer encoder-decoder (Vaswani et al. 2017), with the warm-up its
+   * training needs and a cosine decay: at a constant 1e-3 it reached 94.5% in 7,400 steps.
+   */
+  TRANSFORMER(8000, 2e-3, 0.05);
 
   private final int defaultSteps;
   private final double learningRate;
+  private final double warmupFraction;
 
-  DateModels(int defaultSteps, double learningRate) {
+  DateModels(int defaultSteps, double learningRate, double warmupFraction) {
     this.defaultSteps = defaultSteps;
     this.learningRate = learningRate;
+    this.warmupFraction = warmupFraction;
+  }
+
+  /**
+   * The learning-rate schedule over {@code steps}: constant, or a linear warm-up over the model's
+   * fraction of the steps followed by cosine decay to 0.
+   */
+  public LrSchedule schedule(int steps) {
+    if (warmupFraction == 0) {
+      return LrSchedule.constant();
+    }
+    long warmup = Math.round(warmupFraction * steps);
+    return LrSchedule.cosine(steps - warmup, 0).afterWarmup(warmup, 0.01);
   }
 
   public int defaultSteps() {

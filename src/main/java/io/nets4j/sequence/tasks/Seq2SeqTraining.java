@@ -2,8 +2,10 @@ package io.nets4j.sequence.tasks;
 
 import io.nets4j.nn.F;
 import io.nets4j.tensor.Scope;
+import io.nets4j.train.LrSchedule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.bytedeco.pytorch.Adam;
@@ -21,7 +23,8 @@ public final class Seq2SeqTraining {
   /**
    * @param steps optimisation steps
    * @param batch examples per step
-   * @param learningRate Adam's learning rate
+   * @param learningRate Adam's base learning rate
+   * @param schedule the factor of the base learning rate at each step
    * @param evalEvery measure held-out accuracy every this many steps (and at the end)
    * @param evalExamples held-out examples per measurement
    * @param seed seed of the example stream
@@ -30,9 +33,10 @@ public final class Seq2SeqTraining {
    * @param maxSeconds stop after the first step that ends this many seconds after the start, with a
    *     last measurement ({@code Double.POSITIVE_INFINITY}: no limit)
    */
-  public record Settings(int steps, int batch, double learningRate, int evalEvery, int evalExamples, long seed,
-      double stopAt, double maxSeconds) {
+  public record Settings(int steps, int batch, double learningRate, LrSchedule schedule, int evalEvery,
+      int evalExamples, long seed, double stopAt, double maxSeconds) {
     public Settings {
+      Objects.requireNonNull(schedule, "schedule");
       if (steps < 1 || batch < 1 || evalEvery < 1 || evalExamples < 1 || learningRate <= 0 || !(stopAt >= 0)
           || !(maxSeconds > 0)) {
         throw new IllegalArgumentException("steps, batch, evaluation interval and examples and learning rate must be "
@@ -41,9 +45,10 @@ public final class Seq2SeqTraining {
       }
     }
 
-    /** Settings that train all {@code steps}. */
+    /** Settings that train all {@code steps} at a constant learning rate. */
     public Settings(int steps, int batch, double learningRate, int evalEvery, int evalExamples, long seed) {
-      this(steps, batch, learningRate, evalEvery, evalExamples, seed, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
+      this(steps, batch, learningRate, LrSchedule.constant(), evalEvery, evalExamples, seed, Double.POSITIVE_INFINITY,
+          Double.POSITIVE_INFINITY);
     }
   }
 
@@ -66,6 +71,7 @@ public final class Seq2SeqTraining {
     model.train();
     for (int step = 1; step <= settings.steps(); step++) {
       try (Scope s = Scope.open()) {
+        adam.param_groups().get(0).options().set_lr(settings.learningRate() * settings.schedule().factor(step - 1));
         List<DateTask.Example> batch = task.trainingExamples(settings.batch(), random);
         Tensor loss = loss(model, batch);
         adam.zero_grad();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.sequence.Transformer;
+import io.nets4j.train.LrSchedule;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,16 +64,16 @@ class Seq2SeqTest {
   void trainingStopsAtTheTargetAccuracyOrTimeLimit() {
     Seq2SeqModel model = tiny(DateModels.BAHDANAU);
     List<Seq2SeqTraining.Checkpoint> log = Seq2SeqTraining.train(model, easyTask(),
-        new Seq2SeqTraining.Settings(1000, 4, 1e-3, 3, 8, 1, 0.0, Double.POSITIVE_INFINITY), c -> {});
+        new Seq2SeqTraining.Settings(1000, 4, 1e-3, LrSchedule.constant(), 3, 8, 1, 0.0, Double.POSITIVE_INFINITY), c -> {});
     assertEquals(1, log.size());
     assertEquals(3, log.get(0).step());
     // a time limit shorter than one step: one step, then the last measurement
     List<Seq2SeqTraining.Checkpoint> timed = Seq2SeqTraining.train(model, easyTask(),
-        new Seq2SeqTraining.Settings(1000, 4, 1e-3, 500, 8, 1, Double.POSITIVE_INFINITY, 1e-9), c -> {});
+        new Seq2SeqTraining.Settings(1000, 4, 1e-3, LrSchedule.constant(), 500, 8, 1, Double.POSITIVE_INFINITY, 1e-9), c -> {});
     assertEquals(1, timed.size());
     assertEquals(1, timed.get(0).step());
     assertThrows(IllegalArgumentException.class,
-        () -> new Seq2SeqTraining.Settings(10, 4, 1e-3, 3, 8, 1, -0.5, Double.POSITIVE_INFINITY));
+        () -> new Seq2SeqTraining.Settings(10, 4, 1e-3, LrSchedule.constant(), 3, 8, 1, -0.5, Double.POSITIVE_INFINITY));
   }
 
   @Test
