@@ -61,9 +61,12 @@ public final class CaptionTraining {
       }
     }
 
-    /** The defaults of {@code nets4j caption}. */
+    /**
+     * The defaults of {@code nets4j caption}: 1,000 steps, where soft attention reached BLEU-4 0.46
+     * and 52% of the content words in about three minutes (docs/captioning.md).
+     */
     public static Config defaults(ShowAttendTell.Kind kind) {
-      return new Config(kind, 32, 4000, 500, 250, 32, 2e-3, 1.0, 0.01, 0);
+      return new Config(kind, 32, 4000, 500, 1000, 32, 2e-3, 1.0, 0.01, 0);
     }
 
     public Config withSteps(int s) {
