@@ -87,15 +87,10 @@ public record BenchResult(BenchOptions options, String input, String unit, long 
           n.get("optimize").asBoolean(), n.get("warmup").asInt(), n.get("iters").asInt(), 0,
           n.get("optimizer").asText(), n.get("channelsLast").asBoolean());
       return new BenchResult(o, n.get("input").asText(), n.get("unit").asText(), n.get("parameters").asLong(),
-          stats(n.get("latencyMs")), stats(n.get("throughputPerSecond")), n.get("peakResidentBytes").asLong(),
+          Stats.fromJson(n.get("latencyMs")), Stats.fromJson(n.get("throughputPerSecond")), n.get("peakResidentBytes").asLong(),
           n.get("threads").asInt(), n.get("threadEnvironment").asBoolean());
     } catch (JsonProcessingException | RuntimeException e) {
       throw new IllegalArgumentException("not a benchmark result: " + e.getMessage(), e);
     }
-  }
-
-  private static Stats stats(com.fasterxml.jackson.databind.JsonNode n) {
-    return new Stats(n.get("n").asInt(), n.get("median").asDouble(), n.get("min").asDouble(), n.get("p10").asDouble(),
-        n.get("p90").asDouble(), n.get("max").asDouble());
   }
 }

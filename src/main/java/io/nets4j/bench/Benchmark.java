@@ -92,7 +92,8 @@ public final class Benchmark {
     Tensor apply(Tensor x);
   }
 
-  private static Forward inference(Layer model) {
+  /** The eager forward of {@code model}, under {@code NoGradGuard}. */
+  static Forward inference(Layer model) {
     return x -> {
       try (NoGradGuard g = new NoGradGuard()) {
         return model.forward(x);

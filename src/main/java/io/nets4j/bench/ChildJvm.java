@@ -23,6 +23,15 @@ final class ChildJvm {
    *     with the OpenMP and OpenBLAS defaults
    */
   static BenchResult run(BenchOptions options, boolean keepThreadEnvironment) {
+    return BenchResult.parse(output(options, keepThreadEnvironment, List.of()));
+  }
+
+  /** Runs the {@link OptimisationLadder} of {@code options}' model in a child JVM. */
+  static OptimisationLadder.Result ladder(BenchOptions options) {
+    return OptimisationLadder.Result.parse(output(options, false, List.of("--ladder")));
+  }
+
+  private static String output(BenchOptions options, boolean keepThreadEnvironment, List<String> extra) {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaExecutable());
     cmd.add("-Xss4m");
@@ -34,6 +43,7 @@ final class ChildJvm {
     cmd.add("io.nets4j.cli.Main");
     cmd.add("bench");
     cmd.addAll(options.toArguments());
+    cmd.addAll(extra);
     cmd.add("--json");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
     Map<String, String> env = pb.environment();
@@ -48,7 +58,7 @@ final class ChildJvm {
         throw new IllegalStateException("the benchmark of " + options.model() + " in a child JVM failed (exit "
             + code + ")");
       }
-      return BenchResult.parse(out);
+      return out;
     } catch (IOException e) {
       throw new IllegalStateException("could not start a child JVM: " + e.getMessage(), e);
     } catch (InterruptedException e) {

@@ -41,6 +41,12 @@ public record Stats(int n, double median, double min, double p10, double p90, do
     return new Stats(n, k / median, k / max, k / p90, k / p10, k / min);
   }
 
+  /** Reads back {@link #toMap} written as JSON. */
+  static Stats fromJson(com.fasterxml.jackson.databind.JsonNode n) {
+    return new Stats(n.get("n").asInt(), n.get("median").asDouble(), n.get("min").asDouble(), n.get("p10").asDouble(),
+        n.get("p90").asDouble(), n.get("max").asDouble());
+  }
+
   Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("n", n);

@@ -4,6 +4,7 @@ import io.nets4j.bench.BenchOptions;
 import io.nets4j.bench.BenchResult;
 import io.nets4j.bench.BenchSuite;
 import io.nets4j.bench.LoaderComparison;
+import io.nets4j.bench.OptimisationLadder;
 import io.nets4j.bench.Benchmark;
 import io.nets4j.bench.Mode;
 import io.nets4j.bench.ThreadEnvironmentComparison;
@@ -84,6 +85,11 @@ final class BenchCommand implements Callable<Integer> {
       "native objects created, and the cost of one JNI call and of one tiny operator"})
   boolean overhead;
 
+  @Option(names = "--ladder", description = {"image models: batch-1 latency with the inference optimisations added "
+      + "one at a time (eager, inference mode, batch norm folded, channels-last, packed weights, bfloat16), timed "
+      + "round-robin"})
+  boolean ladder;
+
   @Option(names = "--suite", description = {"run the fixed suite, each model in a fresh JVM: inference of seven models",
       "at --batch and the training steps of ResNet-50 (batch 32) and ViT-B/16 (batch 16); write Markdown tables"})
   boolean suite;
@@ -110,6 +116,9 @@ final class BenchCommand implements Callable<Integer> {
       System.out.println("\nwritten to " + output);
     } else if (loader != null) {
       System.out.print(LoaderComparison.run(options, DataSpec.parse(loader), workers).text());
+    } else if (ladder) {
+      OptimisationLadder.Result r = OptimisationLadder.run(options);
+      System.out.print(json ? r.json() + "\n" : r.text());
     } else if (overhead) {
       System.out.print(Benchmark.overhead(options).text());
     } else if (compareThreadEnv) {

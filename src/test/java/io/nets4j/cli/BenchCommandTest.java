@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.bench.BenchResult;
+import io.nets4j.bench.BenchSuite;
+import io.nets4j.bench.MachineInfo;
+import io.nets4j.bench.OptimisationLadder;
+import io.nets4j.bench.Stats;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BenchCommandTest {
@@ -15,6 +20,29 @@ class BenchCommandTest {
     BenchResult b = BenchResult.parse(r.out());
     assertEquals("shufflenet_v2_x0_5", b.options().model());
     assertEquals(10, b.latencyMs().n());
+  }
+
+  /** Every optimisation step is timed on its own copy; each copy computes what the eager model computes. */
+  @Test
+  void ladderTimesEveryOptimisationStep() {
+    CliTest.Run r = CliTest.run("bench", "resnet18", "--ladder", "--size", "32", "--warmup", "0", "--iters", "10",
+        "--json");
+    assertEquals(0, r.exit(), r.err());
+    OptimisationLadder.Result ladder = OptimisationLadder.Result.parse(r.out());
+    assertEquals(OptimisationLadder.STEPS.size(), ladder.steps().size());
+    assertEquals("eager float32", ladder.steps().get(0));
+    for (Stats s : ladder.latencyMs()) {
+      assertEquals(10, s.n());
+      assertTrue(s.median() > 0, ladder.text());
+    }
+    assertEquals(1.0, ladder.speedUp(0));
+    String table = new BenchSuite.Report(MachineInfo.current(), "nets4j bench --suite", List.of(), List.of(ladder),
+        List.of(), List.of()).markdown();
+    assertTrue(table.contains("## Inference optimisations, batch 1") && table.contains("| resnet18 | ")
+        && table.contains("| + packed weights (`--optimize`) |"), table);
+    CliTest.Run lstm = CliTest.run("bench", "lstm_lm", "--ladder");
+    assertEquals(1, lstm.exit());
+    assertTrue(lstm.err().contains("applies to image models, not lstm_lm"), lstm.err());
   }
 
   @Test

@@ -5,10 +5,10 @@ import io.nets4j.train.LrSchedule;
 import java.util.List;
 
 /**
- * The models of the date task with their default sizes, learning rates and step limits
- * ({@code nets4j seq2seq} stops early once the held-out exact match reaches its target). Measured:
- * the Bahdanau model reached 100% at step 500 of the default run (docs/sequence-models.md); the
- * Transformer's limit is not yet measured.
+ * The models of the date task with their default sizes, learning rates, schedules and step limits
+ * ({@code nets4j seq2seq} stops early once the held-out exact match reaches its target). Measured
+ * (docs/sequence-models.md): the Bahdanau model reached 100% at step 500 of its default run, the
+ * Transformer 99.66% after 6,250 steps (12 minutes on a shared 2-core machine).
  */
 public enum DateModels {
   /** Bidirectional GRU encoder, attentive GRU decoder (Bahdanau et al. 2015). */
