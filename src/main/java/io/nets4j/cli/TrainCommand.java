@@ -91,6 +91,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--mixup", defaultValue = "0", paramLabel = "ALPHA", description = "mixup with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})")
   double mixup;
 
+  @Option(names = "--random-erasing", defaultValue = "0", paramLabel = "P", description = "random erasing (Zhong et "
+      + "al. 2020) of each training image with probability P; 0 = off (default: ${DEFAULT-VALUE})")
+  double randomErasing;
+
   @Option(names = "--cutmix", defaultValue = "0", paramLabel = "ALPHA", description = "CutMix with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})")
   double cutmix;
 
@@ -219,6 +223,7 @@ final class TrainCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "run %s: %s on %s (%d training, %d validation images, %d classes, %dx%d)%n",
         runDir, run.model(), run.data(), opened.train().size(), opened.validation().size(), run.classes().size(),
         run.imageSize(), run.imageSize());
+    opened = opened.withRandomErasing(run.randomErasing());
     TrainResult result = trainer.fit(opened.trainBatches(run.batchSize(), threads, run.config().seed(), run.mixup(),
         run.cutmix()), opened.validationBatches(Math.max(run.batchSize(), 64), threads));
     if (result.lastEvaluation() != null) {
@@ -250,15 +255,19 @@ final class TrainCommand implements Callable<Integer> {
     if (batch < 1) {
       throw new IllegalArgumentException("--batch must be positive, got " + batch);
     }
+    if (!(randomErasing >= 0 && randomErasing <= 1)) {
+      throw new IllegalArgumentException("--random-erasing is a probability in [0, 1], got " + randomErasing);
+    }
     return new RunInfo(RunInfo.FORMAT, model, modelOptions, opened.classes(), opened.channels(), opened.imageSize(),
-        opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch, mixup, cutmix,
+        opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch, mixup, cutmix, randomErasing,
         weights == null ? null : weights.toAbsolutePath().toString(), freezeBackbone, config,
         OffsetDateTime.now().toString());
   }
 
   private static RunInfo withConfig(RunInfo r, TrainConfig config) {
     return new RunInfo(r.format(), r.model(), r.modelOptions(), r.classes(), r.channels(), r.imageSize(), r.mean(),
-        r.std(), r.data(), r.dataOptions(), r.batchSize(), r.mixup(), r.cutmix(), r.weights(), r.freezeBackbone(),
+        r.std(), r.data(), r.dataOptions(), r.batchSize(), r.mixup(), r.cutmix(), r.randomErasing(), r.weights(),
+        r.freezeBackbone(),
         config, r.created());
   }
 

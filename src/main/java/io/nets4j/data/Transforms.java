@@ -174,6 +174,45 @@ public final class Transforms {
   }
 
   /**
+   * Random erasing (Zhong et al. 2020, "Random Erasing Data Augmentation"; torchvision's
+   * {@code RandomErasing(p, scale=(0.02, 0.33), ratio=(0.3, 3.3), value="random")}): with
+   * probability {@code p}, a rectangle covering 2-33% of the image with a log-uniform aspect ratio
+   * in [0.3, 3.3] is replaced by standard-normal noise in every channel, the distribution of a
+   * normalised image's values, so it belongs after {@link #normalize}. Up to ten draws look for a
+   * rectangle that fits; if none does, the image is left alone.
+   */
+  public static Transform randomErasing(double p) {
+    probability(p);
+    return (image, random) -> {
+      if (random.nextDouble() >= p) {
+        return image;
+      }
+      int h = image.height();
+      int w = image.width();
+      for (int attempt = 0; attempt < 10; attempt++) {
+        double area = uniform(random, 0.02, 0.33) * h * w;
+        double ratio = Math.exp(uniform(random, Math.log(0.3), Math.log(3.3)));
+        int eh = (int) Math.round(Math.sqrt(area * ratio));
+        int ew = (int) Math.round(Math.sqrt(area / ratio));
+        if (eh < h && ew < w) {
+          int top = random.nextInt(h - eh + 1);
+          int left = random.nextInt(w - ew + 1);
+          float[] out = image.data().clone();
+          for (int c = 0; c < image.channels(); c++) {
+            for (int y = top; y < top + eh; y++) {
+              for (int x = left; x < left + ew; x++) {
+                out[(c * h + y) * w + x] = (float) random.nextGaussian();
+              }
+            }
+          }
+          return new Image(out, image.channels(), h, w);
+        }
+      }
+      return image;
+    };
+  }
+
+  /**
    * Scales brightness, contrast and saturation by factors uniform in [max(0, 1 - b), 1 + b] (and
    * likewise for c and s), in a random order, clamping to [0, 1] as torchvision's
    * {@code ColorJitter} does. Contrast blends with the mean grey level of the image, saturation with

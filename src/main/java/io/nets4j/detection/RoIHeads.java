@@ -171,17 +171,8 @@ public final class RoIHeads extends Module {
     Tensor b = clipped.narrow(1, 1, numClasses - 1).reshape(-1, 4);
     Tensor s = scores.narrow(1, 1, numClasses - 1).reshape(-1);
     Tensor l = labels.narrow(1, 1, numClasses - 1).reshape(-1);
-    Tensor keep = s.gt(new Scalar(config.scoreThresh())).nonzero().select(1, 0);
-    b = b.index_select(0, keep);
-    s = s.index_select(0, keep);
-    l = l.index_select(0, keep);
-    keep = BoxOps.removeSmallBoxes(b, MIN_BOX_SIZE);
-    b = b.index_select(0, keep);
-    s = s.index_select(0, keep);
-    l = l.index_select(0, keep);
-    keep = BoxOps.batchedNms(b, s, l, config.nmsThresh());
-    keep = keep.narrow(0, 0, Math.min(config.detectionsPerImage(), keep.size(0)));
-    return new Detections(b.index_select(0, keep), s.index_select(0, keep), l.index_select(0, keep));
+    return Detections.select(b, s, l, config.scoreThresh(), MIN_BOX_SIZE, config.nmsThresh(),
+        config.detectionsPerImage());
   }
 
   /** Two fully connected layers with ReLU on the flattened pooled features ({@code fc6}, {@code fc7}). */

@@ -116,6 +116,12 @@ public record DataSpec(Kind kind, Path path) {
       return mixup > 0 || cutmix > 0 ? b.withMixing(mixup, cutmix, classes().size(), seed) : b;
     }
 
+    /** The same data with {@link Transforms#randomErasing} after the training transform ({@code p} 0: unchanged). */
+    public Opened withRandomErasing(double p) {
+      return p == 0 ? this : new Opened(train, validation, trainTransform.andThen(Transforms.randomErasing(p)),
+          evalTransform, channels, imageSize, mean, std);
+    }
+
     /** Validation batches, in order. */
     public BatchSource validationBatches(int batchSize, int workers) {
       return new LoaderBatches(DataLoader.builder(validation).batchSize(batchSize).workers(workers)

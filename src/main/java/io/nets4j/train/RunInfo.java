@@ -24,6 +24,7 @@ import java.util.List;
  * @param batchSize training batch size
  * @param mixup mixup alpha (0: off)
  * @param cutmix CutMix alpha (0: off)
+ * @param randomErasing probability of random erasing per training image (0: off; absent in older runs)
  * @param weights pretrained weights the run started from ({@code null} if none)
  * @param freezeBackbone whether only the classifier was trained
  * @param config the training settings
@@ -31,7 +32,7 @@ import java.util.List;
  */
 public record RunInfo(String format, String model, ModelOptions modelOptions, List<String> classes, int channels,
     int imageSize, float[] mean, float[] std, String data, DataSpec.Options dataOptions, int batchSize, double mixup,
-    double cutmix, String weights, boolean freezeBackbone, TrainConfig config, String created) {
+    double cutmix, double randomErasing, String weights, boolean freezeBackbone, TrainConfig config, String created) {
   public static final String FORMAT = "nets4j-run/1";
   public static final String FILE = "run.json";
 

@@ -42,6 +42,44 @@ class TransformsTest {
     return new Image(d, c, h, w);
   }
 
+  /** One rectangle of 2-33% of the image, aspect ratio in [0.3, 3.3], filled with noise in every channel. */
+  @Test
+  void randomErasingReplacesOneRectangle() {
+    int h = 20;
+    int w = 30;
+    Image zeros = new Image(new float[2 * h * w], 2, h, w);
+    assertEquals(zeros, Transforms.randomErasing(0).apply(zeros, RNG));
+    SplittableRandom random = new SplittableRandom(3);
+    for (int trial = 0; trial < 200; trial++) {
+      Image erased = Transforms.randomErasing(1).apply(zeros, random);
+      int top = h;
+      int bottom = -1;
+      int left = w;
+      int right = -1;
+      int changed = 0;
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          if (erased.get(0, y, x) != 0) {
+            top = Math.min(top, y);
+            bottom = Math.max(bottom, y);
+            left = Math.min(left, x);
+            right = Math.max(right, x);
+            changed++;
+            assertNotEquals(0f, erased.get(1, y, x), "every channel is erased");
+          }
+        }
+      }
+      int eh = bottom - top + 1;
+      int ew = right - left + 1;
+      assertEquals(eh * ew, changed, "a filled rectangle");
+      double fraction = (double) changed / (h * w);
+      assertTrue(fraction > 0.01 && fraction < 0.36, "area " + fraction);
+      double ratio = (double) eh / ew;
+      assertTrue(ratio > 0.2 && ratio < 4.5, "aspect " + ratio);
+    }
+    assertThrows(IllegalArgumentException.class, () -> Transforms.randomErasing(1.5));
+  }
+
   @Test
   void horizontalFlip() {
     Image img = ramp(2, 2, 3);

@@ -132,17 +132,7 @@ public abstract class RegionDetector extends Module {
     Tensor b = boxes.narrow(1, 1, c - 1).reshape(-1, 4);
     Tensor p = probs.narrow(1, 1, c - 1).reshape(-1);
     Tensor l = labels.narrow(1, 1, c - 1).reshape(-1);
-    Tensor keep = p.gt(new Scalar(config.scoreThresh())).nonzero().select(1, 0);
-    b = b.index_select(0, keep);
-    p = p.index_select(0, keep);
-    l = l.index_select(0, keep);
-    keep = BoxOps.removeSmallBoxes(b, 1e-2);
-    b = b.index_select(0, keep);
-    p = p.index_select(0, keep);
-    l = l.index_select(0, keep);
-    keep = BoxOps.batchedNms(b, p, l, config.nmsThresh());
-    keep = keep.narrow(0, 0, Math.min(config.detectionsPerImage(), keep.size(0)));
-    return new Detections(b.index_select(0, keep), p.index_select(0, keep), l.index_select(0, keep));
+    return Detections.select(b, p, l, config.scoreThresh(), 1e-2, config.nmsThresh(), config.detectionsPerImage());
   }
 
   /**

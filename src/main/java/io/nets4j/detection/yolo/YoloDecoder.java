@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Turns YOLO v1 outputs into detections as the paper does at test time: every box of every cell
@@ -37,24 +38,14 @@ public final class YoloDecoder {
     Tensor scores = confidence.unsqueeze(4).mul(classProb.unsqueeze(3)); // [N, S, S, B, C]
     List<Detections> out = new ArrayList<>();
     for (int i = 0; i < output.size(0); i++) {
+      // one candidate per (box, class): the box repeated for each class, labels 1..C
       Tensor imageBoxes = BoxOps.clipToImage(boxes.select(0, i).reshape(-1, 4), height, width);
-      Tensor imageScores = scores.select(0, i).reshape(-1);
-      Tensor keep = imageScores.gt(new Scalar(decoding.scoreThreshold())).nonzero().select(1, 0);
-      Tensor boxIndex = keep.floor_divide(new Scalar(c));
-      Tensor labels = keep.remainder(new Scalar(c)).add(new Scalar(1));
-      Tensor kept = imageBoxes.index_select(0, boxIndex);
-      Tensor keptScores = imageScores.index_select(0, keep);
-      // Boxes squeezed to nothing by the clipping cannot match anything.
-      Tensor sized = BoxOps.removeSmallBoxes(kept, 1e-2);
-      kept = kept.index_select(0, sized);
-      keptScores = keptScores.index_select(0, sized);
-      labels = labels.index_select(0, sized);
-      Tensor order = BoxOps.batchedNms(kept, keptScores, labels, decoding.nmsIou());
-      if (order.size(0) > decoding.maxDetections()) {
-        order = order.narrow(0, 0, decoding.maxDetections());
-      }
-      out.add(new Detections(kept.index_select(0, order), keptScores.index_select(0, order),
-          labels.index_select(0, order)));
+      long candidates = imageBoxes.size(0);
+      Tensor perClass = imageBoxes.unsqueeze(1).expand(candidates, c, 4).reshape(-1, 4);
+      Tensor labels = torch.arange(new Scalar(1), new Scalar(c + 1)).repeat(candidates);
+      // boxes squeezed to nothing by the clipping cannot match anything
+      out.add(Detections.select(perClass, scores.select(0, i).reshape(-1), labels, decoding.scoreThreshold(), 1e-2,
+          decoding.nmsIou(), decoding.maxDetections()));
     }
     return out;
   }
