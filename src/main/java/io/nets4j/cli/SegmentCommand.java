@@ -70,6 +70,9 @@ final class SegmentCommand implements Callable<Integer> {
   @Option(names = "--width", defaultValue = "0.0625", description = "channel multiplier (default: ${DEFAULT-VALUE})")
   double width;
 
+  @Option(names = "--batch-norm", description = "with a plain state_dict: the FCN has batch norm in its backbone")
+  boolean batchNorm;
+
   @Option(names = "--train-steps", defaultValue = "100",
       description = "SGD steps on shapes when no --weights are given (default: ${DEFAULT-VALUE})")
   int trainSteps;
@@ -110,7 +113,8 @@ final class SegmentCommand implements Callable<Integer> {
       StateDicts.load(net, weights.resolve(SegmentationRun.WEIGHTS), LoadMode.STRICT);
       sceneSize = run.imageSize();
     } else {
-      net = SegmentationModels.create(model, SegmentationOptions.defaults().withNumClasses(classes).withWidth(width));
+      net = SegmentationModels.create(model, SegmentationOptions.defaults().withNumClasses(classes).withWidth(width)
+          .withBatchNorm(batchNorm));
       if (weights != null) {
         StateDicts.load(net, weights, LoadMode.STRICT);
       } else {

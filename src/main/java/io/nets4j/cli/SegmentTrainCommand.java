@@ -34,6 +34,10 @@ final class SegmentTrainCommand implements Callable<Integer> {
   @Option(names = "--width", defaultValue = "0.125", description = "channel multiplier of the backbone (default: ${DEFAULT-VALUE})")
   double width;
 
+  @Option(names = "--batch-norm", description = "fcn32s/16s/8s: batch norm after every backbone convolution (not in "
+      + "the paper, which starts from ImageNet weights; helps a narrow network train from scratch)")
+  boolean batchNorm;
+
   @Option(names = "--size", defaultValue = "64", description = "scene side in pixels (default: ${DEFAULT-VALUE})")
   int size;
 
@@ -96,7 +100,7 @@ final class SegmentTrainCommand implements Callable<Integer> {
         lr != null ? lr : sgd ? 0.01 : 1e-3, weightDecay != null ? weightDecay : sgd ? 5e-4 : 1e-4, evalEvery, stopAt,
         maxMinutes);
     SegmentationOptions options = SegmentationOptions.defaults().withNumClasses(ShapesDataset.SCENE_CLASSES.size())
-        .withWidth(width);
+        .withWidth(width).withBatchNorm(batchNorm);
     SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model, options, ShapesDataset.SCENE_CLASSES,
         size, trainSize, valSize, testSize, seed, settings, OffsetDateTime.now().toString());
     Path runDir = out.resolve(name != null ? name

@@ -52,6 +52,10 @@ public final class FCN extends SegmentationModel {
     if (options.width() != 1) {
       throw new IllegalArgumentException("torchvision FCN has a fixed width, got width " + options.width());
     }
+    if (options.batchNorm()) {
+      throw new IllegalArgumentException("torchvision FCN's ResNet backbone has batch norm already; the batchNorm "
+          + "option adds it to the VGG-16 FCNs");
+    }
     numClasses = options.numClasses();
     inChannels = options.inChannels();
     backbone = register("backbone", new ResNet(backboneConfig,

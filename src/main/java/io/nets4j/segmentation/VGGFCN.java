@@ -3,6 +3,7 @@ package io.nets4j.segmentation;
 import io.nets4j.models.ModelInfo;
 import io.nets4j.models.VGG;
 import io.nets4j.nn.Activation;
+import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.ConvTranspose2d;
@@ -77,6 +78,8 @@ public final class VGGFCN extends SegmentationModel {
   private final int inChannels;
   private final int fcWidth;
   private final List<List<Conv2d>> stages = new ArrayList<>();
+  /** Per stage, the batch norm after each convolution; empty lists without {@code batchNorm}. */
+  private final List<List<BatchNorm2d>> norms = new ArrayList<>();
   private final Activation relu;
   private final MaxPool2d pool;
   private final Conv2d fc6;
@@ -97,13 +100,19 @@ public final class VGGFCN extends SegmentationModel {
     int in = inChannels;
     for (int s = 0; s < STAGE_DEPTHS.length; s++) {
       List<Conv2d> convs = new ArrayList<>();
+      List<BatchNorm2d> bns = new ArrayList<>();
       int width = options.scaled(STAGE_WIDTHS[s]);
       for (int i = 0; i < STAGE_DEPTHS[s]; i++) {
         int padding = s == 0 && i == 0 ? FIRST_PADDING : 1;
-        convs.add(register("conv" + (s + 1) + "_" + (i + 1), new Conv2d(in, width, ConvSpec.kernel(3).padding(padding))));
+        String suffix = (s + 1) + "_" + (i + 1);
+        convs.add(register("conv" + suffix, new Conv2d(in, width, ConvSpec.kernel(3).padding(padding))));
+        if (options.batchNorm()) {
+          bns.add(register("bn" + suffix, new BatchNorm2d(width)));
+        }
         in = width;
       }
       stages.add(convs);
+      norms.add(bns);
     }
     relu = register("relu", Activation.relu());
     pool = register("pool", new MaxPool2d(2, 2, 0, true));
@@ -161,9 +170,12 @@ public final class VGGFCN extends SegmentationModel {
     long w = x.size(3);
     Tensor y = x;
     List<Tensor> pooled = new ArrayList<>();
-    for (List<Conv2d> stage : stages) {
-      for (Conv2d conv : stage) {
-        y = relu.forward(conv.forward(y));
+    for (int s = 0; s < stages.size(); s++) {
+      List<Conv2d> convs = stages.get(s);
+      List<BatchNorm2d> bns = norms.get(s);
+      for (int i = 0; i < convs.size(); i++) {
+        y = convs.get(i).forward(y);
+        y = relu.forward(bns.isEmpty() ? y : bns.get(i).forward(y));
       }
       y = pool.forward(y);
       pooled.add(y);
@@ -205,6 +217,9 @@ public final class VGGFCN extends SegmentationModel {
    * class projection {@code classifier.6} is not used: the FCN scores its own classes.
    */
   public void loadVgg16(VGG vgg) {
+    if (norms.stream().anyMatch(l -> !l.isEmpty())) {
+      throw new IllegalArgumentException("this FCN has batch norm in its backbone; convert a VGG-16 into one without");
+    }
     Map<String, Tensor> source = vgg.stateDict();
     List<String> convKeys = source.keySet().stream()
         .filter(k -> k.startsWith("features.") && k.endsWith(".weight")).toList();

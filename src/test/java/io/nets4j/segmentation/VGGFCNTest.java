@@ -62,6 +62,29 @@ class VGGFCNTest {
     assertTrue(Tensors.onDevice("meta", () -> SegmentationModels.create("fcn32s")).stateDict().containsKey("upscore.weight"));
   }
 
+  /** With batchNorm, a BN follows every backbone convolution (VGG-16-BN's order); the rest is unchanged. */
+  @Test
+  void batchNormFollowsEveryBackboneConvolution() {
+    SegmentationModel plain = Tensors.onDevice("meta", () -> SegmentationModels.create("fcn8s", NARROW));
+    SegmentationModel bn = Tensors.onDevice("meta", () -> SegmentationModels.create("fcn8s", NARROW.withBatchNorm(true)));
+    List<String> keys = List.copyOf(bn.stateDict().keySet());
+    assertEquals(List.of("conv1_1.weight", "conv1_1.bias", "bn1_1.weight", "bn1_1.bias", "bn1_1.running_mean",
+        "bn1_1.running_var", "bn1_1.num_batches_tracked", "conv1_2.weight"), keys.subList(0, 8));
+    assertEquals(13, keys.stream().filter(k -> k.endsWith(".running_mean")).count());
+    long bnParams = 2L * (2 * 4 + 2 * 8 + 3 * 16 + 3 * 32 + 3 * 32);
+    assertEquals(plain.parameterCount() + bnParams, bn.parameterCount());
+    try (Scope s = Scope.open()) {
+      SegmentationModel net = SegmentationModels.create("fcn8s", NARROW.withBatchNorm(true));
+      net.eval();
+      assertArrayEquals(new long[] {1, 4, 37, 45}, Tensors.shape(net.forward(Tensors.zeros(DType.FLOAT32, 1, 3, 37, 45))));
+    }
+    assertThrows(IllegalArgumentException.class, () -> ((VGGFCN) Tensors.onDevice("meta",
+        () -> SegmentationModels.create("fcn8s", SegmentationOptions.defaults().withBatchNorm(true))))
+        .loadVgg16(Tensors.onDevice("meta", () -> (VGG) io.nets4j.models.Models.create("vgg16"))));
+    assertThrows(IllegalArgumentException.class,
+        () -> SegmentationModels.create("fcn_resnet50", SegmentationOptions.defaults().withBatchNorm(true)));
+  }
+
   /** Thanks to the 100-pixel padding and the official crops, every input size comes back unchanged. */
   @Test
   void outputHasTheInputSizeForAnySize() {
