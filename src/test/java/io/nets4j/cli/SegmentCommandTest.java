@@ -9,9 +9,6 @@ import io.nets4j.io.StateDicts;
 import io.nets4j.segmentation.SegmentationModels;
 import io.nets4j.segmentation.SegmentationOptions;
 import io.nets4j.segmentation.SegmentationRun;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,29 +20,11 @@ class SegmentCommandTest {
   @TempDir
   Path dir;
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = Main.run(args);
-      return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
-
   @Test
   void trainsOnShapesAndWritesTheOverlay() {
     Path png = dir.resolve("scene.png");
-    Result r = run("segment", "--train-steps", "2", "--size", "24", "--output", png.toString());
-    assertEquals(0, r.code(), r.err());
+    CliTest.Run r = CliTest.run("segment", "--train-steps", "2", "--size", "24", "--output", png.toString());
+    assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("loss") && r.out().contains("pixels per class"), r.out());
     Image written = ImageFiles.readRgb(png);
     assertEquals(24, written.width());
@@ -59,9 +38,9 @@ class SegmentCommandTest {
    */
   @Test
   void trainsARunAndUsesIt() throws Exception {
-    Result r = run("segment", "train", "--size", "16", "--width", "0.0625", "--mosaic", "2", "--steps", "2",
+    CliTest.Run r = CliTest.run("segment", "train", "--size", "16", "--width", "0.0625", "--mosaic", "2", "--steps", "2",
         "--eval-every", "1", "--val-size", "2", "--test-size", "3", "--out", dir.toString(), "--name", "run");
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exit(), r.err());
     Path runDir = dir.resolve("run");
     for (String file : List.of(SegmentationRun.FILE, SegmentationRun.WEIGHTS, SegmentationRun.LOG,
         SegmentationRun.EVALUATION)) {
@@ -74,32 +53,32 @@ class SegmentCommandTest {
     assertEquals(0.0625, info.options().width());
     assertEquals(2, info.settings().mosaic());
 
-    Result eval = run("segment", "--weights", runDir.toString(), "--evaluate");
-    assertEquals(0, eval.code(), eval.err());
+    CliTest.Run eval = CliTest.run("segment", "--weights", runDir.toString(), "--evaluate");
+    assertEquals(0, eval.exit(), eval.err());
     assertTrue(eval.out().contains("held-out test (3 scenes): pixel accuracy"), eval.out());
 
     Path png = dir.resolve("scene.png");
-    Result seg = run("segment", "--weights", runDir.toString(), "--output", png.toString());
-    assertEquals(0, seg.code(), seg.err());
+    CliTest.Run seg = CliTest.run("segment", "--weights", runDir.toString(), "--output", png.toString());
+    assertEquals(0, seg.exit(), seg.err());
     assertEquals(16, ImageFiles.readRgb(png).width());
 
     Path figures = dir.resolve("figures");
-    Result ex = run("segment", "--weights", runDir.toString(), "--examples", "2", "--scale", "3", "--output",
+    CliTest.Run ex = CliTest.run("segment", "--weights", runDir.toString(), "--examples", "2", "--scale", "3", "--output",
         figures.toString());
-    assertEquals(0, ex.code(), ex.err());
+    assertEquals(0, ex.exit(), ex.err());
     Image panels = ImageFiles.readRgb(figures.resolve("example-2.png"));
     assertEquals(3 * (3 * 16 + 2 * 2), panels.width());
     assertEquals(3 * 16, panels.height());
 
-    Result again = run("segment", "train", "--size", "16", "--out", dir.toString(), "--name", "run");
-    assertEquals(1, again.code());
+    CliTest.Run again = CliTest.run("segment", "train", "--size", "16", "--out", dir.toString(), "--name", "run");
+    assertEquals(1, again.exit());
     assertTrue(again.err().contains("exists"), again.err());
   }
 
   @Test
   void examplesNeedARunDirectory() {
-    Result r = run("segment", "--examples", "2", "--output", dir.toString());
-    assertEquals(1, r.code());
+    CliTest.Run r = CliTest.run("segment", "--examples", "2", "--output", dir.toString());
+    assertEquals(1, r.exit());
     assertTrue(r.err().contains("--examples needs a `segment train` run directory"), r.err());
   }
 
@@ -130,9 +109,9 @@ class SegmentCommandTest {
     Path input = dir.resolve("in.png");
     ImageFiles.writePng(new Image(new float[3 * 20 * 30], 3, 20, 30), input);
     Path png = dir.resolve("out.png");
-    Result r = run("segment", "--model", "fcn32s", "--classes", "3", "--weights", weights.toString(),
+    CliTest.Run r = CliTest.run("segment", "--model", "fcn32s", "--classes", "3", "--weights", weights.toString(),
         "--input", input.toString(), "--output", png.toString());
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exit(), r.err());
     Image written = ImageFiles.readRgb(png);
     assertEquals(30, written.width());
     assertEquals(20, written.height());
@@ -141,9 +120,9 @@ class SegmentCommandTest {
   @Test
   void missingInputIsReported() {
     Path missing = dir.resolve("nope.jpg");
-    Result r = run("segment", "--weights", dir.resolve("w.safetensors").toString(), "--input", missing.toString(),
+    CliTest.Run r = CliTest.run("segment", "--weights", dir.resolve("w.safetensors").toString(), "--input", missing.toString(),
         "--output", dir.resolve("o.png").toString());
-    assertEquals(1, r.code());
+    assertEquals(1, r.exit());
     assertTrue(r.err().contains("w.safetensors"), r.err());
   }
 

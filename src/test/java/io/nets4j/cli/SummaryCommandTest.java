@@ -5,35 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** {@code nets4j summary}: options, formats and errors. */
 class SummaryCommandTest {
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = Main.run(args);
-      return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
-
   @Test
   void jsonAtAGivenInputAndDepth() throws Exception {
-    Result r = run("summary", "resnet18", "--input", "2,3,64,64", "--depth", "1", "--format", "json");
-    assertEquals(0, r.code(), r.err());
+    CliTest.Run r = CliTest.run("summary", "resnet18", "--input", "2,3,64,64", "--depth", "1", "--format", "json");
+    assertEquals(0, r.exit(), r.err());
     JsonNode json = new ObjectMapper().readTree(r.out());
     assertEquals(2, json.get("inputShape").get(0).asLong());
     assertEquals(11_689_512L, json.get("totals").get("params").asLong());
@@ -45,29 +24,29 @@ class SummaryCommandTest {
 
   @Test
   void textByDefaultAndMarkdown() {
-    Result text = run("summary", "resnet18", "--input", "1,3,32,32");
-    assertEquals(0, text.code(), text.err());
+    CliTest.Run text = CliTest.run("summary", "resnet18", "--input", "1,3,32,32");
+    assertEquals(0, text.exit(), text.err());
     assertTrue(text.out().startsWith("Summary of resnet18: input [1, 3, 32, 32] float32, depth 3"), text.out());
     assertTrue(text.out().contains("layer1.0.conv1"), "depth 3 by default");
-    Result md = run("summary", "resnet18", "--input", "1,3,32,32", "--depth", "0", "--format", "markdown");
-    assertEquals(0, md.code(), md.err());
+    CliTest.Run md = CliTest.run("summary", "resnet18", "--input", "1,3,32,32", "--depth", "0", "--format", "markdown");
+    assertEquals(0, md.exit(), md.err());
     assertTrue(md.out().contains("| `resnet18` | ResNet | [1, 1000] | 11,689,512 |"), md.out());
   }
 
   @Test
   void errorsAreMessagesNotStackTraces() {
-    Result format = run("summary", "resnet18", "--format", "yaml");
-    assertEquals(1, format.code());
+    CliTest.Run format = CliTest.run("summary", "resnet18", "--format", "yaml");
+    assertEquals(1, format.exit());
     assertTrue(format.err().contains("unknown summary format 'yaml'"), format.err());
-    Result shape = run("summary", "resnet18", "--input", "1,1,32,32");
-    assertEquals(1, shape.code());
+    CliTest.Run shape = CliTest.run("summary", "resnet18", "--input", "1,1,32,32");
+    assertEquals(1, shape.exit());
     assertTrue(shape.err().contains("conv1 (Conv2d): expected input of shape [N, 3, H, W], got [1, 1, 32, 32]"),
         shape.err());
-    Result model = run("summary", "resnet5");
-    assertEquals(1, model.code());
+    CliTest.Run model = CliTest.run("summary", "resnet5");
+    assertEquals(1, model.exit());
     assertTrue(model.err().contains("resnet5"), model.err());
-    Result depth = run("summary", "resnet18", "--depth", "-1");
-    assertEquals(1, depth.code());
+    CliTest.Run depth = CliTest.run("summary", "resnet18", "--depth", "-1");
+    assertEquals(1, depth.exit());
     assertTrue(depth.err().contains("--depth must be >= 0"), depth.err());
   }
 }
