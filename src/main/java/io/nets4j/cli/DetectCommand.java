@@ -1,5 +1,6 @@
 package io.nets4j.cli;
 
+import io.nets4j.data.CocoDetection;
 import io.nets4j.data.Dataset;
 import io.nets4j.data.DetectionSample;
 import io.nets4j.data.Image;
@@ -11,15 +12,20 @@ import io.nets4j.detection.Detector;
 import io.nets4j.detection.DetectorTraining;
 import io.nets4j.detection.Detectors;
 import io.nets4j.detection.eval.DetectionMetrics;
+import io.nets4j.detection.rcnn.RegionDetector;
+import io.nets4j.detection.rcnn.RegionTraining;
 import io.nets4j.tensor.Scope;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,14 +107,26 @@ final class DetectCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** {@code nets4j detect train}: trains a detector on generated shapes scenes. */
+  /**
+   * {@code nets4j detect train}: trains a detector on generated shapes scenes. YOLO and Faster
+   * R-CNN train end to end ({@link DetectorTraining}); R-CNN, Fast R-CNN and SPPNet as their papers
+   * do, with SGD on selective-search proposals computed once ({@link RegionTraining}), and report
+   * the seconds per image of the proposals and of the detector, the costs those papers compare.
+   */
   @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-      description = "Train a detector on generated shapes scenes (1-4 objects, 6 classes) and evaluate COCO mAP on "
-          + "held-out scenes; writes RUN/model.safetensors, RUN/train-log.csv and RUN/metrics.md.")
+      description = "Train a detector on generated shapes scenes (1-4 objects, 6 classes) or a COCO-format data set and "
+          + "evaluate COCO mAP on held-out images; writes RUN/model.safetensors, RUN/train-log.csv and RUN/metrics.md.")
   static final class Train implements Callable<Integer> {
     static final String WEIGHTS = "model.safetensors";
     /** Detections kept for the mAP: low, so that the precision-recall curve is not cut short. */
     static final double EVALUATION_THRESHOLD = 0.005;
+
+    /** Defaults of a training procedure. */
+    private record Recipe(int size, int steps, int batch, double lr, int trainImages) {}
+
+    private static final Recipe END_TO_END = new Recipe(112, 2000, 32, 1e-3, 100_000);
+    /** Selective search runs once on every training scene (about 0.1 s each), so fewer scenes. */
+    private static final Recipe ON_PROPOSALS = new Recipe(64, 1000, 0, 0.01, 200);
 
     @Option(names = "--model", defaultValue = "yolo_v1", description = "detector: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
         completionCandidates = Names.class)
@@ -117,24 +135,40 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "RUN", description = "run directory to write")
     Path out;
 
-    @Option(names = "--size", defaultValue = "112", description = "image size (default: ${DEFAULT-VALUE})")
-    int size;
+    @Option(names = "--size", description = "image size (default: 112; rcnn, fast_rcnn, sppnet: 64)")
+    Integer size;
 
-    @Option(names = "--steps", defaultValue = "2000", description = "optimizer steps (default: ${DEFAULT-VALUE})")
-    int steps;
+    @Option(names = "--steps", description = "optimizer steps (default: 2000; rcnn, fast_rcnn, sppnet: 1000)")
+    Integer steps;
 
-    @Option(names = "--batch", defaultValue = "32", description = "images per step (default: ${DEFAULT-VALUE})")
-    int batch;
+    @Option(names = "--batch", description = "images per step (default: 32; not for rcnn, fast_rcnn, sppnet, whose "
+        + "steps sample a fixed number of regions from a fixed number of images)")
+    Integer batch;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "AdamW learning rate (default: ${DEFAULT-VALUE})")
-    double lr;
+    @Option(names = "--lr", description = "learning rate (default: AdamW 0.001; rcnn, fast_rcnn, sppnet: SGD 0.01)")
+    Double lr;
 
-    @Option(names = "--train-images", defaultValue = "100000",
-        description = "generated training scenes to draw batches from (default: ${DEFAULT-VALUE})")
-    int trainImages;
+    @Option(names = "--train-images", description = "generated training scenes to draw batches from (default: 100000; "
+        + "rcnn, fast_rcnn, sppnet: 200)")
+    Integer trainImages;
 
     @Option(names = "--val-images", defaultValue = "500", description = "held-out scenes for the mAP (default: ${DEFAULT-VALUE})")
     int valImages;
+
+    @Option(names = "--coco", paramLabel = "JSON", description = "train on a COCO-format data set instead of generated "
+        + "scenes: its annotation file (images resized to --size squares); needs --val-coco")
+    Path coco;
+
+    @Option(names = "--coco-images", paramLabel = "DIR", description = "image folder of --coco (default: `images` next "
+        + "to the JSON)")
+    Path cocoImages;
+
+    @Option(names = "--val-coco", paramLabel = "JSON", description = "held-out COCO-format annotations for the mAP")
+    Path valCoco;
+
+    @Option(names = "--val-coco-images", paramLabel = "DIR", description = "image folder of --val-coco (default: "
+        + "`images` next to the JSON)")
+    Path valCocoImages;
 
     @Option(names = "--log-every", defaultValue = "25", description = "steps between progress lines (default: ${DEFAULT-VALUE})")
     int logEvery;
@@ -148,54 +182,156 @@ final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+      if ((coco == null) != (valCoco == null)) {
+        throw new IllegalArgumentException("--coco and --val-coco go together (training and held-out annotations)");
+      }
+      CocoDetection cocoTrain = coco != null ? CocoDetection.open(imagesOf(coco, cocoImages), coco) : null;
+      CocoDetection cocoVal = valCoco != null ? CocoDetection.open(imagesOf(valCoco, valCocoImages), valCoco) : null;
+      if (cocoTrain != null && !cocoTrain.classes().equals(cocoVal.classes())) {
+        throw new IllegalArgumentException("the categories of " + valCoco + " " + cocoVal.classes() + " differ from those "
+            + "of " + coco + " " + cocoTrain.classes());
+      }
+      List<String> classes = cocoTrain != null ? cocoTrain.classes() : ShapesDataset.SHAPES;
       torch.manual_seed(seed);
+      // Region-based detectors take images of any size, so the default size can wait for the recipe.
+      Detector detector = Detectors.create(model, classes.size(), size != null ? size : END_TO_END.size());
+      Recipe recipe = detector instanceof RegionDetector ? ON_PROPOSALS : END_TO_END;
+      int side = size != null ? size : recipe.size();
+      int stepCount = steps != null ? steps : recipe.steps();
+      int scenes = trainImages != null ? trainImages : recipe.trainImages();
+      if (detector instanceof RegionDetector && batch != null) {
+        throw new IllegalArgumentException("--batch does not apply to " + model + ": each step samples "
+            + ((RegionDetector) detector).regionsPerImage() + " regions from each of "
+            + ((RegionDetector) detector).imagesPerStep() + " images");
+      }
       Files.createDirectories(out);
-      List<String> classes = ShapesDataset.SHAPES;
-      Detector detector = Detectors.create(model, classes.size(), size);
       // Training and validation scenes come from different seeds, so they never coincide.
-      Dataset<DetectionSample> train = ShapesDataset.scenes(trainImages, size, seed).detection();
-      Dataset<DetectionSample> val = ShapesDataset.scenes(valImages, size, seed + 1_000_003).detection();
-      DetectorTraining.Options options = DetectorTraining.Options.defaults(steps, batch).withLr(lr).withSeed(seed);
-      System.out.printf(Locale.ROOT, "detect train: %s (%,d parameters) on %dx%d shapes scenes, %d steps of %d, %s%n",
-          model, detector.module().parameterCount(), size, size, steps, batch, options.optimizer().describe());
+      Dataset<DetectionSample> train = cocoTrain != null ? DetectorTraining.resized(cocoTrain, side)
+          : ShapesDataset.scenes(scenes, side, seed).detection();
+      Dataset<DetectionSample> val = cocoVal != null ? DetectorTraining.resized(cocoVal, side)
+          : ShapesDataset.scenes(valImages, side, seed + 1_000_003).detection();
+      String data = cocoTrain != null ? cocoTrain.size() + " images of " + coco : side + "x" + side + " shapes scenes";
       long start = System.nanoTime();
+      String training;
       try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(out.resolve("train-log.csv")))) {
         log.println("step,loss,lr,terms");
-        double[] window = {0};
-        long[] last = {start};
-        DetectorTraining.train(detector, train, options, st -> {
-          log.printf(Locale.ROOT, "%d,%.6f,%.6g,%s%n", st.step(), st.loss(), st.lr(),
-              DetectorTraining.describe(st.terms()).replace(',', ';'));
-          window[0] += st.loss();
-          if (st.step() % logEvery == 0 || st.step() == steps) {
-            long now = System.nanoTime();
-            int n = st.step() % logEvery == 0 ? logEvery : st.step() % logEvery;
-            System.out.printf(Locale.ROOT, "step %d/%d loss %.4f %s lr %.2e %.1f img/s, %.0f s%n", st.step(), steps,
-                window[0] / n, DetectorTraining.describe(st.terms()), st.lr(), n * batch / ((now - last[0]) / 1e9),
-                (now - start) / 1e9);
-            window[0] = 0;
-            last[0] = now;
-            log.flush();
-          }
-          if (saveEvery > 0 && st.step() % saveEvery == 0 && st.step() < steps) {
-            Detectors.save(detector, model, size, classes, out.resolve(WEIGHTS));
-          }
-        });
+        Progress progress = new Progress(log, stepCount, start, detector, side, classes, data);
+        training = detector instanceof RegionDetector regions
+            ? trainOnProposals(regions, train, stepCount, lr != null ? lr : recipe.lr(), progress)
+            : trainEndToEnd(detector, train, stepCount, batch != null ? batch : recipe.batch(),
+                lr != null ? lr : recipe.lr(), progress);
       }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
-      Detectors.save(detector, model, size, classes, out.resolve(WEIGHTS));
+      Detectors.save(detector, model, side, classes, out.resolve(WEIGHTS));
       detector.setScoreThreshold(EVALUATION_THRESHOLD);
       long evalStart = System.nanoTime();
-      DetectionMetrics metrics = DetectorTraining.evaluate(detector, val, 32);
+      String speeds = "";
+      DetectionMetrics metrics;
+      if (detector instanceof RegionDetector regions) {
+        RegionTraining.Evaluation e = RegionTraining.evaluate(regions, samples(val));
+        metrics = e.metrics();
+        speeds = String.format(Locale.ROOT, " Per image: selective search %.3f s (%.0f proposals), detector %.3f s.",
+            e.proposalSeconds(), e.proposals(), e.detectSeconds());
+      } else {
+        metrics = DetectorTraining.evaluate(detector, val, 32);
+      }
       double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
-      String table = metrics.table(l -> classes.get(l - 1));
-      String report = String.format(Locale.ROOT, "# %s on %dx%d shapes scenes%n%nTraining: %d steps of %d images, %.0f s; "
-          + "evaluation on %d held-out scenes, %.1f s.%n%n%s%n%s%n", model, size, size, steps, batch, trainSeconds,
-          valImages, evalSeconds, metrics, table);
+      String report = String.format(Locale.ROOT, "# %s on %s%n%nTraining: %s, %.0f s; evaluation on %d "
+          + "held-out images, %.1f s.%s%n%n%s%n%s%n", model, data, training, trainSeconds, val.size(), evalSeconds,
+          speeds, metrics, metrics.table(l -> classes.get(l - 1)));
       Files.writeString(out.resolve("metrics.md"), report);
       System.out.print(report);
       System.out.println("weights: " + out.resolve(WEIGHTS));
       return 0;
+    }
+
+    private String trainEndToEnd(Detector detector, Dataset<DetectionSample> train, int stepCount, int images,
+        double rate, Progress progress) {
+      DetectorTraining.Options options = DetectorTraining.Options.defaults(stepCount, images).withLr(rate).withSeed(seed);
+      progress.start(options.optimizer().describe() + ", " + stepCount + " steps of " + images);
+      DetectorTraining.train(detector, train, options, st -> progress.step(st.step(), st.loss(), st.terms(), st.lr(), images));
+      return stepCount + " steps of " + images + " images";
+    }
+
+    private String trainOnProposals(RegionDetector detector, Dataset<DetectionSample> train, int stepCount, double rate,
+        Progress progress) {
+      List<DetectionSample> samples = samples(train);
+      long t0 = System.nanoTime();
+      RegionTraining.Data data = RegionTraining.Data.propose(detector, samples);
+      double perImage = (System.nanoTime() - t0) / 1e9 / samples.size();
+      double proposals = data.proposals().stream().mapToInt(List::size).average().orElse(0);
+      int images = detector.imagesPerStep();
+      String steps = String.format(Locale.ROOT, "%d SGD steps of %d images x %d regions (lr %s, divided by 10 for the "
+          + "last quarter) on %d scenes; selective search %.3f s per training scene, %.0f proposals", stepCount, images,
+          detector.regionsPerImage(), rate, samples.size(), perImage, proposals);
+      progress.start(steps);
+      RegionTraining.train(detector, data, new RegionTraining.Config(stepCount, rate, 1, seed), st -> {
+        Map<String, Double> terms = new LinkedHashMap<>();
+        terms.put("classification", st.classification());
+        terms.put("regression", st.regression());
+        progress.step(st.step(), st.total(1), terms, st.lr(), images);
+      });
+      return steps;
+    }
+
+    /** The image folder of a COCO annotation file: given, or {@code images} next to it. */
+    private static Path imagesOf(Path json, Path given) {
+      if (given != null) {
+        return given;
+      }
+      Path parent = json.toAbsolutePath().getParent();
+      return parent.resolve("images");
+    }
+
+    private static List<DetectionSample> samples(Dataset<DetectionSample> data) {
+      return IntStream.range(0, data.size()).mapToObj(data::get).toList();
+    }
+
+    /** Progress lines every {@code --log-every} steps, the CSV log, and saves every {@code --save-every}. */
+    private final class Progress {
+      private final PrintWriter log;
+      private final int stepCount;
+      private final long start;
+      private final Detector detector;
+      private final int side;
+      private final List<String> classes;
+      private final String data;
+      private double window;
+      private long last;
+
+      Progress(PrintWriter log, int stepCount, long start, Detector detector, int side, List<String> classes,
+          String data) {
+        this.log = log;
+        this.stepCount = stepCount;
+        this.start = start;
+        this.last = start;
+        this.detector = detector;
+        this.side = side;
+        this.classes = classes;
+        this.data = data;
+      }
+
+      void start(String training) {
+        System.out.printf(Locale.ROOT, "detect train: %s (%,d parameters) on %s, %s%n", model,
+            detector.module().parameterCount(), data, training);
+      }
+
+      void step(int step, double loss, Map<String, Double> terms, double lr, int images) {
+        log.printf(Locale.ROOT, "%d,%.6f,%.6g,%s%n", step, loss, lr, DetectorTraining.describe(terms).replace(',', ';'));
+        window += loss;
+        if (step % logEvery == 0 || step == stepCount) {
+          long now = System.nanoTime();
+          int n = step % logEvery == 0 ? logEvery : step % logEvery;
+          System.out.printf(Locale.ROOT, "step %d/%d loss %.4f %s lr %.2e %.1f img/s, %.0f s%n", step, stepCount,
+              window / n, DetectorTraining.describe(terms), lr, n * images / ((now - last) / 1e9), (now - start) / 1e9);
+          window = 0;
+          last = now;
+          log.flush();
+        }
+        if (saveEvery > 0 && step % saveEvery == 0 && step < stepCount) {
+          Detectors.save(detector, model, side, classes, out.resolve(WEIGHTS));
+        }
+      }
     }
   }
 

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         TrainCommand.class, EvalCommand.class, PredictCommand.class,
         SummaryCommand.class, ExplainCommand.class, AttentionCommand.class, SegmentCommand.class, DetectCommand.class,
         BenchCommand.class, CaptionCommand.class,
-        Seq2SeqCommand.class, LanguageModelCommand.class, ClassicDetectionCommand.class,
+        Seq2SeqCommand.class, LanguageModelCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

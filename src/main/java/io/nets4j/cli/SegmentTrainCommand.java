@@ -38,6 +38,10 @@ final class SegmentTrainCommand implements Callable<Integer> {
       + "the paper, which starts from ImageNet weights; helps a narrow network train from scratch)")
   boolean batchNorm;
 
+  @Option(names = "--learnable-upsampling", description = "train the transposed convolutions (they start as bilinear "
+      + "interpolation; frozen by default)")
+  boolean learnableUpsampling;
+
   @Option(names = "--size", defaultValue = "64", description = "scene side in pixels (default: ${DEFAULT-VALUE})")
   int size;
 
@@ -100,7 +104,7 @@ final class SegmentTrainCommand implements Callable<Integer> {
         lr != null ? lr : sgd ? 0.01 : 1e-3, weightDecay != null ? weightDecay : sgd ? 5e-4 : 1e-4, evalEvery, stopAt,
         maxMinutes);
     SegmentationOptions options = SegmentationOptions.defaults().withNumClasses(ShapesDataset.SCENE_CLASSES.size())
-        .withWidth(width).withBatchNorm(batchNorm);
+        .withWidth(width).withBatchNorm(batchNorm).withLearnableUpsampling(learnableUpsampling);
     SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model, options, ShapesDataset.SCENE_CLASSES,
         size, trainSize, valSize, testSize, seed, settings, OffsetDateTime.now().toString());
     Path runDir = out.resolve(name != null ? name

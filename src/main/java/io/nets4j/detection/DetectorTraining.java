@@ -4,6 +4,7 @@ import io.nets4j.data.Box;
 import io.nets4j.data.Dataset;
 import io.nets4j.data.DetectionSample;
 import io.nets4j.data.Image;
+import io.nets4j.data.Transforms;
 import io.nets4j.detection.eval.DetectionEvaluator;
 import io.nets4j.detection.eval.DetectionMetrics;
 import io.nets4j.tensor.Scope;
@@ -172,6 +173,39 @@ public final class DetectorTraining {
       boxes.add(new Box(w - b.x2(), b.y1(), w - b.x1(), b.y2()));
     }
     return new DetectionSample(new Image(out, im.channels(), im.height(), w), boxes, s.labels());
+  }
+
+  /**
+   * {@code data} with every image resized to {@code size x size} and its boxes scaled alike (the
+   * detectors here train on square inputs of one size; IoU, and so the mAP, is unchanged by the
+   * scaling).
+   */
+  public static Dataset<DetectionSample> resized(Dataset<DetectionSample> data, int size) {
+    if (size < 1) {
+      throw new IllegalArgumentException("image size must be positive, got " + size);
+    }
+    return new Dataset<>() {
+      @Override
+      public int size() {
+        return data.size();
+      }
+
+      @Override
+      public DetectionSample get(int index) {
+        DetectionSample s = data.get(index);
+        Image im = s.image();
+        if (im.height() == size && im.width() == size) {
+          return s;
+        }
+        float sx = (float) size / im.width();
+        float sy = (float) size / im.height();
+        List<Box> boxes = new ArrayList<>();
+        for (Box b : s.boxes()) {
+          boxes.add(new Box(b.x1() * sx, b.y1() * sy, b.x2() * sx, b.y2() * sy));
+        }
+        return new DetectionSample(Transforms.resize(size, size).apply(im, null), boxes, s.labels());
+      }
+    };
   }
 
   /** COCO-style metrics of {@code detector} on {@code data}, detecting {@code batch} images at a time. */

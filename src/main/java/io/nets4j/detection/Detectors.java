@@ -1,5 +1,8 @@
 package io.nets4j.detection;
 
+import io.nets4j.detection.rcnn.FastRCNN;
+import io.nets4j.detection.rcnn.RCNN;
+import io.nets4j.detection.rcnn.RegionDetector;
 import io.nets4j.detection.yolo.YoloV1;
 import io.nets4j.io.SafeTensors;
 import io.nets4j.io.StateDicts;
@@ -28,15 +31,25 @@ public final class Detectors {
   static final String SIZE_KEY = "nets4j.image_size";
   static final String CLASSES_KEY = "nets4j.classes";
 
+  /** R-CNN's warped region side for the small shapes scenes (the paper warps to 227 px). */
+  private static final int RCNN_WARP = 32;
+
   private static final Map<String, Factory> REGISTRY = new LinkedHashMap<>();
 
   static {
     REGISTRY.put("yolo_v1", (c, size) -> new YoloV1(YoloV1.Config.tiny(size, c)));
     REGISTRY.put("yolo_v1_resnet18", (c, size) -> new YoloV1(YoloV1.Config.resnet18(size, c)));
     REGISTRY.put("fasterrcnn_light", FasterRCNNDetector::light);
+    REGISTRY.put("rcnn", (c, size) -> new RCNN(regionConfig(c), RCNN_WARP));
+    REGISTRY.put("fast_rcnn", (c, size) -> new FastRCNN(regionConfig(c), FastRCNN.Pooling.ROI_MAX));
+    REGISTRY.put("sppnet", (c, size) -> new FastRCNN(regionConfig(c), FastRCNN.Pooling.SPP));
   }
 
   private Detectors() {}
+
+  private static RegionDetector.Config regionConfig(int numClasses) {
+    return RegionDetector.Config.shapes().withNumClasses(numClasses + 1);
+  }
 
   /** Registers another detector (e.g. a light Faster R-CNN) under {@code name}. */
   public static synchronized void register(String name, Factory factory) {

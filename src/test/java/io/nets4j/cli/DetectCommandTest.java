@@ -3,8 +3,10 @@ package io.nets4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nets4j.data.CocoDetection;
 import io.nets4j.data.Image;
 import io.nets4j.data.ImageFiles;
+import io.nets4j.data.ShapesDataset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,42 @@ class DetectCommandTest {
         "--out", pngs.toString());
     assertEquals(0, scene.exit(), scene.err());
     assertEquals(64, ImageFiles.readRgb(pngs.resolve("shapes-scene-1-detections.png")).width());
+  }
+
+  @Test
+  void regionDetectorsTrainOnSelectiveSearchProposalsAndDraw() {
+    Path runDir = dir.resolve("fast");
+    CliTest.Run t = CliTest.run("detect", "train", "--model", "fast_rcnn", "--train-images", "2", "--val-images", "1",
+        "--size", "32", "--steps", "2", "--log-every", "1", "--out", runDir.toString());
+    assertEquals(0, t.exit(), t.err());
+    assertTrue(t.out().contains("2 SGD steps of 2 images x 64 regions") && t.out().contains("step 2/2"), t.out());
+    assertTrue(t.out().contains("Per image: selective search") && t.out().contains("mAP@.5="), t.out());
+    assertTrue(Files.isRegularFile(runDir.resolve("metrics.md")));
+    CliTest.Run d = CliTest.run("detect", "--weights", runDir.toString(), "--model", "fast_rcnn", "--score", "0", "--scale",
+        "2", "--out", dir.resolve("pngs").toString());
+    assertEquals(0, d.exit(), d.err());
+    assertEquals(64, ImageFiles.readRgb(dir.resolve("pngs").resolve("shapes-scene-1-detections.png")).width());
+
+    CliTest.Run batch = CliTest.run("detect", "train", "--model", "rcnn", "--batch", "4", "--out", dir.toString());
+    assertEquals(1, batch.exit());
+    assertTrue(batch.err().contains("--batch does not apply to rcnn: each step samples 16 regions from each of 8 images"),
+        batch.err());
+  }
+
+  @Test
+  void trainsOnACocoFormatDataSet() {
+    // 40 px scenes written as COCO files; training resizes them to 32 px squares.
+    Path trainJson = CocoDetection.write(ShapesDataset.scenes(3, 40, 5).detection(), ShapesDataset.SHAPES, dir.resolve("train"));
+    Path valJson = CocoDetection.write(ShapesDataset.scenes(2, 40, 6).detection(), ShapesDataset.SHAPES, dir.resolve("val"));
+    Path runDir = dir.resolve("coco-run");
+    CliTest.Run t = CliTest.run("detect", "train", "--model", "yolo_v1", "--coco", trainJson.toString(), "--val-coco",
+        valJson.toString(), "--size", "32", "--steps", "2", "--batch", "2", "--log-every", "1", "--out", runDir.toString());
+    assertEquals(0, t.exit(), t.err());
+    assertTrue(t.out().contains("on 3 images of " + trainJson) && t.out().contains("evaluation on 2 held-out images"),
+        t.out());
+    CliTest.Run alone = CliTest.run("detect", "train", "--coco", trainJson.toString(), "--out", runDir.toString());
+    assertEquals(1, alone.exit());
+    assertTrue(alone.err().contains("--coco and --val-coco go together"), alone.err());
   }
 
   @Test

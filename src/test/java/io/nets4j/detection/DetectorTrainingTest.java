@@ -26,6 +26,28 @@ class DetectorTrainingTest {
   }
 
   @Test
+  void resizedScalesImagesAndBoxesToTheSquare() {
+    DetectionSample s = new DetectionSample(new Image(new float[3 * 20 * 40], 3, 20, 40), List.of(new Box(4, 2, 20, 10)),
+        new int[] {3});
+    Dataset<DetectionSample> data = new Dataset<>() {
+      @Override
+      public int size() {
+        return 1;
+      }
+
+      @Override
+      public DetectionSample get(int index) {
+        return s;
+      }
+    };
+    DetectionSample r = DetectorTraining.resized(data, 10).get(0);
+    assertEquals(10, r.image().height());
+    assertEquals(10, r.image().width());
+    assertEquals(List.of(new Box(1, 1, 5, 5)), r.boxes());
+    assertEquals(3, r.labels()[0]);
+  }
+
+  @Test
   void yoloLossFallsInAFewSteps() {
     torch.manual_seed(0);
     YoloV1 yolo = new YoloV1(YoloV1.Config.tiny(32, 6));

@@ -1,15 +1,22 @@
 package io.nets4j.detection.rcnn;
 
 import io.nets4j.data.Box;
+import io.nets4j.data.DetectionSample;
 import io.nets4j.data.Image;
 import io.nets4j.detection.BoxCoder;
 import io.nets4j.detection.BoxOps;
+import io.nets4j.detection.DetectionLoss;
 import io.nets4j.detection.Detections;
+import io.nets4j.detection.Detector;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Module;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -23,15 +30,18 @@ import org.bytedeco.pytorch.global.torch;
  * the training loss and the post-processing (per-class NMS). Subclasses differ in how a region
  * becomes a feature vector: R-CNN warps the image region and runs the CNN on it; Fast R-CNN and
  * SPPNet run the CNN once per image and pool the region from the feature map.
+ *
+ * <p>As a {@link Detector}, {@link #loss(List)} runs selective search on every image of the
+ * batch, which is slow; {@link RegionTraining} trains as the papers do, on proposals computed once.
  */
-public abstract class RegionDetector extends Module {
+public abstract class RegionDetector extends Module implements Detector {
   /**
    * @param numClasses classes including background 0
    * @param widths channels of the {@link ConvBackbone} stages
    * @param representation width of {@code fc6} and {@code fc7}
    * @param proposals selective-search settings
    * @param testProposals proposals scored per image at test time, at most (by selective-search rank)
-   * @param scoreThresh detections need a class probability above this
+   * @param scoreThresh detections need a class probability above this (until {@link #setScoreThreshold})
    * @param nmsThresh IoU of the per-class NMS (0.3 in both papers)
    * @param detectionsPerImage at most this many detections per image
    */
@@ -55,6 +65,11 @@ public abstract class RegionDetector extends Module {
     public static Config shapes() {
       return new Config(7, new int[] {32, 64, 128}, 256, SelectiveSearch.Config.fast(), 2000, 0.05, 0.3, 100);
     }
+
+    /** This config for {@code n} classes (background included). */
+    public Config withNumClasses(int n) {
+      return new Config(n, widths, representation, proposals, testProposals, scoreThresh, nmsThresh, detectionsPerImage);
+    }
   }
 
   /** Pixel normalisation: zero means mid-grey, so zero padding is neutral. */
@@ -64,10 +79,14 @@ public abstract class RegionDetector extends Module {
   private final Config config;
   private final SelectiveSearch search;
   private final BoxCoder coder = new BoxCoder(10, 10, 5, 5);
+  /** Region sampling of {@link #loss(List)}. */
+  private final SplittableRandom lossSampling = new SplittableRandom(0);
+  private double scoreThreshold;
 
   protected RegionDetector(Config config) {
     this.config = config;
     this.search = new SelectiveSearch(config.proposals());
+    this.scoreThreshold = config.scoreThresh();
   }
 
   public Config config() {
@@ -90,6 +109,52 @@ public abstract class RegionDetector extends Module {
   public List<Box> propose(Image image) {
     List<Box> all = search.propose(image);
     return all.subList(0, Math.min(all.size(), config.testProposals()));
+  }
+
+  @Override
+  public int numClasses() {
+    return config.numClasses() - 1;
+  }
+
+  @Override
+  public Module module() {
+    return this;
+  }
+
+  @Override
+  public void setScoreThreshold(double threshold) {
+    scoreThreshold = threshold;
+  }
+
+  /** {@link #detect(Image)} of each image {@code [3, H, W]}. */
+  @Override
+  public List<Detections> detect(List<Tensor> images) {
+    List<Detections> out = new ArrayList<>();
+    for (Tensor t : images) {
+      if (t.dim() != 3 || t.size(0) != 3) {
+        throw new IllegalArgumentException("detect: images must be [3, H, W], got " + Tensors.describe(t));
+      }
+      out.add(detect(new Image(Tensors.toFloatArray(t.cpu()), 3, (int) t.size(1), (int) t.size(2))));
+    }
+    return out;
+  }
+
+  /**
+   * The training loss of a batch: selective search on each image, then {@link RegionTraining}'s
+   * labelled, balanced region sample; terms {@code classification} and {@code regression}
+   * (weighted 1, as in Fast R-CNN).
+   */
+  @Override
+  public DetectionLoss loss(List<DetectionSample> batch) {
+    List<RegionSampler.Labelled> labelled = new ArrayList<>();
+    for (DetectionSample s : batch) {
+      labelled.add(sampler().label(propose(s.image()), s.boxes(), s.labels()));
+    }
+    Tensor[] losses = RegionTraining.sampledLoss(this, batch, labelled, lossSampling);
+    Map<String, Double> terms = new LinkedHashMap<>();
+    terms.put("classification", losses[0].item_double());
+    terms.put("regression", losses[1].item_double());
+    return new DetectionLoss(losses[0].add(losses[1]), terms);
   }
 
   /** Proposes regions with selective search, then {@link #detect(Image, List)}. */
@@ -132,7 +197,7 @@ public abstract class RegionDetector extends Module {
     Tensor b = boxes.narrow(1, 1, c - 1).reshape(-1, 4);
     Tensor p = probs.narrow(1, 1, c - 1).reshape(-1);
     Tensor l = labels.narrow(1, 1, c - 1).reshape(-1);
-    return Detections.select(b, p, l, config.scoreThresh(), 1e-2, config.nmsThresh(), config.detectionsPerImage());
+    return Detections.select(b, p, l, scoreThreshold, 1e-2, config.nmsThresh(), config.detectionsPerImage());
   }
 
   /**

@@ -40,8 +40,8 @@ public final class RegionTraining {
     }
   }
 
-  /** Losses of one step. */
-  public record Step(int step, double classification, double regression) {
+  /** Losses of one step, and its learning rate. */
+  public record Step(int step, double classification, double regression, double lr) {
     public double total(double lambda) {
       return classification + lambda * regression;
     }
@@ -99,56 +99,76 @@ public final class RegionTraining {
     List<Step> steps = new ArrayList<>();
     detector.train();
     for (int step = 1; step <= config.steps(); step++) {
-      if (step == dropStep + 1) {
-        sgd.param_groups().get(0).options().set_lr(config.lr() / 10);
-      }
+      double lr = step > dropStep ? config.lr() / 10 : config.lr();
+      sgd.param_groups().get(0).options().set_lr(lr);
       try (Scope s = Scope.open()) {
-        List<Image> images = new ArrayList<>();
-        List<Tensor> regions = new ArrayList<>();
-        List<Tensor> labels = new ArrayList<>();
-        List<Tensor> targets = new ArrayList<>();
-        List<Tensor> regress = new ArrayList<>();
+        List<DetectionSample> images = new ArrayList<>();
+        List<RegionSampler.Labelled> regions = new ArrayList<>();
         for (int k = 0; k < detector.imagesPerStep(); k++) {
           int i = rng.nextInt(data.samples().size());
-          RegionSampler.Labelled l = labelled.get(i);
-          int[] picked = sampler.sample(l.labels(), detector.regionsPerImage(), rng);
-          if (picked.length == 0) {
-            continue;
-          }
-          DetectionSample sample = data.samples().get(i);
-          List<Box> boxes = new ArrayList<>();
-          List<Box> gt = new ArrayList<>();
-          long[] lab = new long[picked.length];
-          float[] reg = new float[picked.length];
-          for (int j = 0; j < picked.length; j++) {
-            int r = picked[j];
-            Box box = l.boxes().get(r);
-            boxes.add(box);
-            // Background regions get themselves as targets (zero deltas); their regression is masked.
-            gt.add(l.matched()[r] >= 0 ? sample.boxes().get(l.matched()[r]) : box);
-            lab[j] = l.labels()[r];
-            reg[j] = l.labels()[r] > 0 && l.maxIou()[r] >= sampler.regressionIou() ? 1 : 0;
-          }
-          Tensor boxTensor = detector.boxTensor(boxes);
-          images.add(sample.image());
-          regions.add(boxTensor);
-          labels.add(Tensors.fromLongs(lab));
-          targets.add(detector.encode(detector.boxTensor(gt), boxTensor));
-          regress.add(Tensors.fromFloats(reg, reg.length));
+          images.add(data.samples().get(i));
+          regions.add(labelled.get(i));
         }
-        Tensor[] losses = detector.loss(detector.images(images), regions, detector.onDevice(cat(labels)),
-            cat(targets), detector.onDevice(cat(regress)));
+        Tensor[] losses = sampledLoss(detector, images, regions, rng);
         Tensor total = losses[0].add(losses[1].mul(new Scalar(config.lambda())));
         sgd.zero_grad();
         total.backward();
         sgd.step();
-        Step record = new Step(step, losses[0].item_double(), losses[1].item_double());
+        Step record = new Step(step, losses[0].item_double(), losses[1].item_double(), lr);
         steps.add(record);
         listener.step(record);
       }
     }
     detector.eval();
     return steps;
+  }
+
+  /**
+   * The loss {@code [classification, regression]} ({@link RegionDetector#loss}) of a balanced sample
+   * of {@link RegionDetector#regionsPerImage()} regions from each image, drawn from its labelled
+   * proposals by {@link RegionDetector#sampler()}.
+   */
+  static Tensor[] sampledLoss(RegionDetector detector, List<DetectionSample> samples,
+      List<RegionSampler.Labelled> labelled, SplittableRandom rng) {
+    RegionSampler sampler = detector.sampler();
+    List<Image> images = new ArrayList<>();
+    List<Tensor> regions = new ArrayList<>();
+    List<Tensor> labels = new ArrayList<>();
+    List<Tensor> targets = new ArrayList<>();
+    List<Tensor> regress = new ArrayList<>();
+    for (int i = 0; i < samples.size(); i++) {
+      RegionSampler.Labelled l = labelled.get(i);
+      int[] picked = sampler.sample(l.labels(), detector.regionsPerImage(), rng);
+      if (picked.length == 0) {
+        continue;
+      }
+      DetectionSample sample = samples.get(i);
+      List<Box> boxes = new ArrayList<>();
+      List<Box> gt = new ArrayList<>();
+      long[] lab = new long[picked.length];
+      float[] reg = new float[picked.length];
+      for (int j = 0; j < picked.length; j++) {
+        int r = picked[j];
+        Box box = l.boxes().get(r);
+        boxes.add(box);
+        // Background regions get themselves as targets (zero deltas); their regression is masked.
+        gt.add(l.matched()[r] >= 0 ? sample.boxes().get(l.matched()[r]) : box);
+        lab[j] = l.labels()[r];
+        reg[j] = l.labels()[r] > 0 && l.maxIou()[r] >= sampler.regressionIou() ? 1 : 0;
+      }
+      Tensor boxTensor = detector.boxTensor(boxes);
+      images.add(sample.image());
+      regions.add(boxTensor);
+      labels.add(Tensors.fromLongs(lab));
+      targets.add(detector.encode(detector.boxTensor(gt), boxTensor));
+      regress.add(Tensors.fromFloats(reg, reg.length));
+    }
+    if (images.isEmpty()) {
+      throw new IllegalArgumentException("none of the " + samples.size() + " images has a region to train on "
+          + "(no proposals and no ground-truth boxes)");
+    }
+    return detector.loss(detector.images(images), regions, detector.onDevice(cat(labels)), cat(targets),
+        detector.onDevice(cat(regress)));
   }
 
   private static Tensor cat(List<Tensor> parts) {

@@ -9,6 +9,7 @@ import io.nets4j.data.Box;
 import io.nets4j.data.DetectionSample;
 import io.nets4j.data.Image;
 import io.nets4j.data.ShapesDataset;
+import io.nets4j.detection.DetectionLoss;
 import io.nets4j.detection.Detections;
 import io.nets4j.detection.SpatialPyramidPooling;
 import io.nets4j.tensor.Scope;
@@ -169,6 +170,32 @@ class RegionDetectorTest {
         assertTrue(boxes[4 * i] >= 0 && boxes[4 * i + 2] <= 48 && boxes[4 * i + 1] >= 0 && boxes[4 * i + 3] <= 48);
       }
       assertEquals(0, fast.detect(image, List.of()).size());
+    }
+  }
+
+  @Test
+  void asADetectorItTrainsOnFreshProposalsAndDetectsTensors() {
+    torch.manual_seed(0);
+    List<DetectionSample> train = scenes(2, 48);
+    FastRCNN fast = new FastRCNN(tiny(), FastRCNN.Pooling.ROI_MAX);
+    assertEquals(6, fast.numClasses());
+    fast.train();
+    DetectionLoss loss = fast.loss(train);
+    assertEquals(List.of("classification", "regression"), List.copyOf(loss.terms().keySet()));
+    assertEquals(loss.terms().get("classification") + loss.terms().get("regression"), loss.total().item_double(), 1e-6);
+    loss.total().backward();
+    assertTrue(fast.parameters().get(0).grad().abs().sum().item_double() > 0, "gradient reaches the backbone");
+
+    Image image = train.get(0).image();
+    fast.setScoreThreshold(0);
+    try (Scope s = Scope.open()) {
+      Detections direct = fast.detect(image);
+      Detections viaTensor = fast.detect(List.of(Tensors.fromFloats(image.data(), 3, 48, 48))).get(0);
+      assertTrue(direct.size() > 0);
+      assertArrayEquals(Tensors.toFloatArray(direct.scores()), Tensors.toFloatArray(viaTensor.scores()));
+      fast.setScoreThreshold(1);
+      assertEquals(0, fast.detect(image).size(), "no class probability exceeds 1");
+      assertThrows(IllegalArgumentException.class, () -> fast.detect(List.of(Tensors.fromFloats(new float[4], 1, 2, 2))));
     }
   }
 
