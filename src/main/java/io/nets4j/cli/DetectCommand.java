@@ -199,10 +199,9 @@ final class DetectCommand implements Callable<Integer> {
       int side = size != null ? size : recipe.size();
       int stepCount = steps != null ? steps : recipe.steps();
       int scenes = trainImages != null ? trainImages : recipe.trainImages();
-      if (detector instanceof RegionDetector && batch != null) {
+      if (batch != null && detector instanceof RegionDetector regions) {
         throw new IllegalArgumentException("--batch does not apply to " + model + ": each step samples "
-            + ((RegionDetector) detector).regionsPerImage() + " regions from each of "
-            + ((RegionDetector) detector).imagesPerStep() + " images");
+            + regions.regionsPerImage() + " regions from each of " + regions.imagesPerStep() + " images");
       }
       Files.createDirectories(out);
       // Training and validation scenes come from different seeds, so they never coincide.
