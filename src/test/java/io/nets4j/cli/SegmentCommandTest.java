@@ -38,8 +38,9 @@ class SegmentCommandTest {
    */
   @Test
   void trainsARunAndUsesIt() throws Exception {
-    CliTest.Run r = CliTest.run("segment", "train", "--size", "16", "--width", "0.0625", "--mosaic", "2", "--steps", "2",
-        "--eval-every", "1", "--val-size", "2", "--test-size", "3", "--out", dir.toString(), "--name", "run");
+    CliTest.Run r = CliTest.run("segment", "train", "--size", "16", "--width", "0.0625", "--batch-norm",
+        "--learnable-upsampling", "--mosaic", "2", "--steps", "2", "--eval-every", "1", "--val-size", "2", "--test-size", "3",
+        "--out", dir.toString(), "--name", "run");
     assertEquals(0, r.exit(), r.err());
     Path runDir = dir.resolve("run");
     for (String file : List.of(SegmentationRun.FILE, SegmentationRun.WEIGHTS, SegmentationRun.LOG,
@@ -52,6 +53,7 @@ class SegmentCommandTest {
     assertEquals("fcn8s", info.model());
     assertEquals(0.0625, info.options().width());
     assertEquals(2, info.settings().mosaic());
+    assertTrue(info.options().batchNorm() && info.options().learnableUpsampling(), info.options().toString());
 
     CliTest.Run eval = CliTest.run("segment", "--weights", runDir.toString(), "--evaluate");
     assertEquals(0, eval.exit(), eval.err());
