@@ -84,6 +84,10 @@ final class SegmentTrainCommand implements Callable<Integer> {
       description = "stop at the first validation after MINUTES of wall time; 0 = no limit (default: ${DEFAULT-VALUE})")
   double maxMinutes;
 
+  @Option(names = "--init", paramLabel = "RUN|FILE", description = "start from these weights (a run directory's kept "
+      + "weights, or a state_dict of the same model and options) instead of fresh ones")
+  Path init;
+
   @Option(names = "--seed", defaultValue = "0", description = "seed of the weights and the scenes (default: ${DEFAULT-VALUE})")
   long seed;
 
@@ -102,7 +106,8 @@ final class SegmentTrainCommand implements Callable<Integer> {
     boolean sgd = optimizer.trim().equalsIgnoreCase("sgd");
     SegmentationRun.Settings settings = new SegmentationRun.Settings(steps, batch, mosaic, optimizer,
         lr != null ? lr : sgd ? 0.01 : 1e-3, weightDecay != null ? weightDecay : sgd ? 5e-4 : 1e-4, evalEvery, stopAt,
-        maxMinutes);
+        maxMinutes, init == null ? null : (Files.isDirectory(init) ? init.resolve(SegmentationRun.WEIGHTS) : init)
+            .toAbsolutePath().toString());
     SegmentationOptions options = SegmentationOptions.defaults().withNumClasses(ShapesDataset.SCENE_CLASSES.size())
         .withWidth(width).withBatchNorm(batchNorm).withLearnableUpsampling(learnableUpsampling);
     SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model, options, ShapesDataset.SCENE_CLASSES,

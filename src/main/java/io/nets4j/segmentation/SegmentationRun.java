@@ -63,9 +63,11 @@ public record SegmentationRun(String format, String model, SegmentationOptions o
    * @param stopAtMiou stop once the validation mean IoU reaches this (0: train all steps)
    * @param maxMinutes stop at the first validation after this much wall time (0: no limit); on a
    *     shared machine this bounds the run while it still ends with a measured test evaluation
+   * @param init the weights file training started from (e.g. another run's kept weights, for a
+   *     second cosine cycle as in SGDR, Loshchilov and Hutter 2017), or null for fresh weights
    */
   public record Settings(int steps, int batch, int mosaic, String optimizer, double lr, double weightDecay,
-      int evalEvery, double stopAtMiou, double maxMinutes) {
+      int evalEvery, double stopAtMiou, double maxMinutes, String init) {
     public Settings {
       if (evalEvery < 1) {
         throw new IllegalArgumentException("evalEvery must be positive, got " + evalEvery);
@@ -125,6 +127,9 @@ public record SegmentationRun(String format, String model, SegmentationOptions o
     write(runDir);
     torch.manual_seed(seed);
     SegmentationModel net = createModel();
+    if (settings.init() != null) {
+      StateDicts.load(net, Path.of(settings.init()), LoadMode.STRICT);
+    }
     Dataset<SegmentationSample> validation = validationData();
     Path weights = runDir.resolve(WEIGHTS);
     long start = System.nanoTime();

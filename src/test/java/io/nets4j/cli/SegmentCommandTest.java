@@ -75,6 +75,18 @@ class SegmentCommandTest {
     CliTest.Run again = CliTest.run("segment", "train", "--size", "16", "--out", dir.toString(), "--name", "run");
     assertEquals(1, again.exit());
     assertTrue(again.err().contains("exists"), again.err());
+
+    // A second cycle starts from the run's kept weights, and records them; weights of another width do not fit.
+    CliTest.Run cycle = CliTest.run("segment", "train", "--size", "16", "--width", "0.0625", "--batch-norm",
+        "--learnable-upsampling", "--mosaic", "2", "--steps", "1", "--eval-every", "1", "--val-size", "2", "--test-size", "2",
+        "--init", runDir.toString(), "--out", dir.toString(), "--name", "cycle");
+    assertEquals(0, cycle.exit(), cycle.err());
+    assertEquals(runDir.resolve(SegmentationRun.WEIGHTS).toAbsolutePath().toString(),
+        SegmentationRun.read(dir.resolve("cycle")).settings().init());
+    CliTest.Run wider = CliTest.run("segment", "train", "--size", "16", "--width", "0.125", "--batch-norm", "--steps", "1",
+        "--init", runDir.toString(), "--out", dir.toString(), "--name", "wider");
+    assertEquals(1, wider.exit());
+    assertTrue(wider.err().contains("conv1_1.weight"), wider.err());
   }
 
   @Test
