@@ -124,12 +124,13 @@ public record SegmentationRun(String format, String model, SegmentationOptions o
    * ({@value #EVALUATION}).
    */
   public Evaluation train(Path runDir, PrintStream out) {
-    write(runDir);
     torch.manual_seed(seed);
     SegmentationModel net = createModel();
+    // Initial weights that do not fit fail here, before the run directory gets any file.
     if (settings.init() != null) {
       StateDicts.load(net, Path.of(settings.init()), LoadMode.STRICT);
     }
+    write(runDir);
     Dataset<SegmentationSample> validation = validationData();
     Path weights = runDir.resolve(WEIGHTS);
     long start = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.nets4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.data.Image;
@@ -87,6 +88,7 @@ class SegmentCommandTest {
         "--init", runDir.toString(), "--out", dir.toString(), "--name", "wider");
     assertEquals(1, wider.exit());
     assertTrue(wider.err().contains("conv1_1.weight"), wider.err());
+    assertFalse(Files.exists(dir.resolve("wider").resolve(SegmentationRun.FILE)), "no run file for a run that did not start");
   }
 
   @Test
