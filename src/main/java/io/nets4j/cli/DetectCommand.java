@@ -20,7 +20,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -185,8 +184,8 @@ final class DetectCommand implements Callable<Integer> {
       if ((coco == null) != (valCoco == null)) {
         throw new IllegalArgumentException("--coco and --val-coco go together (training and held-out annotations)");
       }
-      CocoDetection cocoTrain = coco != null ? CocoDetection.open(imagesOf(coco, cocoImages), coco) : null;
-      CocoDetection cocoVal = valCoco != null ? CocoDetection.open(imagesOf(valCoco, valCocoImages), valCoco) : null;
+      CocoDetection cocoTrain = coco != null ? openCoco(coco, cocoImages) : null;
+      CocoDetection cocoVal = valCoco != null ? openCoco(valCoco, valCocoImages) : null;
       if (cocoTrain != null && !cocoTrain.classes().equals(cocoVal.classes())) {
         throw new IllegalArgumentException("the categories of " + valCoco + " " + cocoVal.classes() + " differ from those "
             + "of " + coco + " " + cocoTrain.classes());
@@ -210,18 +209,20 @@ final class DetectCommand implements Callable<Integer> {
       Dataset<DetectionSample> val = cocoVal != null ? DetectorTraining.resized(cocoVal, side)
           : ShapesDataset.scenes(valImages, side, seed + 1_000_003).detection();
       String data = cocoTrain != null ? cocoTrain.size() + " images of " + coco : side + "x" + side + " shapes scenes";
+      Runnable saveWeights = () -> Detectors.save(detector, model, side, classes, out.resolve(WEIGHTS));
       long start = System.nanoTime();
       String training;
       try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(out.resolve("train-log.csv")))) {
         log.println("step,loss,lr,terms");
-        Progress progress = new Progress(log, stepCount, start, detector, side, classes, data);
+        Progress progress = new Progress(log, stepCount, start, String.format(Locale.ROOT, "%s (%,d parameters) on %s",
+            model, detector.module().parameterCount(), data), saveWeights);
         training = detector instanceof RegionDetector regions
             ? trainOnProposals(regions, train, stepCount, lr != null ? lr : recipe.lr(), progress)
             : trainEndToEnd(detector, train, stepCount, batch != null ? batch : recipe.batch(),
                 lr != null ? lr : recipe.lr(), progress);
       }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
-      Detectors.save(detector, model, side, classes, out.resolve(WEIGHTS));
+      saveWeights.run();
       detector.setScoreThreshold(EVALUATION_THRESHOLD);
       long evalStart = System.nanoTime();
       String speeds = "";
@@ -264,22 +265,13 @@ final class DetectCommand implements Callable<Integer> {
           + "last quarter) on %d scenes; selective search %.3f s per training scene, %.0f proposals", stepCount, images,
           detector.regionsPerImage(), rate, samples.size(), perImage, proposals);
       progress.start(steps);
-      RegionTraining.train(detector, data, new RegionTraining.Config(stepCount, rate, 1, seed), st -> {
-        Map<String, Double> terms = new LinkedHashMap<>();
-        terms.put("classification", st.classification());
-        terms.put("regression", st.regression());
-        progress.step(st.step(), st.total(1), terms, st.lr(), images);
-      });
+      RegionTraining.train(detector, data, new RegionTraining.Config(stepCount, rate, 1, seed),
+          st -> progress.step(st.step(), st.total(1), st.terms(), st.lr(), images));
       return steps;
     }
 
-    /** The image folder of a COCO annotation file: given, or {@code images} next to it. */
-    private static Path imagesOf(Path json, Path given) {
-      if (given != null) {
-        return given;
-      }
-      Path parent = json.toAbsolutePath().getParent();
-      return parent.resolve("images");
+    private static CocoDetection openCoco(Path json, Path images) {
+      return images != null ? CocoDetection.open(images, json) : CocoDetection.open(json);
     }
 
     private static List<DetectionSample> samples(Dataset<DetectionSample> data) {
@@ -291,28 +283,23 @@ final class DetectCommand implements Callable<Integer> {
       private final PrintWriter log;
       private final int stepCount;
       private final long start;
-      private final Detector detector;
-      private final int side;
-      private final List<String> classes;
-      private final String data;
+      /** What is trained on what, for the first line. */
+      private final String subject;
+      private final Runnable saveWeights;
       private double window;
       private long last;
 
-      Progress(PrintWriter log, int stepCount, long start, Detector detector, int side, List<String> classes,
-          String data) {
+      Progress(PrintWriter log, int stepCount, long start, String subject, Runnable saveWeights) {
         this.log = log;
         this.stepCount = stepCount;
         this.start = start;
         this.last = start;
-        this.detector = detector;
-        this.side = side;
-        this.classes = classes;
-        this.data = data;
+        this.subject = subject;
+        this.saveWeights = saveWeights;
       }
 
       void start(String training) {
-        System.out.printf(Locale.ROOT, "detect train: %s (%,d parameters) on %s, %s%n", model,
-            detector.module().parameterCount(), data, training);
+        System.out.printf(Locale.ROOT, "detect train: %s, %s%n", subject, training);
       }
 
       void step(int step, double loss, Map<String, Double> terms, double lr, int images) {
@@ -328,7 +315,7 @@ final class DetectCommand implements Callable<Integer> {
           log.flush();
         }
         if (saveEvery > 0 && step % saveEvery == 0 && step < stepCount) {
-          Detectors.save(detector, model, side, classes, out.resolve(WEIGHTS));
+          saveWeights.run();
         }
       }
     }

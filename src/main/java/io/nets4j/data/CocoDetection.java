@@ -31,6 +31,8 @@ import java.util.TreeMap;
 public final class CocoDetection implements Dataset<DetectionSample> {
   /** Box overhang beyond the image border that is tolerated (and clipped), in pixels. */
   private static final double EDGE_TOLERANCE = 1.0;
+  /** The image folder's name in the layout {@link #write} produces (as the annotation file's sibling). */
+  public static final String IMAGES = "images";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private record Entry(long id, Path file, int width, int height, List<Box> boxes, List<Integer> labels) {}
@@ -45,6 +47,14 @@ public final class CocoDetection implements Dataset<DetectionSample> {
     this.entries = entries;
     this.classes = classes;
     this.categoryIds = categoryIds;
+  }
+
+  /**
+   * {@link #open(Path, Path)} with the images in the folder {@value #IMAGES} next to the annotation
+   * file, as {@link #write} lays them out.
+   */
+  public static CocoDetection open(Path annotationsJson) {
+    return open(annotationsJson.toAbsolutePath().resolveSibling(IMAGES), annotationsJson);
   }
 
   /** Reads and checks {@code annotationsJson}; image file names are resolved against {@code imageDir}. */
@@ -197,7 +207,7 @@ public final class CocoDetection implements Dataset<DetectionSample> {
    * ({@code classes.get(label - 1)}). Returns the JSON file.
    */
   public static Path write(Dataset<DetectionSample> data, List<String> classes, Path dir) {
-    Path imageDir = dir.resolve("images");
+    Path imageDir = dir.resolve(IMAGES);
     Path json = dir.resolve("annotations.json");
     ObjectNode root = JSON.createObjectNode();
     ArrayNode images = root.putArray("images");

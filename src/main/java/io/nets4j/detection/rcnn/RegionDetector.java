@@ -13,9 +13,7 @@ import io.nets4j.nn.Module;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -151,10 +149,8 @@ public abstract class RegionDetector extends Module implements Detector {
       labelled.add(sampler().label(propose(s.image()), s.boxes(), s.labels()));
     }
     Tensor[] losses = RegionTraining.sampledLoss(this, batch, labelled, lossSampling);
-    Map<String, Double> terms = new LinkedHashMap<>();
-    terms.put("classification", losses[0].item_double());
-    terms.put("regression", losses[1].item_double());
-    return new DetectionLoss(losses[0].add(losses[1]), terms);
+    return new DetectionLoss(losses[0].add(losses[1]),
+        RegionTraining.terms(losses[0].item_double(), losses[1].item_double()));
   }
 
   /** Proposes regions with selective search, then {@link #detect(Image, List)}. */

@@ -9,7 +9,9 @@ import io.nets4j.detection.eval.DetectionMetrics;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.SGD;
 import org.bytedeco.pytorch.SGDOptions;
@@ -45,6 +47,19 @@ public final class RegionTraining {
     public double total(double lambda) {
       return classification + lambda * regression;
     }
+
+    /** The two losses by name, as a {@link io.nets4j.detection.DetectionLoss} reports them. */
+    public Map<String, Double> terms() {
+      return RegionTraining.terms(classification, regression);
+    }
+  }
+
+  /** Loss terms {@code classification} and {@code regression}, in that order. */
+  static Map<String, Double> terms(double classification, double regression) {
+    Map<String, Double> terms = new LinkedHashMap<>();
+    terms.put("classification", classification);
+    terms.put("regression", regression);
+    return terms;
   }
 
   /** Receives every step's losses. */
