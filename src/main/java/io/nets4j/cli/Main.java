@@ -32,7 +32,8 @@ public final class Main implements Runnable {
     NativeRuntime.load();
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("nets4j " + cmd.getCommandName() + ": " + e.getMessage());
+      // the full path (nets4j detect train), since several commands have a subcommand named train
+      cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
       if (Boolean.getBoolean("nets4j.debug")) {
         e.printStackTrace(cmd.getErr());
       }

@@ -74,7 +74,7 @@ class DetectCommandTest {
         t.out());
     CliTest.Run alone = CliTest.run("detect", "train", "--coco", trainJson.toString(), "--out", runDir.toString());
     assertEquals(1, alone.exit());
-    assertTrue(alone.err().contains("--coco and --val-coco go together"), alone.err());
+    assertTrue(alone.err().startsWith("nets4j detect train: --coco and --val-coco go together"), alone.err());
   }
 
   @Test
