@@ -15,6 +15,7 @@ import io.nets4j.detection.eval.DetectionMetrics;
 import io.nets4j.detection.rcnn.RegionDetector;
 import io.nets4j.detection.rcnn.RegionTraining;
 import io.nets4j.tensor.Scope;
+import io.nets4j.tensor.Tensors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -94,9 +95,9 @@ final class DetectCommand implements Callable<Integer> {
         Path png = out.resolve(names.get(i) + "-detections.png");
         DetectionDrawing.writePng(im, d, loaded.classes(), k, png);
         System.out.printf(Locale.ROOT, "%s: %d detections -> %s%n", names.get(i), d.size(), png);
-        float[] boxes = io.nets4j.tensor.Tensors.toFloatArray(d.boxes());
-        float[] scores = io.nets4j.tensor.Tensors.toFloatArray(d.scores());
-        long[] labels = io.nets4j.tensor.Tensors.toLongArray(d.labels());
+        float[] boxes = Tensors.toFloatArray(d.boxes());
+        float[] scores = Tensors.toFloatArray(d.scores());
+        long[] labels = Tensors.toLongArray(d.labels());
         for (int j = 0; j < d.size(); j++) {
           System.out.printf(Locale.ROOT, "  %-10s %.3f  [%.1f, %.1f, %.1f, %.1f]%n", loaded.classes().get((int) labels[j] - 1),
               scores[j], boxes[4 * j], boxes[4 * j + 1], boxes[4 * j + 2], boxes[4 * j + 3]);

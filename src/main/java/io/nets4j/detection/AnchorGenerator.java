@@ -1,6 +1,7 @@
 package io.nets4j.detection;
 
 import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class AnchorGenerator {
     this.aspectRatios = aspectRatios.clone();
     cellAnchors = new Tensor[sizes.length];
     for (int l = 0; l < sizes.length; l++) {
-      cellAnchors[l] = io.nets4j.tensor.Scope.detachFromScopes(baseAnchors(sizes[l], aspectRatios[l]));
+      cellAnchors[l] = Scope.detachFromScopes(baseAnchors(sizes[l], aspectRatios[l]));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.nets4j.detection;
 
+import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -42,9 +43,9 @@ public record Matcher(double highThreshold, double lowThreshold, boolean allowLo
   public Tensor match(Tensor quality) {
     if (quality.dim() != 2 || quality.size(0) == 0) {
       throw new IllegalArgumentException("matcher: need an IoU matrix [M ground truths >= 1, N predictions], got "
-          + io.nets4j.tensor.Tensors.describe(quality));
+          + Tensors.describe(quality));
     }
-    Tensor[] best = io.nets4j.tensor.Tensors.owned(quality.max(0, false));
+    Tensor[] best = Tensors.owned(quality.max(0, false));
     Tensor values = best[0];
     Tensor allMatches = best[1];
     Tensor matches = allMatches.clone();

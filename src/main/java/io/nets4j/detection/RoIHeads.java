@@ -1,6 +1,7 @@
 package io.nets4j.detection;
 
 import io.nets4j.nn.F;
+import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
 import io.nets4j.tensor.Tensors;
@@ -176,7 +177,7 @@ public final class RoIHeads extends Module {
   }
 
   /** Two fully connected layers with ReLU on the flattened pooled features ({@code fc6}, {@code fc7}). */
-  public static final class TwoMLPHead extends io.nets4j.nn.Layer {
+  public static final class TwoMLPHead extends Layer {
     private final Linear fc6;
     private final Linear fc7;
 

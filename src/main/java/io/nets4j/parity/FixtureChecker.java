@@ -1,5 +1,6 @@
 package io.nets4j.parity;
 
+import io.nets4j.detection.FasterRCNNFixture;
 import io.nets4j.io.SafeTensors;
 import io.nets4j.io.SafeTensorsFile;
 import io.nets4j.models.Models;
@@ -58,7 +59,7 @@ public final class FixtureChecker {
   }
 
   private static final Map<String, java.util.function.Function<Path, FixtureResult>> CASE_CHECKERS =
-      Map.of(io.nets4j.detection.FasterRCNNFixture.CASE, io.nets4j.detection.FasterRCNNFixture::check);
+      Map.of(FasterRCNNFixture.CASE, FasterRCNNFixture::check);
 
   private static String caseName(Path json) {
     try {

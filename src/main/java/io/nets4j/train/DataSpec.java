@@ -5,6 +5,7 @@ import io.nets4j.data.ClassificationDataset;
 import io.nets4j.data.DataLoader;
 import io.nets4j.data.Datasets;
 import io.nets4j.data.IdxDataset;
+import io.nets4j.data.Image;
 import io.nets4j.data.ImageFolder;
 import io.nets4j.data.ImageList;
 import io.nets4j.data.LabeledImage;
@@ -282,7 +283,7 @@ public record DataSpec(Kind kind, Path path) {
         for (int i = 0; i < plane; i++) {
           grey[i] = 0.299f * d[i] + 0.587f * d[plane + i] + 0.114f * d[2 * plane + i];
         }
-        return new io.nets4j.data.Image(grey, 1, image.height(), image.width());
+        return new Image(grey, 1, image.height(), image.width());
       });
     } else if (channels != 3) {
       throw new IllegalArgumentException("images can be prepared for 1 or 3 channels, not " + channels);

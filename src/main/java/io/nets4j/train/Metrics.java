@@ -1,5 +1,6 @@
 package io.nets4j.train;
 
+import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -18,9 +19,9 @@ public final class Metrics {
     }
     if (logits.dim() != 2 || labels.dim() != 1 || labels.size(0) != logits.size(0)) {
       throw new IllegalArgumentException("expected logits [N, classes] and labels [N], got "
-          + io.nets4j.tensor.Tensors.describe(logits) + " and " + io.nets4j.tensor.Tensors.describe(labels));
+          + Tensors.describe(logits) + " and " + Tensors.describe(labels));
     }
-    Tensor top = io.nets4j.tensor.Tensors.owned(torch.topk(logits, k, 1, true, true))[1];
+    Tensor top = Tensors.owned(torch.topk(logits, k, 1, true, true))[1];
     return top.eq(labels.unsqueeze(1)).any(1).sum().item_long();
   }
 }

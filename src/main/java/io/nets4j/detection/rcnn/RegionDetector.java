@@ -10,6 +10,7 @@ import io.nets4j.detection.Detections;
 import io.nets4j.detection.Detector;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Module;
+import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
@@ -180,8 +181,8 @@ public abstract class RegionDetector extends Module implements Detector {
   }
 
   private Detections empty() {
-    return new Detections(Tensors.zeros(io.nets4j.tensor.DType.FLOAT32, 0, 4),
-        Tensors.zeros(io.nets4j.tensor.DType.FLOAT32, 0), Tensors.zeros(io.nets4j.tensor.DType.INT64, 0));
+    return new Detections(Tensors.zeros(DType.FLOAT32, 0, 4),
+        Tensors.zeros(DType.FLOAT32, 0), Tensors.zeros(DType.INT64, 0));
   }
 
   private Detections postprocess(RegionHead.Scores scores, Tensor proposals, long height, long width) {

@@ -1,6 +1,7 @@
 package io.nets4j.sequence.tasks;
 
 import io.nets4j.nn.F;
+import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.Random;
@@ -112,7 +113,7 @@ public final class LanguageModelTraining {
           Tensor logits = model.logits(Tensors.fromLongs(java.util.Arrays.copyOfRange(text, from, t), 1, t - from))
               .select(0, 0).select(0, t - from - 1);
           double[] p = Tensors.toDoubleArray(F.softmax(logits.div(new org.bytedeco.pytorch.Scalar(temperature)), 0)
-              .to(io.nets4j.tensor.DType.FLOAT64.scalarType()));
+              .to(DType.FLOAT64.scalarType()));
           double u = random.nextDouble();
           int c = 0;
           for (double acc = p[0]; acc < u && c < p.length - 1; acc += p[++c]) {
