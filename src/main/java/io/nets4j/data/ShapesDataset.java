@@ -127,34 +127,12 @@ public final class ShapesDataset implements Dataset<ShapesDataset.Scene> {
 
   /** The scenes' images, boxes and labels (numbered as {@link #SCENE_CLASSES}). */
   public Dataset<DetectionSample> detection() {
-    return new Dataset<>() {
-      @Override
-      public int size() {
-        return ShapesDataset.this.size();
-      }
-
-      @Override
-      public DetectionSample get(int index) {
-        Scene s = ShapesDataset.this.get(index);
-        return new DetectionSample(s.image(), s.boxes(), s.labels());
-      }
-    };
+    return map(s -> new DetectionSample(s.image(), s.boxes(), s.labels()));
   }
 
   /** The scenes' images and masks (numbered as {@link #SCENE_CLASSES}). */
   public Dataset<SegmentationSample> segmentation() {
-    return new Dataset<>() {
-      @Override
-      public int size() {
-        return ShapesDataset.this.size();
-      }
-
-      @Override
-      public SegmentationSample get(int index) {
-        Scene s = ShapesDataset.this.get(index);
-        return new SegmentationSample(s.image(), s.mask());
-      }
-    };
+    return map(s -> new SegmentationSample(s.image(), s.mask()));
   }
 
   /** Draws one scene from its own random stream. */

@@ -184,28 +184,21 @@ public final class DetectorTraining {
     if (size < 1) {
       throw new IllegalArgumentException("image size must be positive, got " + size);
     }
-    return new Dataset<>() {
-      @Override
-      public int size() {
-        return data.size();
-      }
+    return data.map(s -> resized(s, size));
+  }
 
-      @Override
-      public DetectionSample get(int index) {
-        DetectionSample s = data.get(index);
-        Image im = s.image();
-        if (im.height() == size && im.width() == size) {
-          return s;
-        }
-        float sx = (float) size / im.width();
-        float sy = (float) size / im.height();
-        List<Box> boxes = new ArrayList<>();
-        for (Box b : s.boxes()) {
-          boxes.add(new Box(b.x1() * sx, b.y1() * sy, b.x2() * sx, b.y2() * sy));
-        }
-        return new DetectionSample(Transforms.resize(size, size).apply(im, null), boxes, s.labels());
-      }
-    };
+  private static DetectionSample resized(DetectionSample s, int size) {
+    Image im = s.image();
+    if (im.height() == size && im.width() == size) {
+      return s;
+    }
+    float sx = (float) size / im.width();
+    float sy = (float) size / im.height();
+    List<Box> boxes = new ArrayList<>();
+    for (Box b : s.boxes()) {
+      boxes.add(new Box(b.x1() * sx, b.y1() * sy, b.x2() * sx, b.y2() * sy));
+    }
+    return new DetectionSample(Transforms.resize(size, size).apply(im, null), boxes, s.labels());
   }
 
   /** COCO-style metrics of {@code detector} on {@code data}, detecting {@code batch} images at a time. */

@@ -36,6 +36,22 @@ class DatasetsTest {
   }
 
   @Test
+  void mapAppliesTheFunctionOnEachAccessAndKeepsTheSize() {
+    int[] calls = {0};
+    Dataset<Integer> labels = shapes.map(s -> {
+      calls[0]++;
+      return s.label();
+    });
+    assertEquals(shapes.size(), labels.size());
+    assertEquals(0, calls[0]);
+    for (int i : new int[] {0, 17, 49}) {
+      assertEquals(shapes.get(i).label(), labels.get(i));
+    }
+    assertEquals(3, calls[0]);
+    assertThrows(IndexOutOfBoundsException.class, () -> labels.get(shapes.size()));
+  }
+
+  @Test
   void subsetAndHead() {
     ClassificationDataset sub = Datasets.subset(shapes, new int[] {7, 3});
     assertEquals(2, sub.size());

@@ -4,11 +4,13 @@ import io.nets4j.nn.F;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.function.IntConsumer;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -74,8 +76,8 @@ public final class LanguageModelTraining {
       for (int start = 0; start < text.length - 1; start += length) {
         int n = Math.min(length, text.length - 1 - start);
         try (Scope scope = Scope.open()) {
-          long[] in = java.util.Arrays.copyOfRange(text, start, start + n);
-          long[] target = java.util.Arrays.copyOfRange(text, start + 1, start + 1 + n);
+          long[] in = Arrays.copyOfRange(text, start, start + n);
+          long[] target = Arrays.copyOfRange(text, start + 1, start + 1 + n);
           Tensor logits = model.logits(Tensors.fromLongs(in, 1, n)).select(0, 0);
           sum += n * F.crossEntropy(logits, Tensors.fromLongs(target, n)).item_double();
           count += n;
@@ -103,16 +105,16 @@ public final class LanguageModelTraining {
       throw new IllegalArgumentException("sampling needs a non-empty prompt");
     }
     Random random = new Random(seed);
-    long[] text = java.util.Arrays.copyOf(prompt, prompt.length + length);
+    long[] text = Arrays.copyOf(prompt, prompt.length + length);
     boolean wasTraining = model.isTraining();
     model.eval();
     try (NoGradGuard g = new NoGradGuard()) {
       for (int t = prompt.length; t < text.length; t++) {
         int from = Math.max(0, t - model.maxLength());
         try (Scope scope = Scope.open()) {
-          Tensor logits = model.logits(Tensors.fromLongs(java.util.Arrays.copyOfRange(text, from, t), 1, t - from))
+          Tensor logits = model.logits(Tensors.fromLongs(Arrays.copyOfRange(text, from, t), 1, t - from))
               .select(0, 0).select(0, t - from - 1);
-          double[] p = Tensors.toDoubleArray(F.softmax(logits.div(new org.bytedeco.pytorch.Scalar(temperature)), 0)
+          double[] p = Tensors.toDoubleArray(F.softmax(logits.div(new Scalar(temperature)), 0)
               .to(DType.FLOAT64.scalarType()));
           double u = random.nextDouble();
           int c = 0;
@@ -125,6 +127,6 @@ public final class LanguageModelTraining {
     } finally {
       model.train(wasTraining);
     }
-    return java.util.Arrays.copyOfRange(text, prompt.length, text.length);
+    return Arrays.copyOfRange(text, prompt.length, text.length);
   }
 }
