@@ -3,8 +3,10 @@ package io.nets4j.bench;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -20,9 +22,15 @@ import java.util.Map;
  * @param peakResidentBytes the process's peak resident set size at the end, or -1 where unknown
  * @param numThreads libtorch's intra-op thread count during the run
  * @param threadEnvironment whether this JVM set nets4j's native thread environment
+ * @param cpu the CPU capabilities the run had ({@link CpuCapabilities#describe()})
+ * @param fallbacks the paths asked for that this CPU could not take, each saying what ran instead
  */
 public record BenchResult(BenchOptions options, String input, String unit, long parameters, Stats latencyMs,
-    Stats throughput, long peakResidentBytes, int numThreads, boolean threadEnvironment) {
+    Stats throughput, long peakResidentBytes, int numThreads, boolean threadEnvironment, String cpu,
+    List<String> fallbacks) {
+  public BenchResult {
+    fallbacks = List.copyOf(fallbacks);
+  }
 
   /** Human-readable report. */
   public String text() {
@@ -45,6 +53,10 @@ public record BenchResult(BenchOptions options, String input, String unit, long 
         throughput.p90(), throughput.max()));
     b.append(String.format(Locale.ROOT, "  peak resident memory %s%n", peakResidentBytes < 0 ? "unknown"
         : String.format(Locale.ROOT, "%.1f MiB", peakResidentBytes / (1024.0 * 1024.0))));
+    b.append("  ").append(cpu).append('\n');
+    for (String f : fallbacks) {
+      b.append("  fallback: ").append(f).append('\n');
+    }
     return b.toString();
   }
 
@@ -67,6 +79,8 @@ public record BenchResult(BenchOptions options, String input, String unit, long 
     m.put("latencyMs", latencyMs.toMap());
     m.put("throughputPerSecond", throughput.toMap());
     m.put("peakResidentBytes", peakResidentBytes);
+    m.put("cpu", cpu);
+    m.put("fallbacks", fallbacks);
     return m;
   }
 
@@ -88,9 +102,16 @@ public record BenchResult(BenchOptions options, String input, String unit, long 
           n.get("optimizer").asText(), n.get("channelsLast").asBoolean());
       return new BenchResult(o, n.get("input").asText(), n.get("unit").asText(), n.get("parameters").asLong(),
           Stats.fromJson(n.get("latencyMs")), Stats.fromJson(n.get("throughputPerSecond")), n.get("peakResidentBytes").asLong(),
-          n.get("threads").asInt(), n.get("threadEnvironment").asBoolean());
+          n.get("threads").asInt(), n.get("threadEnvironment").asBoolean(), n.path("cpu").asText(""),
+          n.has("fallbacks") ? readStrings(n.get("fallbacks")) : List.of());
     } catch (JsonProcessingException | RuntimeException e) {
       throw new IllegalArgumentException("not a benchmark result: " + e.getMessage(), e);
     }
+  }
+
+  private static List<String> readStrings(com.fasterxml.jackson.databind.JsonNode array) {
+    List<String> out = new java.util.ArrayList<>();
+    array.forEach(e -> out.add(e.asText()));
+    return out;
   }
 }

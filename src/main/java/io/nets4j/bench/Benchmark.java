@@ -4,12 +4,16 @@ import io.nets4j.inference.InferenceOptimizer;
 import io.nets4j.inference.InferenceOptions;
 import io.nets4j.inference.OptimizedModel;
 import io.nets4j.nn.Layer;
+import io.nets4j.sequence.Recurrent;
+import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.NativeMemory;
 import io.nets4j.tensor.NativeRuntime;
 import io.nets4j.tensor.Scope;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
-import io.nets4j.train.Autocast;
+import io.nets4j.tensor.Autocast;
 import io.nets4j.train.TorchOptimizer;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -46,6 +50,7 @@ public final class Benchmark {
     }
     Stats latency;
     Stats throughput;
+    List<String> fallbacks = new ArrayList<>(recurrentFallback(o, model));
     if (o.mode() == Mode.INFER) {
       model.eval();
       Forward f;
@@ -55,6 +60,7 @@ public final class Benchmark {
           opt = InferenceOptimizer.optimizeInPlace(model, w.input(1, DType.FLOAT32),
               InferenceOptions.defaults().withDtype(o.dtype()));
         }
+        fallbacks.addAll(opt.fallbacks());
         f = opt::forward;
       } else {
         f = inference(model);
@@ -68,7 +74,16 @@ public final class Benchmark {
       throughput = latency.reciprocal(1000.0 * o.batch());
     }
     return new BenchResult(o, w.inputDescription(), w.unit(), params, latency, throughput,
-        NativeMemory.peakResidentBytes(), torch.get_num_threads(), NativeRuntime.threadEnvironmentApplied());
+        NativeMemory.peakResidentBytes(), torch.get_num_threads(), NativeRuntime.threadEnvironmentApplied(),
+        CpuCapabilities.current().describe(), fallbacks);
+  }
+
+  /** Says so when a bfloat16 run's recurrent layers compute in float32 on this CPU. */
+  private static List<String> recurrentFallback(BenchOptions o, Layer model) {
+    CpuCapabilities.Support recurrent = CpuCapabilities.current().bf16Recurrent();
+    boolean hasRecurrent = model.namedModules().values().stream().anyMatch(m -> m instanceof Recurrent);
+    return o.dtype() == DType.BFLOAT16 && hasRecurrent && !recurrent.supported()
+        ? List.of("recurrent layers run their fused kernels in float32: " + recurrent.reason()) : List.of();
   }
 
   /** The Java-layer overhead probe of the model of {@code o}, at batch {@code o.batch()}. */

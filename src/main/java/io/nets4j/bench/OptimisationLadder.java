@@ -45,11 +45,16 @@ public final class OptimisationLadder {
       new Step("+ packed weights (`--optimize`)", InferenceOptions.defaults()),
       new Step("bfloat16 (`--optimize --dtype bf16`)", InferenceOptions.defaults().withDtype(DType.BFLOAT16)));
 
-  /** The batch-1 latency of every step, in the order of {@link #STEPS}. */
-  public record Result(String model, String input, int threads, List<String> steps, List<Stats> latencyMs) {
+  /**
+   * The batch-1 latency of every step, in the order of {@link #STEPS}, and the optimisations this CPU
+   * could not apply ({@link OptimizedModel#fallbacks()}, e.g. bfloat16 weight packing without AVX-512).
+   */
+  public record Result(String model, String input, int threads, List<String> steps, List<Stats> latencyMs,
+      List<String> fallbacks) {
     public Result {
       steps = List.copyOf(steps);
       latencyMs = List.copyOf(latencyMs);
+      fallbacks = List.copyOf(fallbacks);
     }
 
     /** The speed-up of step {@code i} over the first (eager float32), by medians. */
@@ -64,6 +69,7 @@ public final class OptimisationLadder {
         b.append(String.format(Locale.ROOT, "  %-40s %s ms  %.2fx%n", steps.get(i), latencyMs.get(i).format(2),
             speedUp(i)));
       }
+      fallbacks.forEach(f -> b.append("  fallback: ").append(f).append('\n'));
       return b.toString();
     }
 
@@ -77,6 +83,7 @@ public final class OptimisationLadder {
         rows.add(Map.of("step", steps.get(i), "latencyMs", latencyMs.get(i).toMap()));
       }
       m.put("steps", rows);
+      m.put("fallbacks", fallbacks);
       try {
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
       } catch (JsonProcessingException e) {
@@ -94,7 +101,10 @@ public final class OptimisationLadder {
           steps.add(row.get("step").asText());
           latency.add(Stats.fromJson(row.get("latencyMs")));
         }
-        return new Result(n.get("model").asText(), n.get("input").asText(), n.get("threads").asInt(), steps, latency);
+        List<String> fallbacks = new ArrayList<>();
+        n.path("fallbacks").forEach(f -> fallbacks.add(f.asText()));
+        return new Result(n.get("model").asText(), n.get("input").asText(), n.get("threads").asInt(), steps, latency,
+            fallbacks);
       } catch (JsonProcessingException | RuntimeException e) {
         throw new IllegalArgumentException("not an optimisation-ladder result: " + e.getMessage(), e);
       }
@@ -112,6 +122,7 @@ public final class OptimisationLadder {
     torch.manual_seed(0);
     List<Benchmark.Forward> forwards = new ArrayList<>();
     List<Tensor> inputs = new ArrayList<>();
+    List<String> fallbacks = new ArrayList<>();
     String input = null;
     for (Step step : STEPS) {
       Workload w = Workload.of(o.model(), o.inputSize());
@@ -128,6 +139,7 @@ public final class OptimisationLadder {
         } else {
           OptimizedModel optimized = InferenceOptimizer.optimizeInPlace(model, w.input(1, DType.FLOAT32),
               step.options());
+          optimized.fallbacks().forEach(f -> fallbacks.add(step.name() + ": " + f));
           forwards.add(optimized::forward);
         }
       }
@@ -149,6 +161,7 @@ public final class OptimisationLadder {
     for (double[] m : ms) {
       latency.add(Stats.of(m));
     }
-    return new Result(o.model(), input, torch.get_num_threads(), STEPS.stream().map(Step::name).toList(), latency);
+    return new Result(o.model(), input, torch.get_num_threads(), STEPS.stream().map(Step::name).toList(), latency,
+        fallbacks);
   }
 }

@@ -7,9 +7,11 @@ import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.Layer;
+import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,10 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * bfloat16 weights, convolution weights packed once into oneDNN's layout
  * ({@link Conv2d#packForInference}), libtorch's thread count, and forward passes under
  * {@code InferenceMode} ({@link OptimizedModel}).
+ *
+ * <p>Where this CPU cannot pack bfloat16 weights ({@link CpuCapabilities#bf16WeightPacking()}), a
+ * bfloat16 model keeps its convolutions unpacked (ATen's reference bfloat16 kernels) and
+ * {@link OptimizedModel#fallbacks()} says so; nothing fails.
  *
  * <p>{@link #optimize(String, ImageClassifier, long[], InferenceOptions)} leaves the given model
  * untouched and works on a copy (a fresh model of the same registry name loaded with its
@@ -72,8 +78,16 @@ public final class InferenceOptimizer {
     if (options.channelsLast()) {
       toChannelsLast(model);
     }
-    int packed = options.packWeights() ? packConvolutions(model, example, options) : 0;
-    return new OptimizedModel(model, options, folded, packed);
+    List<String> fallbacks = new ArrayList<>();
+    boolean pack = options.packWeights();
+    CpuCapabilities.Support bf16Packing = CpuCapabilities.current().bf16WeightPacking();
+    if (pack && options.dtype() == DType.BFLOAT16 && !bf16Packing.supported()) {
+      pack = false;
+      fallbacks.add("convolution weights are not packed, so convolutions run unpacked in bfloat16 through ATen's "
+          + "reference kernels (slower than float32 on such a CPU): " + bf16Packing.reason());
+    }
+    int packed = pack ? packConvolutions(model, example, options) : 0;
+    return new OptimizedModel(model, options, folded, packed, fallbacks);
   }
 
   /**

@@ -18,12 +18,15 @@ public final class OptimizedModel {
   private final InferenceOptions options;
   private final List<BatchNormFolding.Pair> folded;
   private final int packedConvolutions;
+  private final List<String> fallbacks;
 
-  OptimizedModel(Layer model, InferenceOptions options, List<BatchNormFolding.Pair> folded, int packedConvolutions) {
+  OptimizedModel(Layer model, InferenceOptions options, List<BatchNormFolding.Pair> folded, int packedConvolutions,
+      List<String> fallbacks) {
     this.model = model;
     this.options = options;
     this.folded = List.copyOf(folded);
     this.packedConvolutions = packedConvolutions;
+    this.fallbacks = List.copyOf(fallbacks);
   }
 
   /** Runs the model; the result is an inference tensor (it cannot later enter autograd). */
@@ -58,6 +61,14 @@ public final class OptimizedModel {
   /** The convolution / batch-norm pairs that were folded. */
   public List<BatchNormFolding.Pair> folded() {
     return folded;
+  }
+
+  /**
+   * The optimisations asked for that this CPU could not apply, each as a sentence that says what runs
+   * instead and which CPU feature is missing; empty when everything asked for is in force.
+   */
+  public List<String> fallbacks() {
+    return fallbacks;
   }
 
   /** How many convolutions run with packed oneDNN weights. */

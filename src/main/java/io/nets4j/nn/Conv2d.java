@@ -1,5 +1,6 @@
 package io.nets4j.nn;
 
+import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import io.nets4j.tensor.Scope;
@@ -56,12 +57,14 @@ public final class Conv2d extends Layer {
    * per-call weight reorder of eager {@code conv2d}. Call it last, after folding, dtype and memory
    * format changes: the packed copy does not follow later changes of the weight. The layer is then
    * for inference only. Returns whether it was packed: not where libtorch lacks oneDNN, the weight is
-   * not on the CPU or not float32/bfloat16 (oneDNN has no float64 kernels).
+   * not on the CPU or not float32/bfloat16 (oneDNN has no float64 kernels), or the weight is bfloat16
+   * and this CPU cannot pack bfloat16 ({@link CpuCapabilities#bf16WeightPacking()}).
    */
   public boolean packForInference(long[] inputShape) {
     DType dtype = Tensors.dtype(weight);
     if (!PackedConvolution.isAvailable() || !weight.device().is_cpu()
-        || dtype != DType.FLOAT32 && dtype != DType.BFLOAT16) {
+        || dtype != DType.FLOAT32 && dtype != DType.BFLOAT16
+        || dtype == DType.BFLOAT16 && !CpuCapabilities.current().bf16WeightPacking().supported()) {
       return false;
     }
     packed = PackedConvolution.pack(weight, bias, spec, inputShape);

@@ -3,6 +3,8 @@ package io.nets4j.sequence;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerGuard;
+import io.nets4j.tensor.Autocast;
+import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.lang.ref.Reference;
@@ -17,6 +19,7 @@ import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * A multi-layer, optionally bidirectional recurrent layer: PyTorch's {@code nn.RNN},
@@ -117,7 +120,32 @@ public final class Recurrent extends Layer {
   }
 
   private RecurrentOutput fused(Tensor x, RecurrentState h0, long[] lengths) {
-    TensorVector params = new TensorVector(flatWeights());
+    Tensor[] weights = flatWeights();
+    boolean bf16 = Tensors.dtype(x) == DType.BFLOAT16 || Tensors.dtype(weights[0]) == DType.BFLOAT16
+        || Autocast.bfloat16Active();
+    if (bf16 && !CpuCapabilities.current().bf16Recurrent().supported()) {
+      return inFloat32(x, h0, lengths, weights);
+    }
+    return fused(x, h0, lengths, weights);
+  }
+
+  /**
+   * The fused kernels in float32 where this CPU has no bfloat16 recurrent kernels: autocast would
+   * cast the call to bfloat16, so it is suspended for it, and a bfloat16 input gets a bfloat16 result.
+   */
+  private RecurrentOutput inFloat32(Tensor x, RecurrentState h0, long[] lengths, Tensor[] weights) {
+    ScalarType f32 = DType.FLOAT32.scalarType();
+    try (Autocast off = Autocast.suspended()) {
+      Tensor[] weights32 = Arrays.stream(weights).map(w -> w.to(f32)).toArray(Tensor[]::new);
+      RecurrentOutput out = fused(x.to(f32), h0.to(f32), lengths, weights32);
+      DType back = Tensors.dtype(x);
+      return back == DType.FLOAT32 ? out
+          : new RecurrentOutput(out.output().to(back.scalarType()), out.state().to(back.scalarType()));
+    }
+  }
+
+  private RecurrentOutput fused(Tensor x, RecurrentState h0, long[] lengths, Tensor[] weights) {
+    TensorVector params = new TensorVector(weights);
     CellType type = config.type();
     boolean train = isTraining();
     int layers = config.numLayers();

@@ -1,6 +1,7 @@
 package io.nets4j.sequence;
 
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * The state a recurrent network carries from step to step: the hidden state {@code h} and, for an
@@ -26,6 +27,11 @@ public record RecurrentState(Tensor h, Tensor c) {
    */
   public RecurrentState indexSelect(int dim, Tensor index) {
     return new RecurrentState(h.index_select(dim, index), c == null ? null : c.index_select(dim, index));
+  }
+
+  /** Every part converted to {@code type} (differentiable). */
+  public RecurrentState to(ScalarType type) {
+    return new RecurrentState(h.to(type), c == null ? null : c.to(type));
   }
 
   /** A copy cut off from the autograd graph (truncated backpropagation through time). */

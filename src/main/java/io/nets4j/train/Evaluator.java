@@ -1,5 +1,6 @@
 package io.nets4j.train;
 
+import io.nets4j.tensor.Autocast;
 import io.nets4j.data.Image;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.tensor.Scope;

@@ -9,7 +9,7 @@ package io.nets4j.train;
  * @param schedule the learning-rate schedule (warm-up, cosine or step decay)
  * @param labelSmoothing label smoothing of the training loss, in [0, 1)
  * @param clipGradNorm the largest global gradient L2 norm (gradients are rescaled above it); 0 for none
- * @param bf16 whether forward passes run under bfloat16 autocast (see {@link Autocast})
+ * @param bf16 whether forward passes run under bfloat16 autocast (see {@link io.nets4j.tensor.Autocast})
  * @param seed the seed of libtorch's generator (dropout, stochastic depth) at the start of the run
  * @param patience early stopping: epochs without improvement of {@code monitor} before stopping; 0 for never
  * @param monitor the validation metric that selects the best checkpoint and drives early stopping

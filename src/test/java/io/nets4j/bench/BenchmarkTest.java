@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.models.Models;
 import io.nets4j.nn.Layer;
+import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import io.nets4j.train.DataSpec;
 import io.nets4j.train.OptimizerSpec;
 import io.nets4j.train.TorchOptimizer;
+import java.util.EnumSet;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -79,6 +81,26 @@ class BenchmarkTest {
     assertOrdered(r.latencyMs());
     assertEquals("seq", r.unit());
     assertEquals(1000.0 / r.latencyMs().median(), r.throughput().median(), 1e-9);
+    assertEquals(CpuCapabilities.current().bf16Recurrent().supported(), r.fallbacks().isEmpty(), r.fallbacks().toString());
+  }
+
+  /** The answers of an AVX2-only CPU, forced: both bfloat16 benchmarks run, and say what they fell back to. */
+  @Test
+  void withoutBfloat16KernelsTheBenchmarksFallBackAndSaySo() {
+    try (CpuCapabilities.Restorer o = CpuCapabilities.override(
+        CpuCapabilities.assuming(EnumSet.of(CpuCapabilities.Feature.AVX2)))) {
+      BenchResult lm = Benchmark.run(BenchOptions.defaults(Workload.LSTM_LM).withMode(Mode.TRAIN).withBatch(1)
+          .withDtype(DType.BFLOAT16).withIterations(0, 10));
+      assertOrdered(lm.latencyMs());
+      assertEquals(1, lm.fallbacks().size(), lm.fallbacks().toString());
+      assertTrue(lm.fallbacks().get(0).startsWith("recurrent layers run their fused kernels in float32: oneDNN's"),
+          lm.fallbacks().get(0));
+      BenchResult conv = Benchmark.run(SMALL.withOptimize(true).withDtype(DType.BFLOAT16));
+      assertOrdered(conv.latencyMs());
+      assertTrue(conv.text().contains("fallback: convolution weights are not packed") && conv.text().contains(
+          "bf16 weight packing no"), conv.text());
+      assertEquals(conv.fallbacks(), BenchResult.parse(conv.json()).fallbacks());
+    }
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.nets4j.bench.BenchSuite;
 import io.nets4j.bench.MachineInfo;
 import io.nets4j.bench.OptimisationLadder;
 import io.nets4j.bench.Stats;
+import io.nets4j.tensor.CpuCapabilities;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -36,10 +37,15 @@ class BenchCommandTest {
       assertTrue(s.median() > 0, ladder.text());
     }
     assertEquals(1.0, ladder.speedUp(0));
+    assertEquals(CpuCapabilities.current().bf16WeightPacking().supported(), ladder.fallbacks().isEmpty(),
+        ladder.fallbacks().toString());
     String table = new BenchSuite.Report(MachineInfo.current(), "nets4j bench --suite", List.of(), List.of(ladder),
         List.of(), List.of()).markdown();
     assertTrue(table.contains("## Inference optimisations, batch 1") && table.contains("| resnet18 | ")
         && table.contains("| + packed weights (`--optimize`) |"), table);
+    String bf16Row = table.lines().filter(l -> l.startsWith("| bfloat16 weights")).findFirst().orElseThrow();
+    assertTrue(bf16Row.endsWith(CpuCapabilities.current().bf16WeightPacking().supported() ? "| yes |"
+        : "| no: convolutions run unpacked in bfloat16 (ATen's reference kernels) |"), bf16Row);
     CliTest.Run lstm = CliTest.run("bench", "lstm_lm", "--ladder");
     assertEquals(1, lstm.exit());
     assertTrue(lstm.err().contains("applies to image models, not lstm_lm"), lstm.err());

@@ -12,9 +12,11 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.Module;
 import io.nets4j.parity.FixtureChecker;
+import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -83,16 +85,36 @@ class InferenceOptimizerTest {
     assertTrue(err <= FoldingCheck.TOLERANCE, name + ": channels-last vs default " + err);
   }
 
+  /** On this CPU: packed bfloat16 where it can pack them, else unpacked with the reason reported. */
   @Test
   void everyOptimisationTogetherInBfloat16StaysClose() {
+    checkBfloat16Optimisation(CpuCapabilities.current().bf16WeightPacking().supported());
+  }
+
+  /** The answers of an AVX2-only CPU, forced: the bfloat16 model runs unpacked and says why. */
+  @Test
+  void withoutBfloat16PackingTheOptimiserFallsBackAndSaysWhy() {
+    try (CpuCapabilities.Restorer r = CpuCapabilities.override(
+        CpuCapabilities.assuming(EnumSet.of(CpuCapabilities.Feature.AVX2)))) {
+      OptimizedModel opt = checkBfloat16Optimisation(false);
+      String why = opt.fallbacks().get(0);
+      assertTrue(why.contains("AVX-512 BW, VL and DQ") && why.contains("AVX-NE-CONVERT") && why.contains("unpacked"),
+          why);
+    }
+  }
+
+  private static OptimizedModel checkBfloat16Optimisation(boolean packs) {
     FoldingCheck c = FoldingCheck.of("resnet18");
     OptimizedModel opt = InferenceOptimizer.optimize("resnet18", c.model(), c.inputShape(),
         InferenceOptions.defaults().withDtype(DType.BFLOAT16));
     assertEquals(DType.BFLOAT16, opt.model().dtype());
+    assertEquals(packs, opt.packedConvolutions() == 20, "packed " + opt.packedConvolutions());
+    assertEquals(packs, opt.fallbacks().isEmpty(), opt.fallbacks().toString());
     Tensor y = opt.forward(c.input());
     assertEquals(DType.FLOAT32, Tensors.dtype(y));
     // bfloat16 keeps 8 significant bits: errors of a few percent of the largest logit, not more
     assertTrue(c.relativeError(y) < 0.1, "bfloat16 vs float32 " + c.relativeError(y));
+    return opt;
   }
 
   @Test

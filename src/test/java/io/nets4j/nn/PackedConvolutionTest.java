@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
@@ -13,6 +14,7 @@ import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.MemoryFormat;
+import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -64,9 +66,24 @@ class PackedConvolutionTest {
     }
   }
 
+  /** Where the CPU can pack bfloat16 weights they are packed; elsewhere the convolution stays eager. */
   @Test
-  void bfloat16WeightsPackToo() {
+  void bfloat16WeightsPackWhereTheCpuCan() {
     assumeTrue(PackedConvolution.isAvailable(), "libtorch without oneDNN");
+    checkBfloat16Packing(CpuCapabilities.current().bf16WeightPacking().supported());
+  }
+
+  /** The answer of an AVX2-only CPU, forced on this one: not packed, and the bfloat16 convolution still runs. */
+  @Test
+  void withoutBfloat16PackingTheConvolutionStaysEager() {
+    assumeTrue(PackedConvolution.isAvailable(), "libtorch without oneDNN");
+    try (CpuCapabilities.Restorer r = CpuCapabilities.override(
+        CpuCapabilities.assuming(EnumSet.of(CpuCapabilities.Feature.AVX2)))) {
+      checkBfloat16Packing(false);
+    }
+  }
+
+  private static void checkBfloat16Packing(boolean packs) {
     try (Scope s = Scope.open()) {
       Conv2d conv = new Conv2d(8, 16, ConvSpec.kernel(3).padding(1));
       conv.eval();
@@ -74,7 +91,8 @@ class PackedConvolutionTest {
       Tensor x = torch.randn(1, 8, 12, 12).to(DType.BFLOAT16.scalarType());
       try (InferenceMode g = new InferenceMode()) {
         Tensor expected = conv.forward(x).to(DType.FLOAT32.scalarType());
-        assertTrue(conv.packForInference(new long[] {1, 8, 12, 12}));
+        assertEquals(packs, conv.packForInference(new long[] {1, 8, 12, 12}));
+        assertEquals(packs, conv.isPacked());
         Tensor y = conv.forward(x);
         assertEquals(DType.BFLOAT16, Tensors.dtype(y));
         assertEquals(0, Tensors.maxAbsDiff(expected, y.to(DType.FLOAT32.scalarType())) / Math.max(1, Tensors.maxAbs(expected)), 1e-2);

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.nn.LayerException;
+import io.nets4j.tensor.Autocast;
+import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -274,6 +277,45 @@ class RecurrentTest {
       assertTrue(e.getMessage().contains("expected initial cell state of shape [1, 2, 16], got none"), e.getMessage());
       e = assertThrows(LayerException.class, () -> new GRUCell(3, 4).step(Tensors.zeros(DType.FLOAT32, 2, 5), null));
       assertTrue(e.getMessage().contains("expected input of shape [batch, 3], got [2, 5]"), e.getMessage());
+    }
+  }
+
+  /**
+   * Where the CPU has no bfloat16 recurrent kernels (forced here as on an AVX2-only CPU), the fused
+   * kernels run in float32: under autocast the result is the float32 one exactly, a bfloat16 input gets
+   * a bfloat16 result, and gradients reach the weights.
+   */
+  @ParameterizedTest
+  @EnumSource(CellType.class)
+  void withoutBfloat16RecurrentKernelsTheFusedKernelsRunInFloat32(CellType type) {
+    try (Scope s = Scope.open()) {
+      Recurrent layer = new Recurrent(new RecurrentConfig(type, 3, 5, 2, true, true, 0.0, false));
+      Tensor x = Tensors.zeros(DType.FLOAT32, 2, 4, 3).normal_();
+      Tensor expected = layer.forward(x, null).output();
+      try (CpuCapabilities.Restorer r = CpuCapabilities.override(
+          CpuCapabilities.assuming(EnumSet.of(CpuCapabilities.Feature.AVX2)))) {
+        try (Autocast a = Autocast.bfloat16()) {
+          Tensor y = layer.forward(x, null).output();
+          assertEquals(DType.FLOAT32, Tensors.dtype(y));
+          assertEquals(0, Tensors.maxAbsDiff(expected, y));
+          y.sum().backward();
+        }
+        assertTrue(Tensors.maxAbs(layer.namedParameters().get("weight_ih_l0").grad()) > 0, "gradient reaches the weights");
+        Tensor bf16 = layer.forward(x.to(DType.BFLOAT16.scalarType()), null).output();
+        assertEquals(DType.BFLOAT16, Tensors.dtype(bf16));
+        assertTrue(Tensors.maxAbsDiff(expected, bf16.to(DType.FLOAT32.scalarType())) < 0.05);
+      }
+    }
+  }
+
+  /** On this machine's CPU: bfloat16 under autocast where it has the kernels, float32 where it has not. */
+  @Test
+  void underAutocastTheLstmComputesInTheTypeThisCpuSupports() {
+    try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard(); Autocast a = Autocast.bfloat16()) {
+      Recurrent layer = new Recurrent(RecurrentConfig.lstm(3, 5).withBatchFirst(true));
+      Tensor y = layer.forward(Tensors.zeros(DType.FLOAT32, 2, 4, 3).normal_(), null).output();
+      assertEquals(CpuCapabilities.current().bf16Recurrent().supported() ? DType.BFLOAT16 : DType.FLOAT32,
+          Tensors.dtype(y));
     }
   }
 }

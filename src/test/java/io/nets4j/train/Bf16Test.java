@@ -1,5 +1,6 @@
 package io.nets4j.train;
 
+import io.nets4j.tensor.Autocast;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,6 +1,5 @@
-package io.nets4j.train;
+package io.nets4j.tensor;
 
-import io.nets4j.tensor.NativeRuntime;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -20,24 +19,43 @@ public final class Autocast implements AutoCloseable {
 
   private final boolean previousEnabled;
   private final ScalarType previousType;
+  private final boolean enabled;
   private boolean closed;
 
-  private Autocast(ScalarType type) {
+  private Autocast(boolean enabled, ScalarType type) {
     previousEnabled = torch.is_autocast_enabled(DeviceType.CPU);
     previousType = torch.get_autocast_dtype(DeviceType.CPU);
+    this.enabled = enabled;
     torch.set_autocast_dtype(DeviceType.CPU, type);
-    torch.set_autocast_enabled(DeviceType.CPU, true);
-    torch.increment_nesting();
+    torch.set_autocast_enabled(DeviceType.CPU, enabled);
+    if (enabled) {
+      torch.increment_nesting();
+    }
   }
 
   /** Opens a bfloat16 autocast region on this thread. */
   public static Autocast bfloat16() {
-    return new Autocast(ScalarType.BFloat16);
+    return new Autocast(true, ScalarType.BFloat16);
   }
 
   /** Opens a bfloat16 region when {@code enabled}, else returns {@code null} (fine in try-with-resources). */
   public static Autocast bfloat16If(boolean enabled) {
     return enabled ? bfloat16() : null;
+  }
+
+  /**
+   * Opens a region where autocast is off ({@code torch.autocast("cpu", enabled=False)}), for an
+   * operation that must run in the types it is given inside a bfloat16 region.
+   */
+  public static Autocast suspended() {
+    return new Autocast(false, torch.get_autocast_dtype(DeviceType.CPU));
+  }
+
+  /** Whether a bfloat16 autocast region is open on this thread. */
+  public static boolean bfloat16Active() {
+    // JavaCPP returns native enums as fresh instances: compare their values
+    return torch.is_autocast_enabled(DeviceType.CPU)
+        && torch.get_autocast_dtype(DeviceType.CPU).value == ScalarType.BFloat16.value;
   }
 
   @Override
@@ -48,7 +66,7 @@ public final class Autocast implements AutoCloseable {
     closed = true;
     // the cache holds the bfloat16 copies of the weights made in this region; they are stale
     // after the next optimizer step, so the outermost region drops them (as PyTorch does)
-    if (torch.decrement_nesting() == 0) {
+    if (enabled && torch.decrement_nesting() == 0) {
       torch.clear_cache();
     }
     torch.set_autocast_enabled(DeviceType.CPU, previousEnabled);
