@@ -5,6 +5,7 @@ import io.nets4j.bench.BenchResult;
 import io.nets4j.bench.BenchSuite;
 import io.nets4j.bench.LoaderComparison;
 import io.nets4j.bench.OptimisationLadder;
+import io.nets4j.bench.PreprocessThroughput;
 import io.nets4j.bench.Benchmark;
 import io.nets4j.bench.Mode;
 import io.nets4j.bench.ThreadEnvironmentComparison;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code nets4j bench MODEL [--batch N] [--threads T] [--mode infer|train] [--dtype f32|bf16]
  * [--optimize] [--optimizer adamw|adamw-unfused|sgd] [--channels-last] [--json] [--warmup W]
- * [--iters K]}, {@code --compare-thread-env}, {@code --loader DATA} and {@code --suite}.
+ * [--iters K]}, {@code --compare-thread-env}, {@code --loader DATA}, {@code --preprocess IMAGE} and {@code --suite}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = {
     "Times a model: inference latency at batch 1 and throughput at batch N, or training steps as the trainer",
@@ -60,8 +61,13 @@ final class BenchCommand implements Callable<Integer> {
       "(DATA as for `nets4j train --data`, e.g. idx:/usr/share/datasets/fashion-mnist); --size resizes"})
   String loader;
 
-  @Option(names = "--workers", defaultValue = "2", description = "--loader: loader worker threads (default: ${DEFAULT-VALUE})")
+  @Option(names = "--workers", defaultValue = "2", description = "--loader, --preprocess: worker threads (default: ${DEFAULT-VALUE})")
   int workers;
+
+  @Option(names = "--preprocess", paramLabel = "IMAGE", description = {
+      "time torchvision's evaluation preprocessing of IMAGE (decode, resize, crop, normalise) on one thread and",
+      "on --workers threads, next to the model's forward pass"})
+  Path preprocess;
 
   @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first (default: ${DEFAULT-VALUE})")
   int warmup;
@@ -114,6 +120,8 @@ final class BenchCommand implements Callable<Integer> {
       Files.writeString(output, report.markdown());
       System.out.print(report.markdown());
       System.out.println("\nwritten to " + output);
+    } else if (preprocess != null) {
+      System.out.print(PreprocessThroughput.run(options, preprocess, workers).text());
     } else if (loader != null) {
       System.out.print(LoaderComparison.run(options, DataSpec.parse(loader), workers).text());
     } else if (ladder) {

@@ -1,8 +1,6 @@
 package io.nets4j.data;
 
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,48 +20,18 @@ public final class ImageFiles {
   private ImageFiles() {}
 
   /**
-   * Decodes an image file into a 3-channel RGB {@link Image} with values in [0, 1]. Grey images are
-   * repeated over the three channels and alpha is dropped, as PIL's {@code convert("RGB")} does.
+   * Decodes an image file into a 3-channel RGB {@link Image} with values in [0, 1]: the pixels of
+   * PIL's {@code Image.open(file).convert("RGB")} (see {@link ImageDecoder}) divided by 255.
    *
-   * @throws DatasetException naming the file if it is missing, in no format ImageIO can read,
+   * @throws DatasetException naming the file if it is missing, in no format this can decode,
    *     larger than {@link #MAX_PIXELS}, or does not decode
    */
   public static Image readRgb(Path file) {
-    BufferedImage img = decode(file);
-    int w = img.getWidth();
-    int h = img.getHeight();
-    int plane = w * h;
-    float[] data = new float[3 * plane];
-    Raster raster = img.getRaster();
-    if (img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY && raster.getNumBands() <= 2) {
-      // Read grey samples directly: getRGB would pass them through a gamma conversion.
-      float max = (1 << img.getColorModel().getComponentSize(0)) - 1;
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          float v = raster.getSample(x, y, 0) / max;
-          int i = y * w + x;
-          data[i] = v;
-          data[plane + i] = v;
-          data[2 * plane + i] = v;
-        }
-      }
-    } else {
-      int[] row = new int[w];
-      for (int y = 0; y < h; y++) {
-        img.getRGB(0, y, w, 1, row, 0, w);
-        for (int x = 0; x < w; x++) {
-          int argb = row[x];
-          int i = y * w + x;
-          data[i] = ((argb >> 16) & 0xff) / 255f;
-          data[plane + i] = ((argb >> 8) & 0xff) / 255f;
-          data[2 * plane + i] = (argb & 0xff) / 255f;
-        }
-      }
-    }
-    return new Image(data, 3, h, w);
+    return ImageDecoder.read(file).toImage();
   }
 
-  private static BufferedImage decode(Path file) {
+  /** Decodes a file through {@code javax.imageio}, its size checked from the header first. */
+  static BufferedImage decode(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new DatasetException(file, "no such image file");
     }

@@ -1,0 +1,97 @@
+package io.nets4j.cli;
+
+import io.nets4j.data.ImageClassificationTransforms;
+import io.nets4j.data.ImageDecoder;
+import io.nets4j.data.Interpolation;
+import io.nets4j.data.RgbImage;
+import io.nets4j.io.SafeTensors;
+import io.nets4j.tensor.Scope;
+import io.nets4j.tensor.Tensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code nets4j preprocess --resize N --crop N --interpolation bilinear|bicubic|nearest
+ * [--mean a,b,c --std a,b,c] [--exif-orientation] --out OUT.safetensors IMAGE}: torchvision's
+ * {@code ImageClassification} preprocessing of one image, written as the F32 tensor {@code input}
+ * {@code [1, 3, crop, crop]}.
+ */
+@Command(name = "preprocess", mixinStandardHelpOptions = true, description = {
+    "Preprocesses an image exactly as torchvision's weights.transforms() does with PIL: decode to RGB as",
+    "PIL.Image.open(f).convert(\"RGB\"), resize the shorter side (PIL's antialiased resampling on uint8),",
+    "centre crop, /255, normalise. Writes the float32 tensor `input` [1,3,crop,crop] to a safetensors file."})
+final class PreprocessCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "IMAGE", description = "a PNG or JPEG (BMP, GIF, TIFF through javax.imageio)")
+  Path image;
+
+  @Option(names = "--resize", paramLabel = "N", description = "the shorter side after resizing (resize_size)")
+  Integer resize;
+
+  @Option(names = "--crop", paramLabel = "N", description = "the side of the square centre crop (crop_size)")
+  Integer crop;
+
+  @Option(names = "--interpolation", defaultValue = "bilinear", paramLabel = "bilinear|bicubic|nearest",
+      description = "PIL's resampling filter (default: ${DEFAULT-VALUE})")
+  String interpolation;
+
+  @Option(names = "--mean", split = ",", paramLabel = "R,G,B", description = "default: ImageNet's 0.485,0.456,0.406")
+  double[] mean;
+
+  @Option(names = "--std", split = ",", paramLabel = "R,G,B", description = "default: ImageNet's 0.229,0.224,0.225")
+  double[] std;
+
+  @Option(names = "--exif-orientation", description = {
+      "turn the image upright by its EXIF orientation (ImageOps.exif_transpose); by default it is ignored,",
+      "as PIL.Image.open and therefore PyTorch's preprocessing ignore it"})
+  boolean exifOrientation;
+
+  @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "the file to write")
+  Path out;
+
+  @Override
+  public Integer call() throws IOException {
+    ImageClassificationTransforms t = transforms();
+    ImageDecoder.Orientation orientation = exifOrientation ? ImageDecoder.Orientation.EXIF
+        : ImageDecoder.Orientation.AS_STORED;
+    RgbImage pixels = ImageDecoder.read(image, orientation);
+    Path parent = out.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("image", image.toString());
+    metadata.put("image_size", pixels.width() + "x" + pixels.height());
+    metadata.put("transforms", t.toString());
+    metadata.put("exif_orientation", exifOrientation ? "applied" : "ignored");
+    try (Scope scope = Scope.open()) {
+      Tensor input = t.tensor(pixels);
+      SafeTensors.write(out, Map.of("input", input), metadata);
+      System.out.println("input " + Tensors.describe(input) + " <- " + image + " (" + pixels.width() + "x"
+          + pixels.height() + "; " + t + ") -> " + out);
+    }
+    return 0;
+  }
+
+  /** The preprocessing the options describe. */
+  ImageClassificationTransforms transforms() {
+    if (resize == null || crop == null) {
+      throw new IllegalArgumentException("--resize and --crop are required");
+    }
+    double[] m = mean != null ? mean : ImageClassificationTransforms.IMAGENET_MEAN;
+    double[] s = std != null ? std : ImageClassificationTransforms.IMAGENET_STD;
+    if (m.length != 3 || s.length != 3) {
+      throw new IllegalArgumentException("--mean and --std take 3 values (R,G,B), got " + Arrays.toString(m)
+          + " and " + Arrays.toString(s));
+    }
+    return new ImageClassificationTransforms(resize, crop, Interpolation.parse(interpolation), m, s);
+  }
+}
