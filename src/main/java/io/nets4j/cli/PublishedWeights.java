@@ -30,7 +30,8 @@ final class PublishedWeights {
     List<WeightsInfo> all = Weights.forModel(model);
     String prefix = model + ".";
     return all.isEmpty() ? NONE : all.stream()
-        .map(w -> (w.name().startsWith(prefix) ? w.name().substring(prefix.length()) : w.name()) + (w.isDefault() ? "*" : ""))
+        .map(w -> (w.name().startsWith(prefix) ? w.name().substring(prefix.length()) : w.name())
+            + (w.isDefault() ? "*" : ""))
         .collect(Collectors.joining(","));
   }
 

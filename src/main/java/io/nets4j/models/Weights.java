@@ -118,7 +118,8 @@ public final class Weights {
   private static ImageClassificationTransforms transforms(JsonNode w, String at) {
     try {
       return new ImageClassificationTransforms(field(w, "resize", at).asInt(), field(w, "crop", at).asInt(),
-          Interpolation.parse(text(w, "interpolation", at)), doubles(field(w, "mean", at)), doubles(field(w, "std", at)));
+          Interpolation.parse(text(w, "interpolation", at)), doubles(field(w, "mean", at)),
+          doubles(field(w, "std", at)));
     } catch (IllegalArgumentException ex) {
       throw new IllegalStateException(at + ": " + ex.getMessage(), ex);
     }

@@ -151,7 +151,8 @@ class WeightsTest {
 
   @Test
   void unknownNamesListWhatIsPublished() {
-    UnknownWeightsException e = assertThrows(UnknownWeightsException.class, () -> Weights.of("resnet50", "IMAGENET1K_V3"));
+    UnknownWeightsException e =
+        assertThrows(UnknownWeightsException.class, () -> Weights.of("resnet50", "IMAGENET1K_V3"));
     assertEquals(List.of("IMAGENET1K_V1", "IMAGENET1K_V2"), e.available());
     assertTrue(e.getMessage().contains("'IMAGENET1K_V3'") && e.getMessage().contains("'resnet50'")
         && e.getMessage().contains("IMAGENET1K_V1, IMAGENET1K_V2"), e.getMessage());
