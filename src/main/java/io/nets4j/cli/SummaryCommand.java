@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code nets4j summary MODEL [--input 1,3,224,224] [--depth N] [--format text|markdown|json]}: the
  * per-layer table of {@link ModelSummary} (output shapes, parameters, MACs, receptive fields) and
- * its totals.
+ * its totals; the text format ends with the model's published weights.
  */
 @Command(name = "summary", mixinStandardHelpOptions = true, description = {
     "Per-layer table of a model: output shape, parameters, multiply-accumulates (MACs), receptive field and jump;",
@@ -39,6 +39,10 @@ final class SummaryCommand implements Callable<Integer> {
     }
     ModelSummary s = input == null ? ModelSummary.of(model) : ModelSummary.of(model, input);
     System.out.print(s.render(f, depth));
+    if (f == SummaryFormat.TEXT) {
+      // markdown and JSON stay documents of their format; `list --weights` prints the weights' table
+      System.out.print(System.lineSeparator() + PublishedWeights.summaryLines(model));
+    }
     return 0;
   }
 }
