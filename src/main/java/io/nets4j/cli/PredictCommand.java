@@ -1,14 +1,25 @@
 package io.nets4j.cli;
 
-import io.nets4j.data.Image;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.nets4j.data.ImageClassificationTransforms;
+import io.nets4j.data.ImageDecoder;
 import io.nets4j.data.ImageFiles;
+import io.nets4j.data.Interpolation;
 import io.nets4j.data.Transform;
-import io.nets4j.data.Transforms;
+import io.nets4j.inference.ImageClassifierPipeline;
+import io.nets4j.inference.ImageClassifierPipeline.Label;
+import io.nets4j.inference.ImageClassifierPipeline.Prediction;
+import io.nets4j.io.SafeTensors;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
+import io.nets4j.models.Weights;
+import io.nets4j.models.WeightsInfo;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.AtomicFiles;
 import io.nets4j.train.DataSpec;
 import io.nets4j.train.RunInfo;
 import java.io.IOException;
@@ -17,24 +28,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code nets4j predict}: the top-k classes of image files under a trained model. */
+/**
+ * {@code nets4j predict}: the top-k classes of image files (or folders of them) under a trained run
+ * or a published weight, preprocessed as that weight's reference defines ({@link ImageClassifierPipeline}).
+ */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Classify image files (PNG, JPEG, BMP, GIF): the top-k classes with their probabilities.",
-        "Give --run (a run directory or checkpoint), or --model and --weights.", ""})
+    description = {"Classify image files (PNG, JPEG, BMP, GIF) and folders of them: the top-k classes with their "
+        + "probabilities.",
+        "Give --run (a run directory or checkpoint), or --model and --weights (safetensors or a PyTorch .pth) with",
+        "--weights-config NAME (torchvision's IMAGENET1K_V2, a timm tag; `nets4j list --weights MODEL` lists them) for",
+        "that weight's preprocessing and class names. Without it, a published file is recognised by its SHA-256;",
+        "otherwise the model's default weights' preprocessing is used, and said so.", ""})
 final class PredictCommand implements Callable<Integer> {
-  @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files")
+  private static final Set<String> IMAGE_SUFFIXES = Set.of("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff");
+
+  @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "image files, or folders whose image files are all read")
   List<Path> images;
 
   @Option(names = "--run", paramLabel = "RUN|CHECKPOINT", description = "a run directory (its best checkpoint) or a checkpoint")
@@ -43,57 +65,198 @@ final class PredictCommand implements Callable<Integer> {
   @Mixin
   TrainedModelOptions trained;
 
+  @Option(names = "--weights-config", paramLabel = "NAME",
+      description = "with --model: the published weights the file holds (IMAGENET1K_V1, DEFAULT, a timm tag)")
+  String weightsConfig;
+
   @Option(names = "--classes", paramLabel = "NAMES|FILE",
-      description = "without --run: class names, comma-separated or a file with one per line (default: indices)")
+      description = "for weights of your own: class names, comma-separated or a file with one per line")
   String classNames;
 
-  @Option(names = "--size", defaultValue = "0", description = "without --run: input side (default: the model's native resolution)")
+  @Option(names = "--size", defaultValue = "0",
+      description = "for weights of your own: the crop side (default: the model's native resolution)")
   int size;
 
   @Option(names = "--top", defaultValue = "5", description = "classes to show per image (default: ${DEFAULT-VALUE})")
   int top;
 
+  @Option(names = "--batch", defaultValue = "8", description = "images per forward pass (default: ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--exif-orientation", description = "turn images upright by their EXIF orientation (PyTorch's "
+      + "preprocessing ignores it)")
+  boolean exifOrientation;
+
+  @Option(names = "--logits", paramLabel = "OUT.safetensors", description = "write the F32 tensor `logits` [N, classes]")
+  Path logitsFile;
+
+  @Option(names = "--json", paramLabel = "OUT.json", description = "write the predictions as JSON")
+  Path jsonFile;
+
+  @Option(names = "--csv", paramLabel = "OUT.csv", description = "write the predictions as CSV (one row per image and rank)")
+  Path csvFile;
+
   @Override
   public Integer call() {
-    ImageClassifier net;
-    List<String> classes;
-    Transform prepare;
-    if (run != null) {
-      TrainedModelOptions.FromRun loaded = trained.fromRun(run);
-      RunInfo info = loaded.info();
-      net = loaded.net();
-      classes = info.classes();
-      prepare = DataSpec.parse(info.data()).inputTransform(info.imageSize(), info.channels(), info.mean(), info.std());
-    } else {
-      trained.requireModelAndWeights("give --run, or --model and --weights");
-      classes = classNames == null ? null : parseClasses(classNames);
-      int n = classes != null ? classes.size() : ModelOptions.IMAGENET_CLASSES;
-      net = trained.fromWeights(ModelOptions.defaults().withNumClasses(n));
-      int side = size > 0 ? size : Models.info(trained.model).inputSize();
-      // photographs, as torchvision evaluates ImageNet models
-      prepare = DataSpec.parse("folder:.").inputTransform(side, 3, Transforms.IMAGENET_MEAN, Transforms.IMAGENET_STD);
-    }
     if (top < 1) {
       throw new IllegalArgumentException("--top must be positive, got " + top);
     }
-    net.eval();
-    int k = Math.min(top, net.numClasses());
-    for (Path file : images) {
-      Image image = prepare.apply(ImageFiles.readRgb(file), new SplittableRandom(0));
-      try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
-        Tensor x = Tensors.fromFloats(image.data(), 1, image.channels(), image.height(), image.width());
-        Tensor p = torch.softmax(net.forward(x), 1);
-        Tensor[] best = Tensors.owned(torch.topk(p, k, 1, true, true));
-        float[] probs = Tensors.toFloatArray(best[0]);
-        long[] idx = Tensors.toLongArray(best[1]);
-        System.out.println(file);
-        for (int i = 0; i < k; i++) {
-          String name = classes != null ? classes.get((int) idx[i]) : Long.toString(idx[i]);
-          System.out.printf(Locale.ROOT, "  %d. %-24s %6.2f%%%n", i + 1, name, 100 * probs[i]);
-        }
+    if (batch < 1) {
+      throw new IllegalArgumentException("--batch must be positive, got " + batch);
+    }
+    List<Path> files = imageFiles(images);
+    ImageClassifierPipeline pipeline = run != null ? fromRun() : fromWeights();
+    List<Prediction> predictions = pipeline.predict(files, top, batch);
+    for (Prediction p : predictions) {
+      System.out.println(p.image());
+      for (int i = 0; i < p.top().size(); i++) {
+        Label l = p.top().get(i);
+        System.out.printf(Locale.ROOT, "  %d. %-24s %6.2f%%%n", i + 1, l.name(), 100 * l.probability());
       }
     }
+    write(predictions);
     return 0;
+  }
+
+  private ImageClassifierPipeline fromRun() {
+    if (weightsConfig != null || classNames != null || size != 0) {
+      throw new IllegalArgumentException("--weights-config, --classes and --size are for --model and --weights; "
+          + "a run brings its own classes and preprocessing");
+    }
+    TrainedModelOptions.FromRun loaded = trained.fromRun(run);
+    RunInfo info = loaded.info();
+    Transform prepare = DataSpec.parse(info.data()).inputTransform(info.imageSize(), info.channels(), info.mean(),
+        info.std());
+    return new ImageClassifierPipeline(loaded.net(),
+        file -> prepare.apply(ImageFiles.readRgb(file), new SplittableRandom(0)).data(),
+        new long[] {info.channels(), info.imageSize(), info.imageSize()}, info.classes());
+  }
+
+  private ImageClassifierPipeline fromWeights() {
+    trained.requireModelAndWeights("give --run, or --model and --weights");
+    ImageDecoder.Orientation orientation = exifOrientation ? ImageDecoder.Orientation.EXIF
+        : ImageDecoder.Orientation.AS_STORED;
+    Optional<WeightsInfo> published = publishedWeights();
+    if (published.isPresent()) {
+      if (classNames != null || size != 0) {
+        throw new IllegalArgumentException("--classes and --size are for weights of your own; "
+            + published.get().referenceName() + " brings its class names and preprocessing");
+      }
+      WeightsInfo w = published.get();
+      ImageClassifier net = trained.fromWeights(ModelOptions.defaults().withNumClasses(w.numClasses()));
+      return ImageClassifierPipeline.of(net, w.transforms(), w.categories(), orientation);
+    }
+    List<String> classes = classNames == null ? List.of() : parseClasses(classNames);
+    ImageClassifier net = trained.fromWeights(ModelOptions.defaults()
+        .withNumClasses(classes.isEmpty() ? ModelOptions.IMAGENET_CLASSES : classes.size()));
+    int crop = size > 0 ? size : Models.info(trained.model).inputSize();
+    // torchvision's usual evaluation recipe: resize to crop / 0.875, centre crop, ImageNet statistics
+    ImageClassificationTransforms t = ImageClassificationTransforms.imagenet((int) Math.round(crop / 0.875), crop,
+        Interpolation.BILINEAR);
+    return ImageClassifierPipeline.of(net, t, classes, orientation);
+  }
+
+  /** The weight configuration named, recognised by digest, or the model's default; empty for a model without any. */
+  private Optional<WeightsInfo> publishedWeights() {
+    if (weightsConfig != null) {
+      WeightsInfo named = Weights.of(trained.model, weightsConfig);
+      Weights.identify(trained.model, trained.weights).filter(w -> !w.equals(named)).ifPresent(w ->
+          System.err.println("warning: " + trained.weights + " has the SHA-256 of " + w.referenceName() + ", not of "
+              + named.referenceName() + "; using the preprocessing of " + named.referenceName() + " as asked"));
+      return Optional.of(named);
+    }
+    if (classNames != null || size != 0) {
+      return Optional.empty();
+    }
+    Optional<WeightsInfo> recognised = Weights.identify(trained.model, trained.weights);
+    if (recognised.isPresent()) {
+      System.err.println("note: " + trained.weights + " is " + recognised.get().referenceName() + " (by its SHA-256); "
+          + "using its preprocessing");
+      return recognised;
+    }
+    Optional<WeightsInfo> fallback = Weights.defaultFor(trained.model);
+    fallback.ifPresent(w -> System.err.println("note: no --weights-config; using the preprocessing and class names of "
+        + w.referenceName() + " (" + w.transforms() + "). Name the weights the file holds with --weights-config "
+        + "(`nets4j list --weights " + trained.model + "`)"));
+    return fallback;
+  }
+
+  /** The files named, and the image files of the folders named (sorted by name), in order. */
+  static List<Path> imageFiles(List<Path> args) {
+    List<Path> files = new ArrayList<>();
+    for (Path p : args) {
+      if (Files.isDirectory(p)) {
+        try (Stream<Path> s = Files.list(p)) {
+          List<Path> found = s.filter(Files::isRegularFile).filter(PredictCommand::isImageName).sorted().toList();
+          if (found.isEmpty()) {
+            throw new IllegalArgumentException(p + ": no image files (" + String.join(", ", IMAGE_SUFFIXES.stream()
+                .sorted().toList()) + ") in this folder");
+          }
+          files.addAll(found);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot list " + p + " (" + e + ")", e);
+        }
+      } else if (!Files.isRegularFile(p)) {
+        throw new IllegalArgumentException(p + ": no such image file or folder");
+      } else {
+        files.add(p);
+      }
+    }
+    return files;
+  }
+
+  private static boolean isImageName(Path p) {
+    String name = p.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return dot > 0 && IMAGE_SUFFIXES.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+  }
+
+  private void write(List<Prediction> predictions) {
+    if (logitsFile != null) {
+      int classes = predictions.get(0).logits().length;
+      float[] all = new float[predictions.size() * classes];
+      for (int i = 0; i < predictions.size(); i++) {
+        System.arraycopy(predictions.get(i).logits(), 0, all, i * classes, classes);
+      }
+      Map<String, String> metadata = new LinkedHashMap<>();
+      metadata.put("images", String.join("\n", predictions.stream().map(p -> p.image().toString()).toList()));
+      try (Scope s = Scope.open()) {
+        SafeTensors.write(logitsFile, Map.of("logits", Tensors.fromFloats(all, predictions.size(), classes)), metadata);
+      }
+    }
+    if (jsonFile != null) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (Prediction p : predictions) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("image", p.image().toString());
+        row.put("top", p.top().stream().map(l -> Map.of("index", l.index(), "name", l.name(),
+            "probability", l.probability())).toList());
+        rows.add(row);
+      }
+      try {
+        AtomicFiles.writeString(jsonFile, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .writeValueAsString(rows) + "\n");
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    if (csvFile != null) {
+      StringBuilder csv = new StringBuilder("image,rank,index,name,probability\n");
+      for (Prediction p : predictions) {
+        for (int i = 0; i < p.top().size(); i++) {
+          Label l = p.top().get(i);
+          csv.append(csvField(p.image().toString())).append(',').append(i + 1).append(',').append(l.index()).append(',')
+              .append(csvField(l.name())).append(',').append(String.format(Locale.ROOT, "%.6f", l.probability()))
+              .append('\n');
+        }
+      }
+      AtomicFiles.writeString(csvFile, csv.toString());
+    }
+  }
+
+  /** RFC 4180 quoting where a field needs it (ImageNet names have commas: "tench, Tinca tinca"). */
+  private static String csvField(String s) {
+    return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
   }
 
   private static List<String> parseClasses(String text) {

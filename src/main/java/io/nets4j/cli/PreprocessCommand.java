@@ -5,6 +5,7 @@ import io.nets4j.data.ImageDecoder;
 import io.nets4j.data.Interpolation;
 import io.nets4j.data.RgbImage;
 import io.nets4j.io.SafeTensors;
+import io.nets4j.models.Weights;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.io.IOException;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code nets4j preprocess --resize N --crop N --interpolation bilinear|bicubic|nearest
- * [--mean a,b,c --std a,b,c] [--exif-orientation] --out OUT.safetensors IMAGE}: torchvision's
+ * {@code nets4j preprocess (--model M --weights-config NAME | --resize N --crop N --interpolation
+ * bilinear|bicubic|nearest [--mean a,b,c --std a,b,c]) [--exif-orientation] --out OUT.safetensors IMAGE}: torchvision's
  * {@code ImageClassification} preprocessing of one image, written as the F32 tensor {@code input}
  * {@code [1, 3, crop, crop]}.
  */
@@ -32,6 +33,13 @@ import picocli.CommandLine.Parameters;
 final class PreprocessCommand implements Callable<Integer> {
   @Parameters(paramLabel = "IMAGE", description = "a PNG or JPEG (BMP, GIF, TIFF through javax.imageio)")
   Path image;
+
+  @Option(names = "--model", paramLabel = "MODEL", description = "with --weights-config: a registered model")
+  String model;
+
+  @Option(names = "--weights-config", paramLabel = "NAME",
+      description = "the preprocessing of this published weight of --model (IMAGENET1K_V2, DEFAULT, a timm tag)")
+  String weightsConfig;
 
   @Option(names = "--resize", paramLabel = "N", description = "the shorter side after resizing (resize_size)")
   Integer resize;
@@ -83,8 +91,18 @@ final class PreprocessCommand implements Callable<Integer> {
 
   /** The preprocessing the options describe. */
   ImageClassificationTransforms transforms() {
+    if (weightsConfig != null || model != null) {
+      if (weightsConfig == null || model == null) {
+        throw new IllegalArgumentException("--model and --weights-config go together");
+      }
+      if (resize != null || crop != null || mean != null || std != null) {
+        throw new IllegalArgumentException("--weights-config gives the resize, crop, interpolation, mean and std; "
+            + "do not give them too");
+      }
+      return Weights.of(model, weightsConfig).transforms();
+    }
     if (resize == null || crop == null) {
-      throw new IllegalArgumentException("--resize and --crop are required");
+      throw new IllegalArgumentException("--resize and --crop are required (or --model and --weights-config)");
     }
     double[] m = mean != null ? mean : ImageClassificationTransforms.IMAGENET_MEAN;
     double[] s = std != null ? std : ImageClassificationTransforms.IMAGENET_STD;

@@ -7,6 +7,11 @@ import io.nets4j.data.Interpolation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -69,6 +74,38 @@ public final class Weights {
   /** The reference's default weights of {@code model}, if it publishes any. */
   public static Optional<WeightsInfo> defaultFor(String model) {
     return forModel(model).stream().filter(WeightsInfo::isDefault).findFirst();
+  }
+
+  /**
+   * The published weights of {@code model} that {@code file} is, by its SHA-256: torch.hub names
+   * published files after the leading hex digits of their digest ({@link WeightsInfo#sha256Prefix()}).
+   * Empty when no published file of the model has that digest (a file of one's own, a converted
+   * copy, or weights whose reference publishes no digest).
+   *
+   * @throws UncheckedIOException naming the file if it cannot be read
+   */
+  public static Optional<WeightsInfo> identify(String model, Path file) {
+    List<WeightsInfo> withDigest = forModel(model).stream().filter(w -> w.sha256Prefix().isPresent()).toList();
+    if (withDigest.isEmpty()) {
+      return Optional.empty();
+    }
+    String digest = sha256(file);
+    return withDigest.stream().filter(w -> digest.startsWith(w.sha256Prefix().orElseThrow())).findFirst();
+  }
+
+  private static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        sha.update(buffer, 0, n);
+      }
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + " (" + e + ")", e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
   }
 
   /** The 1000 ImageNet-1k class names in index order, as torchvision's weights metadata lists them. */
