@@ -66,9 +66,9 @@ class FCNTest {
       FCN fcn = (FCN) SegmentationModels.create("fcn_resnet50", AUX.withNumClasses(5));
       fcn.eval();
       Tensor x = Tensors.zeros(DType.FLOAT32, 1, 3, 37, 50);
-      List<Tensor> stages = fcn.backbone().forwardStages(x);
-      assertArrayEquals(new long[] {1, 2048, 5, 7}, Tensors.shape(stages.get(3)));
-      assertArrayEquals(new long[] {1, 1024, 5, 7}, Tensors.shape(stages.get(2)));
+      List<Tensor> stages = fcn.backbone().forwardFeatureMaps(x, 3, 4);
+      assertArrayEquals(new long[] {1, 2048, 5, 7}, Tensors.shape(stages.get(1)));
+      assertArrayEquals(new long[] {1, 1024, 5, 7}, Tensors.shape(stages.get(0)));
       Map<String, Tensor> out = fcn.forwardOutputs(x);
       assertEquals(List.of("out", "aux"), List.copyOf(out.keySet()));
       assertArrayEquals(new long[] {1, 5, 37, 50}, Tensors.shape(out.get("out")));
