@@ -10,9 +10,9 @@ import io.nets4j.nn.Sequential;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 import org.bytedeco.pytorch.Tensor;
 
 /**
