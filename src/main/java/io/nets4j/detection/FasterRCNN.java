@@ -7,6 +7,7 @@ import io.nets4j.models.Models;
 import io.nets4j.nn.Module;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,9 @@ import org.bytedeco.pytorch.Tensor;
  * <p>Two variants: {@link #resnet50Fpn} is torchvision's {@code fasterrcnn_resnet50_fpn}; {@link
  * #light} is a small one that trains from scratch on two CPU cores (ResNet-18 from the model
  * registry, FPN with 128 channels on its last three stages, a 256-wide box head), meant for ~128
- * px images. {@link #losses} is torchvision's training forward pass (model in training mode).
+ * px images. {@link #fpn} builds the {@code resnet50Fpn} architecture on the last four feature maps
+ * ({@link ImageClassifier#featureInfo}) of any backbone. {@link #losses} is torchvision's training
+ * forward pass (model in training mode).
  *
  * <p>As torchvision builds it without pretrained weights, the backbone uses ordinary BatchNorm2d
  * (with {@code num_batches_tracked}); in eval mode it normalises with the running statistics.
@@ -102,9 +105,18 @@ public final class FasterRCNN extends Module {
 
   /** torchvision's {@code fasterrcnn_resnet50_fpn}. */
   public static FasterRCNN resnet50Fpn(Config config) {
-    Architecture a = new Architecture(() -> new Backbone(
-        new ResNet(new ResNet.Config(ResNet.Block.BOTTLENECK, new int[] {3, 4, 6, 3}, 1, 64),
-            ModelOptions.defaults().featuresOnly()), new int[] {256, 512, 1024, 2048}, 1, 256),
+    return fpn(config, new ResNet(new ResNet.Config(ResNet.Block.BOTTLENECK, new int[] {3, 4, 6, 3}, 1, 64),
+        ModelOptions.defaults().featuresOnly()));
+  }
+
+  /**
+   * {@link #resnet50Fpn}'s architecture (FPN of 256 channels, anchors of 32 to 512 px, box head of
+   * width 1024) on the last four feature maps of {@code body}, an RGB backbone ({@code layer1..4}
+   * for a ResNet; e.g. strides 4 to 32 of {@code mobilenet_v3_large}), registered as {@code
+   * backbone.body}.
+   */
+  public static FasterRCNN fpn(Config config, ImageClassifier body) {
+    Architecture a = new Architecture(() -> new Backbone(body, body.featureIndices(-4, -3, -2, -1), 256),
         AnchorGenerator.fasterRcnnFpn(), 256, 1024);
     return new FasterRCNN(config, a, RegionProposalNetwork.Objectness.SIGMOID);
   }
@@ -129,13 +141,10 @@ public final class FasterRCNN extends Module {
   public static FasterRCNN light(Config config, RegionProposalNetwork.Objectness objectness) {
     double[][] sizes = {{16}, {32}, {64}, {128}};
     double[][] ratios = new double[sizes.length][];
-    java.util.Arrays.fill(ratios, new double[] {0.5, 1.0, 2.0});
+    Arrays.fill(ratios, new double[] {0.5, 1.0, 2.0});
     Architecture a = new Architecture(() -> {
       ImageClassifier trunk = Models.create("resnet18", ModelOptions.defaults().featuresOnly());
-      if (!(trunk instanceof ResNet r)) {
-        throw new IllegalStateException("resnet18 in the model registry is not a ResNet: " + trunk.getClass());
-      }
-      return new Backbone(r, new int[] {128, 256, 512}, 2, 128);
+      return new Backbone(trunk, trunk.featureIndices(-3, -2, -1), 128);
     }, new AnchorGenerator(sizes, ratios), 128, 256);
     return new FasterRCNN(config, a, objectness);
   }
@@ -233,19 +242,20 @@ public final class FasterRCNN extends Module {
     return out;
   }
 
-  /** A ResNet body returning the outputs of its stages from {@code firstStage} on, and the FPN on top. */
+  /** A body returning its feature maps at {@code taps}, and the FPN on top. */
   static final class Backbone extends Module {
-    private final ResNet body;
+    private final ImageClassifier body;
     private final FeaturePyramidNetwork fpn;
-    private final int firstStage;
+    private final int[] taps;
 
     /**
-     * @param stageChannels output channels of the stages fed to the FPN
-     * @param firstStage the first of them (1-based, {@code layer<firstStage>})
+     * @param taps the feature maps fed to the FPN ({@link ImageClassifier#featureIndices})
+     * @param channels the FPN's channels
      */
-    Backbone(ResNet body, int[] stageChannels, int firstStage, int channels) {
+    Backbone(ImageClassifier body, int[] taps, int channels) {
       this.body = register("body", body);
-      this.firstStage = firstStage;
+      this.taps = taps.clone();
+      int[] stageChannels = Arrays.stream(taps).map(i -> body.featureInfo().get(i).channels()).toArray();
       fpn = register("fpn", new FeaturePyramidNetwork(stageChannels, channels));
     }
 
@@ -253,8 +263,7 @@ public final class FasterRCNN extends Module {
       if (x.dim() != 4 || x.size(1) != 3) {
         throw new IllegalArgumentException(path() + ": expected a batch [N, 3, H, W], got " + Tensors.describe(x));
       }
-      List<Tensor> stages = body.forwardStages(x);
-      return fpn.forward(stages.subList(firstStage - 1, stages.size()));
+      return fpn.forward(body.forwardFeatureMaps(x, taps));
     }
   }
 }

@@ -111,6 +111,8 @@ public final class AlexNet extends ImageClassifier {
           new Linear(flat, HIDDEN), Activation.relu(), new Dropout(drop),
           new Linear(HIDDEN, HIDDEN), Activation.relu(), new Dropout(drop)));
     }
+    // feature maps: the layer before each max pooling (strides 4, 8, 16) and the last pooling (32)
+    declareStageEnds(features);
     // the class projection classifier.6: replaced for fine-tuning, the hidden layers fc6 and fc7 are
     // kept, so numClasses == 0 gives the 4096 "fc7 features"
     addClassifier(classifier, HIDDEN, options.numClasses(), ClassifierFactory.linear(fc -> {

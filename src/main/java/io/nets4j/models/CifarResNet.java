@@ -66,6 +66,8 @@ public final class CifarResNet extends ImageClassifier {
         inplanes = planes;
       }
       stages[s] = register("layer" + (s + 1), stage);
+      // feature maps: the three stages, at strides 1, 2, 4 (the stem's stride-1 output adds nothing)
+      declareFeature(stage, planes, 1 << s);
     }
     registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
     for (Module m : namedModules().values()) {

@@ -180,6 +180,9 @@ public final class CoAtNet extends ImageClassifier {
     double dropPath = options.dropPathRateOr(0);
 
     stem = register("stem", new Stem(inChannels, config.stemWidths(), config.conv().act()));
+    // feature maps (timm's): the stem (stride 2) and the four stages (4 to 32; the transformer
+    // stages work on NCHW maps too); forwardFeatures applies the final norm to the last one
+    declareFeature(stem, config.stemWidths()[1], 2);
     stages = register("stages", new Sequential());
     int in = config.stemWidths()[1];
     int feat = imgSize / 2;
@@ -198,6 +201,7 @@ public final class CoAtNet extends ImageClassifier {
       }
       Stage stage = new Stage(blocks);
       stages.add(stage);
+      declareFeature(stage, dims[s], 4 << s);
     }
     int width = dims[3];
     double dropRate = options.dropRateOr(0);

@@ -102,6 +102,10 @@ public final class ConvNeXt extends ImageClassifier {
       }
     }
     register("features", features);
+    // feature maps (timm's stages.0..3): each stage (features.1, 3, 5, 7), at strides 4, 8, 16, 32
+    for (int s = 0; s < dims.length; s++) {
+      declareFeature(features.get(2 * s + 1), dims[s], 4 << s);
+    }
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     int numFeatures = dims[dims.length - 1];
     // torchvision's classifier: 0 layer norm, 1 flatten, 2 linear (replaced for fine-tuning)

@@ -16,6 +16,7 @@ import io.nets4j.tensor.Scope;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AutoGradMode;
 import org.bytedeco.pytorch.BoolOptional;
@@ -123,6 +124,7 @@ public final class DenseNet extends ImageClassifier {
       }
     }
     features.add("norm5", new BatchNorm2d(channels));
+    declareFeatures(config);
     dropRate = options.dropRateOr(0);
     registerClassifier("classifier", channels, options.numClasses(),
         ClassifierFactory.linear(fc -> Init.zeros(fc.bias())));
@@ -131,6 +133,25 @@ public final class DenseNet extends ImageClassifier {
         Init.kaimingNormalFanIn(c.weight());
       }
     }
+  }
+
+  /**
+   * timm's {@code feature_info}: {@code relu0} (timm's {@code norm0}, a norm with its activation;
+   * stride 2), each dense block but the last before its transition (4, 8, 16) and {@code norm5}
+   * (32; forwardFeatures applies the final ReLU to it).
+   */
+  private void declareFeatures(Config config) {
+    Map<String, Module> layers = features.children();
+    declareFeature((Layer) layers.get("relu0"), config.numInitFeatures, 2);
+    int channels = config.numInitFeatures;
+    for (int i = 0; i < config.blockConfig.length; i++) {
+      channels += config.blockConfig[i] * config.growthRate;
+      if (i != config.blockConfig.length - 1) {
+        declareFeature((Layer) layers.get("denseblock" + (i + 1)), channels, 4 << i);
+        channels /= 2;
+      }
+    }
+    declareFeature((Layer) layers.get("norm5"), channels, 4 << (config.blockConfig.length - 1));
   }
 
   private static Sequential transition(int in, int out) {

@@ -30,6 +30,10 @@ import org.bytedeco.pytorch.Tensor;
  * convolution. Residual branches are dropped by stochastic depth, at a rate growing linearly from 0
  * to {@code dropPathRate} (default 0.2) with the block index.
  *
+ * <p>Feature maps: the last stage before each stride (timm's {@code feature_info}: 16, 24, 40 and
+ * 112 channels at strides 2 to 16 for B0), then the last 1x1 convolution (stride 32, where
+ * torchvision's MobileNet extractors end).
+ *
  * <h2>Compound scaling</h2>
  * The paper scales B0 by depth {@code d = alpha^phi}, width {@code w = beta^phi} and resolution
  * {@code r = gamma^phi} with {@code alpha = 1.2, beta = 1.1, gamma = 1.15}. Every B-variant here is
@@ -227,6 +231,8 @@ public final class EfficientNet extends ImageClassifier {
     }
     double dropPath = options.dropPathRateOr(DROP_PATH_RATE);
     int index = 0;
+    List<Integer> strides = new ArrayList<>(List.of(2));
+    List<Integer> channels = new ArrayList<>(List.of(stem));
     for (Stage s : config.stages()) {
       Sequential stage = new Sequential();
       for (int i = 0; i < s.layers(); i++) {
@@ -239,11 +245,16 @@ public final class EfficientNet extends ImageClassifier {
         index++;
       }
       features.add(stage);
+      strides.add(s.stride());
+      channels.add(s.out());
     }
     int lastIn = config.stages().get(config.stages().size() - 1).out();
     int numFeatures = config.lastChannel() > 0 ? config.lastChannel() : 4 * lastIn;
     features.add(MobileNetLayers.convBnAct(lastIn, numFeatures, ConvSpec.kernel(1), Activation.silu(), eps, momentum));
+    strides.add(1);
+    channels.add(numFeatures);
     register("features", features);
+    declareStageEnds(features, strides, channels);
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(config.dropout()))));
     addClassifier(classifier, numFeatures, options.numClasses(), ClassifierFactory.linear(MobileNetLayers::initClassifier));

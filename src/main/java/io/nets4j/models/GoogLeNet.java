@@ -133,6 +133,12 @@ public final class GoogLeNet extends ImageClassifier {
     maxpool4 = register("maxpool4", new MaxPool2d(2, 2, 0, true));
     inception5a = register("inception5a", new Inception(832, 256, 160, 320, 32, 128, 128));
     inception5b = register("inception5b", new Inception(832, 384, 192, 384, 48, 128, 128));
+    // feature maps: the last layer before each max pooling (strides 2, 4, 8, 16) and inception5b (32)
+    declareFeature(conv1, 64, 2);
+    declareFeature(conv3, 192, 4);
+    declareFeature(inception3b, 480, 8);
+    declareFeature(inception4e, 832, 16);
+    declareFeature(inception5b, FEATURES, 32);
     if (config.auxLogits) {
       aux1 = register("aux1", new AuxHead(512, numClasses));
       aux2 = register("aux2", new AuxHead(528, numClasses));

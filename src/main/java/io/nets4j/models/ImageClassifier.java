@@ -1,11 +1,18 @@
 package io.nets4j.models;
 
+import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
+import io.nets4j.nn.MaxPool2d;
+import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -17,6 +24,16 @@ import org.bytedeco.pytorch.Tensor;
  * the last layer of a head {@link Sequential} whose other layers stay when the classifier is
  * replaced (torchvision's {@code classifier.6} of VGG). {@link #numFeatures}, {@link #numClasses}
  * and {@link #resetClassifier} then follow from that declaration.
+ *
+ * <h2>Feature maps</h2>
+ * A convolutional model also declares, where it builds them, the layers that end its stages
+ * ({@link #declareFeature}, {@link #declareStageEnds}): {@link #featureInfo} lists their outputs
+ * (layer path, channels, reduction, shallowest first; timm's {@code feature_info}) and {@link
+ * #forwardFeatureMaps} returns them for dense prediction (segmentation, feature pyramids), as timm's
+ * {@code features_only=True, out_indices=...} and torchvision's {@code IntermediateLayerGetter}.
+ * The maps are observed ({@link Layer#observe}) while {@link #forwardFeatures} runs, so they are the
+ * very tensors the classification path computes and the head is not run. The last declared map is
+ * the output of {@link #forwardFeatures} (for DenseNet and CoAtNet: before their final ReLU or norm).
  */
 public abstract class ImageClassifier extends Layer {
   /** Builds the classifier: logits for {@code numClasses} from {@code numFeatures} features. */
@@ -48,6 +65,8 @@ public abstract class ImageClassifier extends Layer {
   private ClassifierFactory factory;
   private UnaryOperator<Layer> install;
   private Layer classifier;
+  private final List<FeatureInfo> featureInfo = new ArrayList<>();
+  private final List<Layer> featureLayers = new ArrayList<>();
 
   /** The backbone's output before global pooling, e.g. {@code [N, 2048, 7, 7]} for ResNet-50. */
   public abstract Tensor forwardFeatures(Tensor x);
@@ -133,6 +152,132 @@ public abstract class ImageClassifier extends Layer {
     declared();
     classifier = install.apply(factory.create(numFeatures, numClasses));
     this.numClasses = numClasses;
+  }
+
+  /**
+   * Declares that the output of {@code layer} (a descendant of this model that {@link
+   * #forwardFeatures} runs once) is the next feature map: {@code channels} at {@code 1/reduction}
+   * of the input. Declare them shallowest first, after {@code layer} is registered.
+   */
+  protected final void declareFeature(Layer layer, int channels, int reduction) {
+    FeatureInfo info = new FeatureInfo(relativePath(layer), channels, reduction);
+    if (!featureInfo.isEmpty() && reduction < featureInfo.get(featureInfo.size() - 1).reduction()) {
+      throw new IllegalStateException(typeName() + ": feature map '" + info.module() + "' has reduction " + reduction
+          + ", less than the previous one's " + featureInfo.get(featureInfo.size() - 1).reduction());
+    }
+    featureInfo.add(info);
+    featureLayers.add(layer);
+  }
+
+  /**
+   * Declares the stage ends of a sequence of layers: a stage ends at each layer followed by one
+   * that reduces the resolution, and at the last layer (timm's rule for VGG and the EfficientNet
+   * builder; the last layer closes the last stage as in torchvision's MobileNet extractors).
+   *
+   * @param strides the stride of each layer of {@code layers}
+   * @param channels the output channels of each layer
+   */
+  protected final void declareStageEnds(Sequential layers, List<Integer> strides, List<Integer> channels) {
+    if (strides.size() != layers.size() || channels.size() != layers.size()) {
+      throw new IllegalArgumentException(typeName() + ": " + layers.size() + " layers but " + strides.size()
+          + " strides and " + channels.size() + " channel counts");
+    }
+    int reduction = 1;
+    for (int i = 0; i < layers.size(); i++) {
+      reduction *= strides.get(i);
+      if (i == layers.size() - 1 || strides.get(i + 1) > 1) {
+        declareFeature(layers.get(i), channels.get(i), reduction);
+      }
+    }
+  }
+
+  /**
+   * {@link #declareStageEnds(Sequential, List, List)} for plain layers, whose strides and channels
+   * come from their convolutions and max poolings (VGG, AlexNet).
+   */
+  protected final void declareStageEnds(Sequential plainLayers) {
+    List<Integer> strides = new ArrayList<>();
+    List<Integer> channels = new ArrayList<>();
+    int c = 0;
+    for (Layer l : plainLayers.layers()) {
+      strides.add(l instanceof Conv2d conv ? conv.spec().strideH() : l instanceof MaxPool2d pool ? pool.stride() : 1);
+      c = l instanceof Conv2d conv ? conv.outChannels() : c;
+      channels.add(c);
+    }
+    declareStageEnds(plainLayers, strides, channels);
+  }
+
+  private String relativePath(Module layer) {
+    List<String> names = new ArrayList<>();
+    for (Module m = layer; m != this; m = m.parent()) {
+      if (m == null || m.parent() == null) {
+        throw new IllegalStateException(typeName() + ": feature layer " + layer + " is not part of the model");
+      }
+      String path = m.path();
+      names.add(0, path.substring(path.lastIndexOf('.') + 1));
+    }
+    return String.join(".", names);
+  }
+
+  /** The feature maps {@link #forwardFeatureMaps} returns, shallowest first; empty for models without any. */
+  public final List<FeatureInfo> featureInfo() {
+    return List.copyOf(featureInfo);
+  }
+
+  /**
+   * Resolves feature indices as timm's {@code out_indices}: {@code 0..n-1} of {@link #featureInfo},
+   * negative ones counting from the end ({@code -1} is the last); none means all of them.
+   *
+   * @return the indices from 0, increasing
+   * @throws IllegalArgumentException for an index out of range (the message names the valid
+   *     range) or indices that are not increasing
+   */
+  public final int[] featureIndices(int... outIndices) {
+    int n = featureInfo.size();
+    if (n == 0) {
+      throw new IllegalStateException(this + " has no feature maps (it declares no convolutional stages)");
+    }
+    if (outIndices.length == 0) {
+      return IntStream.range(0, n).toArray();
+    }
+    int[] take = new int[outIndices.length];
+    for (int i = 0; i < take.length; i++) {
+      int idx = outIndices[i] < 0 ? n + outIndices[i] : outIndices[i];
+      if (idx < 0 || idx >= n) {
+        throw new IllegalArgumentException(this + ": feature index " + outIndices[i] + " is out of range (0 to "
+            + (n - 1) + ", or -" + n + " to -1 from the end)");
+      }
+      if (i > 0 && idx <= take[i - 1]) {
+        throw new IllegalArgumentException(this + ": feature indices must be distinct and increasing, got "
+            + Arrays.toString(outIndices));
+      }
+      take[i] = idx;
+    }
+    return take;
+  }
+
+  /**
+   * The feature maps at {@code outIndices} ({@link #featureIndices}; none: all), shallowest first,
+   * e.g. {@code [N, 512, H/8, W/8]} and {@code [N, 2048, H/32, W/32]} for ResNet-50 and indices
+   * {@code 2, 4}. Runs {@link #forwardFeatures} but not the head.
+   */
+  public final List<Tensor> forwardFeatureMaps(Tensor x, int... outIndices) {
+    int[] take = featureIndices(outIndices);
+    Tensor[] maps = new Tensor[take.length];
+    Layer.observe((layer, in, out) -> {
+      for (int i = 0; i < take.length; i++) {
+        if (maps[i] == null && layer == featureLayers.get(take[i])) {
+          maps[i] = out;
+        }
+      }
+    }, () -> forwardFeatures(x));
+    for (int i = 0; i < take.length; i++) {
+      if (maps[i] == null) {
+        throw new IllegalStateException(this + ": feature layer '" + featureInfo.get(take[i]).module()
+            + "' did not run in forwardFeatures");
+      }
+    }
+    return List.of(maps);
   }
 
   @Override

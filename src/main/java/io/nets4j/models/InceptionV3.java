@@ -117,11 +117,18 @@ public final class InceptionV3 extends ImageClassifier {
     if (config.auxLogits) {
       auxLogits = register("AuxLogits", new AuxHead(768, numClasses));
     }
+    // timm's feature_info; the strides are nominal, as the stem's convolutions do not pad (299 px
+    // give maps of 147, 71, 35, 17 and 8)
+    declareFeature(conv2b, 64, 2);
+    declareFeature(conv4a, 192, 4);
+    declareFeature(mixed5to6[2], 288, 8);
+    declareFeature(mixed5to6[7], 768, 16);
     mixed7 = new Layer[] {
         register("Mixed_7a", new InceptionD(768)),
         register("Mixed_7b", new InceptionE(1280)),
         register("Mixed_7c", new InceptionE(2048)),
     };
+    declareFeature(mixed7[2], 2048, 32);
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     dropout = register("dropout", new Dropout(options.dropRateOr(0.5)));
     registerClassifier("fc", FEATURES, numClasses, (features, classes) -> classifier(features, classes, 0.1));

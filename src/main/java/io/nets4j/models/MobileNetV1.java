@@ -26,6 +26,9 @@ import org.bytedeco.pytorch.Tensor;
  * <p>The width multiplier alpha scales every layer's channels, rounded to a multiple of 8 as timm
  * does (for 0.25 to 1.25 the paper's channels are already multiples of 8). The {@code h} variant
  * adds a 1x1 head convolution of 1024 channels before pooling.
+ *
+ * <p>Feature maps (timm's): {@code blocks.0..4} at strides 2 to 32, the last one replaced by
+ * {@code act2} (the head convolution's output) in the {@code h} variant.
  */
 public final class MobileNetV1 extends ImageClassifier {
   /**
@@ -90,11 +93,16 @@ public final class MobileNetV1 extends ImageClassifier {
       blocks.add(stage);
     }
     register("blocks", blocks);
+    int last = config.headConv() ? STAGES.length - 1 : STAGES.length;
+    for (int s = 0; s < last; s++) {
+      declareFeature(blocks.get(s), channels(STAGES[s][STAGES[s].length - 1], config), 2 << s);
+    }
     if (config.headConv()) {
       int head = Math.max(HEAD, channels(HEAD, config));
       convHead = register("conv_head", new Conv2d(in, head, ConvSpec.kernel(1).noBias()));
       bn2 = register("bn2", new BatchNorm2d(head));
       act2 = register("act2", Activation.relu6());
+      declareFeature(act2, head, 2 << (STAGES.length - 1));
       in = head;
     } else {
       convHead = null;

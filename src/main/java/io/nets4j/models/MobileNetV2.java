@@ -13,6 +13,8 @@ import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -26,6 +28,10 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>The width multiplier scales every layer's channels, rounded to a multiple of 8, except that
  * the last convolution never shrinks below 1280 channels (paper section 6.1).
+ *
+ * <p>Feature maps: the last block before each stride (16, 24, 32 and 96 channels at strides 2 to
+ * 16, as timm's {@code mobilenetv2_100}) and the last convolution (1280 channels, stride 32, where
+ * torchvision's MobileNet extractors end).
  */
 public final class MobileNetV2 extends ImageClassifier {
   /** Paper Table 2: expansion t, output channels c, repeats n, first stride s. */
@@ -57,15 +63,23 @@ public final class MobileNetV2 extends ImageClassifier {
     int numFeatures = MobileNetLayers.makeDivisible(LAST * Math.max(1.0, widthMultiplier), 8);
     features = new Sequential();
     features.add(new ConvNormActivation(options.inChannels(), in, ConvSpec.kernel(3).stride(2), Activation.relu6(), BN_EPS));
+    List<Integer> strides = new ArrayList<>(List.of(2));
+    List<Integer> channels = new ArrayList<>(List.of(in));
     for (int[] row : SETTING) {
       int out = MobileNetLayers.makeDivisible(row[1] * widthMultiplier, 8);
       for (int i = 0; i < row[2]; i++) {
-        features.add(new InvertedResidual(in, out, i == 0 ? row[3] : 1, row[0]));
+        int stride = i == 0 ? row[3] : 1;
+        features.add(new InvertedResidual(in, out, stride, row[0]));
+        strides.add(stride);
+        channels.add(out);
         in = out;
       }
     }
     features.add(new ConvNormActivation(in, numFeatures, ConvSpec.kernel(1), Activation.relu6(), BN_EPS));
+    strides.add(1);
+    channels.add(numFeatures);
     register("features", features);
+    declareStageEnds(features, strides, channels);
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     // dropout, then the linear layer (classifier.1)
     classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(0.2))));

@@ -13,6 +13,7 @@ import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import io.nets4j.nn.SqueezeExcitation;
+import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
@@ -30,6 +31,9 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>With {@code numClasses == 0} only the last linear layer is dropped: the pooled features are
  * the 1280 (1024) values after the hidden linear layer, as timm's {@code num_features}.
+ *
+ * <p>Feature maps (timm's {@code feature_info}): the last layer before each stride, then the last
+ * 1x1 convolution (960 or 576 channels, stride 32).
  */
 public final class MobileNetV3 extends ImageClassifier {
   /**
@@ -118,14 +122,21 @@ public final class MobileNetV3 extends ImageClassifier {
     int stem = config.blocks().get(0).in();
     features.add(MobileNetLayers.convBnAct(options.inChannels(), stem, ConvSpec.kernel(3).stride(2),
         Activation.hardswish(), BN_EPS, BN_MOMENTUM));
+    List<Integer> strides = new ArrayList<>(List.of(2));
+    List<Integer> channels = new ArrayList<>(List.of(stem));
     for (Block b : config.blocks()) {
       features.add(new InvertedResidual(b));
+      strides.add(b.stride());
+      channels.add(b.out());
     }
     int lastIn = config.blocks().get(config.blocks().size() - 1).out();
     int lastConv = 6 * lastIn;
     features.add(MobileNetLayers.convBnAct(lastIn, lastConv, ConvSpec.kernel(1), Activation.hardswish(),
         BN_EPS, BN_MOMENTUM));
+    strides.add(1);
+    channels.add(lastConv);
     register("features", features);
+    declareStageEnds(features, strides, channels);
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     // torchvision's classifier: 0 hidden linear, 1 hard-swish, 2 dropout, 3 output linear (replaced
     // for fine-tuning, the hidden layer is kept)

@@ -11,8 +11,6 @@ import io.nets4j.nn.Layer;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -28,6 +26,9 @@ import org.bytedeco.pytorch.Tensor;
  * keep the resolution and dilate their 3x3 convolutions instead (Yu and Koltun 2016; Chen et al.
  * 2017, DeepLab): the stage's first block keeps the previous dilation, the following blocks use
  * the dilation multiplied by the replaced stride, with padding equal to the dilation.
+ *
+ * <p>Feature maps (timm's {@code feature_info}): the stem's {@code relu} (64 channels, stride 2),
+ * then {@code layer1..4} (strides 4, 8, 16, 32; 8 for the dilated stages).
  */
 public final class ResNet extends ImageClassifier {
   /** Residual block type: two 3x3 convolutions, or 1x1-3x3-1x1 with 4x channel expansion. */
@@ -145,8 +146,10 @@ public final class ResNet extends ImageClassifier {
     bn1 = register("bn1", new BatchNorm2d(64));
     relu = register("relu", Activation.relu());
     maxpool = register("maxpool", new MaxPool2d(3, 2, 1));
+    declareFeature(relu, 64, 2);
     int inplanes = 64;
     int dilation = 1;
+    int reduction = 4;
     for (int s = 0; s < 4; s++) {
       int planes = 64 << s;
       int stride = s == 0 ? 1 : 2;
@@ -155,6 +158,7 @@ public final class ResNet extends ImageClassifier {
         dilation *= stride;
         stride = 1;
       }
+      reduction *= stride;
       Sequential stage = new Sequential();
       for (int b = 0; b < depths[s]; b++) {
         stage.add(b == 0 ? blocks.create(inplanes, planes, stride, previousDilation)
@@ -162,6 +166,7 @@ public final class ResNet extends ImageClassifier {
         inplanes = planes * expansion;
       }
       stages[s] = register("layer" + (s + 1), stage);
+      declareFeature(stage, inplanes, reduction);
     }
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
@@ -174,18 +179,11 @@ public final class ResNet extends ImageClassifier {
 
   @Override
   public Tensor forwardFeatures(Tensor x) {
-    return forwardStages(x).get(stages.length - 1);
-  }
-
-  /** The outputs of {@code layer1..layer4} (for dense prediction heads that tap several stages). */
-  public List<Tensor> forwardStages(Tensor x) {
-    List<Tensor> outputs = new ArrayList<>(stages.length);
     Tensor y = maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
     for (Sequential stage : stages) {
       y = stage.forward(y);
-      outputs.add(y);
     }
-    return outputs;
+    return y;
   }
 
   @Override

@@ -37,6 +37,9 @@ import org.bytedeco.pytorch.Tensor;
  *       {@code seresnext50_32x4d}): torchvision's ResNet names ({@code conv1, bn1, layerN, fc}),
  *       stride in the 3x3 convolution, the SE block as {@code se}.</li>
  * </ul>
+ *
+ * <p>Feature maps (timm's): the stem before its max pooling ({@code layer0} or {@code act1},
+ * stride 2) and {@code layer1..4} (strides 4 to 32).
  */
 public final class SENet extends ImageClassifier {
   /** The bottleneck of the original models. */
@@ -143,12 +146,21 @@ public final class SENet extends ImageClassifier {
       }
       stages[s] = register("layer" + (s + 1), stage);
     }
+    declareStages(this, layer0, config.deepStem() ? 128 : 64, stages);
     dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
     registerClassifier("last_linear", inplanes, options.numClasses(), ClassifierFactory.linear());
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
       }
+    }
+  }
+
+  /** Both layouts' feature maps: the stem of {@code stemChannels} at stride 2, the four stages. */
+  private static void declareStages(ImageClassifier model, Layer stem, int stemChannels, Sequential[] stages) {
+    model.declareFeature(stem, stemChannels, 2);
+    for (int s = 0; s < stages.length; s++) {
+      model.declareFeature(stages[s], 256 << s, 4 << s);
     }
   }
 
@@ -266,6 +278,7 @@ public final class SENet extends ImageClassifier {
         }
         stages[s] = register("layer" + (s + 1), stage);
       }
+      declareStages(this, act1, 64, stages);
       dropout = register("dropout", new Dropout(options.dropRateOr(0)));
       registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
       for (Module m : namedModules().values()) {

@@ -104,7 +104,10 @@ public final class ShuffleNetV1 extends ImageClassifier {
         new Conv2d(options.inChannels(), config.stem(), ConvSpec.kernel(3).stride(2).padding(1).noBias()),
         new BatchNorm2d(config.stem()), Activation.relu()));
     maxpool = register("maxpool", new MaxPool2d(3, 2, 1));
-    features = new Sequential();
+    features = register("features", new Sequential());
+    // feature maps: the stem (stride 2), its max pooling (4) and the last unit of each stage (8, 16, 32)
+    declareFeature(firstConv, config.stem(), 2);
+    declareFeature(maxpool, config.stem(), 4);
     int in = config.stem();
     for (int s = 0; s < 3; s++) {
       int out = config.channels[s];
@@ -112,8 +115,8 @@ public final class ShuffleNetV1 extends ImageClassifier {
         features.add(new ShuffleUnit(in, out, config.groups(), i == 0 ? 2 : 1, s == 0 && i == 0));
         in = out;
       }
+      declareFeature(features.get(features.size() - 1), out, 8 << s);
     }
-    register("features", features);
     registerClassifier("classifier", in, options.numClasses(), ShuffleNetV1::classifier);
     initialize();
   }

@@ -93,6 +93,13 @@ public final class ShuffleNetV2 extends ImageClassifier {
     }
     stages = List.of(built);
     conv5 = register("conv5", convBnRelu(in, widths[4], ConvSpec.kernel(1)));
+    // feature maps: conv1 and maxpool (strides 2, 4), stage2 and stage3 (8, 16), and conv5 after
+    // stage4 (32), which ends forwardFeatures
+    declareFeature(conv1, widths[0], 2);
+    declareFeature(maxpool, widths[0], 4);
+    declareFeature(built[0], widths[1], 8);
+    declareFeature(built[1], widths[2], 16);
+    declareFeature(conv5, widths[4], 32);
     registerClassifier("fc", widths[4], options.numClasses(), ClassifierFactory.linear());
   }
 

@@ -26,6 +26,9 @@ import org.bytedeco.pytorch.Tensor;
  * torchvision). All layers of the feature extractor are in one {@code features} sequence, so
  * parameter names are indices ({@code features.0.weight}, {@code features.1.running_mean} for
  * the batch-norm variants, {@code classifier.6.bias}).
+ *
+ * <p>Feature maps (timm's): the activation before each max pooling (strides 1 to 16) and the
+ * last max pooling (stride 32).
  */
 public final class VGG extends ImageClassifier {
   /** Marks a 2x2/2 max pooling in a configuration. */
@@ -93,6 +96,8 @@ public final class VGG extends ImageClassifier {
       features.add(Activation.relu());
       in = v;
     }
+    // timm's feature_info: the ReLU (or batch norm) before each max pooling, and the last pooling
+    declareStageEnds(features);
     avgpool = register("avgpool", new AdaptiveAvgPool2d(POOLED, POOLED));
     double drop = options.dropRateOr(0.5);
     classifier = register("classifier", new Sequential(

@@ -43,10 +43,26 @@ public abstract class Layer extends Module {
     void after(Layer layer, Tensor input, Tensor output);
   }
 
-  /** Installs {@code observer} on the current thread while {@code body} runs. */
+  /**
+   * Installs {@code observer} on the current thread while {@code body} runs. An observer installed
+   * already keeps seeing every call (before this one), so that observations nest: a model summary
+   * still sees the layers of a backbone whose feature maps are observed inside it.
+   */
   public static <T> T observe(ForwardObserver observer, java.util.function.Supplier<T> body) {
     ForwardObserver previous = OBSERVER.get();
-    OBSERVER.set(observer);
+    OBSERVER.set(previous == null ? observer : new ForwardObserver() {
+      @Override
+      public void before(Layer layer, Tensor input) {
+        previous.before(layer, input);
+        observer.before(layer, input);
+      }
+
+      @Override
+      public void after(Layer layer, Tensor input, Tensor output) {
+        previous.after(layer, input, output);
+        observer.after(layer, input, output);
+      }
+    });
     try {
       return body.get();
     } finally {

@@ -1,5 +1,7 @@
 package io.nets4j.segmentation;
 
+import io.nets4j.models.ImageClassifier;
+import io.nets4j.models.FeatureInfo;
 import io.nets4j.models.ModelInfo;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.ResNet;
@@ -26,6 +28,10 @@ import org.bytedeco.pytorch.Tensor;
  * dropout 0.1, 1x1 convolution to the classes) scores each position; the scores are bilinearly
  * resized to the input ({@code align_corners=False}). With {@code auxLoss} a second head
  * {@code aux_classifier} scores {@code layer3}, for the auxiliary training loss.
+ *
+ * <p>{@link #FCN(ImageClassifier, SegmentationOptions)} puts the same heads on any backbone with
+ * feature maps ({@link ImageClassifier#featureInfo}): the main head on its last map, the auxiliary
+ * one on the map before it (for the dilated ResNet, {@code layer4} and {@code layer3}).
  */
 public final class FCN extends SegmentationModel {
   private static final boolean[] DILATE_LAYER3_LAYER4 = {false, true, true};
@@ -42,27 +48,39 @@ public final class FCN extends SegmentationModel {
     r.add(new ModelInfo(name, "FCN", "torchvision", 520, PAPER), options -> new FCN(backbone, options));
   }
 
-  private final ResNet backbone;
+  private final ImageClassifier backbone;
+  private final int[] taps;
   private final Sequential classifier;
   private final Sequential auxClassifier;
   private final int numClasses;
   private final int inChannels;
 
+  /** torchvision's FCN on the ResNet of {@code backboneConfig}, dilated to stride 8. */
   public FCN(ResNet.Config backboneConfig, SegmentationOptions options) {
+    this(new ResNet(backboneConfig, ModelOptions.defaults().featuresOnly().withInChannels(options.inChannels()),
+        DILATE_LAYER3_LAYER4), options);
+  }
+
+  /**
+   * An FCN on {@code backbone}'s last feature map (and, with {@code auxLoss}, the one before it),
+   * e.g. {@code Models.create("mobilenet_v3_large", ModelOptions.defaults().featuresOnly())}; the
+   * backbone takes {@code options.inChannels()} channels and its head is not run.
+   */
+  public FCN(ImageClassifier backbone, SegmentationOptions options) {
     if (options.width() != 1) {
       throw new IllegalArgumentException("torchvision FCN has a fixed width, got width " + options.width());
     }
     if (options.batchNorm()) {
-      throw new IllegalArgumentException("torchvision FCN's ResNet backbone has batch norm already; the batchNorm "
+      throw new IllegalArgumentException("torchvision FCN's backbone has batch norm already; the batchNorm "
           + "option adds it to the VGG-16 FCNs");
     }
     numClasses = options.numClasses();
     inChannels = options.inChannels();
-    backbone = register("backbone", new ResNet(backboneConfig,
-        ModelOptions.defaults().featuresOnly().withInChannels(inChannels), DILATE_LAYER3_LAYER4));
-    int layer4 = backbone.numFeatures();
-    classifier = register("classifier", head(layer4, numClasses));
-    auxClassifier = options.auxLoss() ? register("aux_classifier", head(layer4 / 2, numClasses)) : null;
+    this.backbone = register("backbone", backbone);
+    taps = options.auxLoss() ? backbone.featureIndices(-2, -1) : backbone.featureIndices(-1);
+    List<FeatureInfo> info = backbone.featureInfo();
+    classifier = register("classifier", head(info.get(taps[taps.length - 1]).channels(), numClasses));
+    auxClassifier = options.auxLoss() ? register("aux_classifier", head(info.get(taps[0]).channels(), numClasses)) : null;
   }
 
   /** torchvision's FCNHead: {@code 0} conv 3x3, {@code 1} bn, {@code 2} relu, {@code 3} dropout, {@code 4} conv 1x1. */
@@ -81,16 +99,16 @@ public final class FCN extends SegmentationModel {
     checkInput(x);
     int h = (int) x.size(2);
     int w = (int) x.size(3);
-    List<Tensor> stages = backbone.forwardStages(x);
+    List<Tensor> maps = backbone.forwardFeatureMaps(x, taps);
     Map<String, Tensor> out = new LinkedHashMap<>();
-    out.put(OUT, F.interpolate(classifier.forward(stages.get(3)), h, w, "bilinear", false));
+    out.put(OUT, F.interpolate(classifier.forward(maps.get(maps.size() - 1)), h, w, "bilinear", false));
     if (auxClassifier != null) {
-      out.put(AUX, F.interpolate(auxClassifier.forward(stages.get(2)), h, w, "bilinear", false));
+      out.put(AUX, F.interpolate(auxClassifier.forward(maps.get(0)), h, w, "bilinear", false));
     }
     return out;
   }
 
-  public ResNet backbone() {
+  public ImageClassifier backbone() {
     return backbone;
   }
 

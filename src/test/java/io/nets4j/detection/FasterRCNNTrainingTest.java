@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nets4j.models.ModelOptions;
+import io.nets4j.models.Models;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import io.nets4j.train.OptimizerSpec;
@@ -245,6 +247,40 @@ class FasterRCNNTrainingTest {
     assertEquals(Math.log(7), losses.get("loss_classifier").item_double(), 0.7);
     assertThrows(IllegalArgumentException.class,
         () -> model.losses(List.of(image), List.of(), FasterRCNN.LIGHT_TRAINING, new Random(0)));
+  }
+
+  /**
+   * The FPN on EfficientNet-B0's last four feature maps (24, 40, 112 and 1280 channels at strides
+   * 4 to 32): the training losses backpropagate into the backbone, and it detects in eval mode.
+   */
+  @Test
+  void fpnOnEfficientNetTrainsAndDetects() {
+    FasterRCNN model = FasterRCNN.fpn(FasterRCNN.LIGHT_SHAPES.withSizes(96, 96),
+        Models.create("efficientnet_b0", ModelOptions.defaults().featuresOnly()));
+    Map<String, Tensor> state = model.stateDict();
+    long[] lateral = {24, 40, 112, 1280};
+    for (int i = 0; i < lateral.length; i++) {
+      assertArrayEquals(new long[] {256, lateral[i], 1, 1},
+          Tensors.shape(state.get("backbone.fpn.inner_blocks." + i + ".0.weight")));
+    }
+    Tensor stem = state.get("backbone.body.features.0.0.weight");
+    try (Scope s = Scope.open()) {
+      model.train();
+      Tensor image = org.bytedeco.pytorch.global.torch.rand(new long[] {3, 96, 80});
+      FasterRCNN.Target t = new FasterRCNN.Target(boxes(10, 10, 60, 50), Tensors.fromLongs(new long[] {2}, 1));
+      Tensor loss = null;
+      for (Tensor l : model.losses(List.of(image, image), List.of(t, t), FasterRCNN.LIGHT_TRAINING, new Random(0))
+          .values()) {
+        loss = loss == null ? l : loss.add(l);
+      }
+      assertTrue(Double.isFinite(loss.item_double()));
+      loss.backward();
+      assertTrue(stem.grad().defined() && Tensors.maxAbs(stem.grad()) > 0, "no gradient at the backbone's stem");
+      model.eval();
+      try (NoGradGuard g = new NoGradGuard()) {
+        assertEquals(1, model.detect(List.of(image)).size());
+      }
+    }
   }
 
   @Test

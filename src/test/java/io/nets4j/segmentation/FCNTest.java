@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
+import io.nets4j.models.Models;
 import io.nets4j.models.ResNet;
 import io.nets4j.nn.LayerException;
 import io.nets4j.parity.FixtureChecker;
@@ -66,13 +68,37 @@ class FCNTest {
       FCN fcn = (FCN) SegmentationModels.create("fcn_resnet50", AUX.withNumClasses(5));
       fcn.eval();
       Tensor x = Tensors.zeros(DType.FLOAT32, 1, 3, 37, 50);
-      List<Tensor> stages = fcn.backbone().forwardStages(x);
-      assertArrayEquals(new long[] {1, 2048, 5, 7}, Tensors.shape(stages.get(3)));
-      assertArrayEquals(new long[] {1, 1024, 5, 7}, Tensors.shape(stages.get(2)));
+      List<Tensor> stages = fcn.backbone().forwardFeatureMaps(x, 3, 4);
+      assertArrayEquals(new long[] {1, 2048, 5, 7}, Tensors.shape(stages.get(1)));
+      assertArrayEquals(new long[] {1, 1024, 5, 7}, Tensors.shape(stages.get(0)));
       Map<String, Tensor> out = fcn.forwardOutputs(x);
       assertEquals(List.of("out", "aux"), List.copyOf(out.keySet()));
       assertArrayEquals(new long[] {1, 5, 37, 50}, Tensors.shape(out.get("out")));
       assertArrayEquals(new long[] {1, 5, 37, 50}, Tensors.shape(out.get("aux")));
+    }
+  }
+
+  /**
+   * The heads on another backbone's feature maps: MobileNet V3 Large's last map (960 channels,
+   * stride 32) and the one before it (112, stride 16); forward and backward reach the backbone.
+   */
+  @Test
+  void fcnOnMobileNetV3RunsForwardAndBackward() {
+    ImageClassifier backbone = Models.create("mobilenet_v3_large", ModelOptions.defaults().featuresOnly());
+    FCN fcn = new FCN(backbone, AUX.withNumClasses(4));
+    Map<String, Tensor> state = fcn.stateDict();
+    assertArrayEquals(new long[] {240, 960, 3, 3}, Tensors.shape(state.get("classifier.0.weight")));
+    assertArrayEquals(new long[] {28, 112, 3, 3}, Tensors.shape(state.get("aux_classifier.0.weight")));
+    assertTrue(state.containsKey("backbone.features.0.0.weight"));
+    fcn.train();
+    try (Scope s = Scope.open()) {
+      Map<String, Tensor> out = fcn.forwardOutputs(org.bytedeco.pytorch.global.torch.randn(new long[] {2, 3, 64, 48}));
+      assertArrayEquals(new long[] {2, 4, 64, 48}, Tensors.shape(out.get("out")));
+      assertArrayEquals(new long[] {2, 4, 64, 48}, Tensors.shape(out.get("aux")));
+      out.get("out").square().mean().add(out.get("aux").square().mean()).backward();
+      Tensor stemGrad = state.get("backbone.features.0.0.weight").grad();
+      assertTrue(stemGrad.defined() && Tensors.maxAbs(stemGrad) > 0, "no gradient at the backbone's stem");
+      assertTrue(Tensors.maxAbs(state.get("aux_classifier.4.weight").grad()) > 0);
     }
   }
 
