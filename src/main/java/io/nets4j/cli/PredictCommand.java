@@ -104,6 +104,9 @@ final class PredictCommand implements Callable<Integer> {
     if (batch < 1) {
       throw new IllegalArgumentException("--batch must be positive, got " + batch);
     }
+    if (run == null) {
+      trained.requireModelAndWeights("give --run, or --model and --weights");
+    }
     List<Path> files = imageFiles(images);
     ImageClassifierPipeline pipeline = run != null ? fromRun() : fromWeights();
     List<Prediction> predictions = pipeline.predict(files, top, batch);
@@ -133,7 +136,6 @@ final class PredictCommand implements Callable<Integer> {
   }
 
   private ImageClassifierPipeline fromWeights() {
-    trained.requireModelAndWeights("give --run, or --model and --weights");
     ImageDecoder.Orientation orientation = exifOrientation ? ImageDecoder.Orientation.EXIF
         : ImageDecoder.Orientation.AS_STORED;
     Optional<WeightsInfo> published = publishedWeights();

@@ -128,7 +128,9 @@ public final class StateDicts {
       for (String key : matching) {
         // one scope per tensor, so that at most one tensor read from a file is alive at a time
         try (Scope s = Scope.open()) {
-          target.get(key).copy_(source.get(key).value().get());
+          Tensor into = target.get(key);
+          Tensor value = source.get(key).value().get();
+          into.copy_(into.dim() == 0 ? value.reshape(new long[0]) : value);
         }
       }
     }
@@ -139,7 +141,7 @@ public final class StateDicts {
   private static String mismatch(Tensor target, Source source, boolean convertDtypes) {
     DType dtype = Tensors.dtype(target);
     long[] shape = Tensors.shape(target);
-    boolean shapeDiffers = !Arrays.equals(shape, source.shape());
+    boolean shapeDiffers = !Arrays.equals(shape, source.shape()) && !isLegacyScalar(shape, source.shape());
     boolean dtypeDiffers = dtype != source.dtype()
         && !(convertDtypes && dtype.isFloatingPoint() && source.dtype().isFloatingPoint());
     if (!shapeDiffers && !dtypeDiffers) {
@@ -150,6 +152,15 @@ public final class StateDicts {
         ? " (load with convertDtypes to convert)" : "";
     return what + " mismatch: expected " + describe(dtype, shape) + ", got " + describe(source.dtype(), source.shape())
         + hint;
+  }
+
+  /**
+   * A one-element vector for a 0-dim tensor: PyTorch's {@code Module._load_from_state_dict} loads
+   * it so (files of PyTorch 0.3 and some converters store BatchNorm's {@code num_batches_tracked} as
+   * {@code [1]}), and so does this.
+   */
+  private static boolean isLegacyScalar(long[] target, long[] source) {
+    return target.length == 0 && source.length == 1 && source[0] == 1;
   }
 
   private static String describe(Tensor t) {

@@ -201,4 +201,19 @@ class StateDictsTest {
     assertEquals(List.of(new LoadReport.Mismatch("bn.num_batches_tracked", "dtype mismatch: expected I64 [], got I32 []")),
         report.skipped());
   }
+
+  /** As PyTorch's _load_from_state_dict: a one-element vector loads into a 0-dim buffer; a longer one does not. */
+  @Test
+  void aOneElementVectorLoadsIntoAScalarBufferAsInPyTorch() {
+    BatchNorm2d bn = new BatchNorm2d(2);
+    Map<String, Tensor> sd = new LinkedHashMap<>(bn.stateDict());
+    sd.put("num_batches_tracked", Tensors.fromLongs(new long[] {7}, 1));
+    StateDicts.load(bn, sd, LoadMode.STRICT);
+    assertEquals(0, bn.stateDict().get("num_batches_tracked").dim());
+    assertEquals(7, bn.stateDict().get("num_batches_tracked").item_long());
+    sd.put("num_batches_tracked", Tensors.fromLongs(new long[] {7, 8}, 2));
+    StateDictException e = assertThrows(StateDictException.class, () -> StateDicts.load(bn, sd, LoadMode.STRICT));
+    assertTrue(e.getMessage().contains("'num_batches_tracked': shape mismatch: expected I64 [], got I64 [2]"),
+        e.getMessage());
+  }
 }
