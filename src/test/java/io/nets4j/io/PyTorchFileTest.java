@@ -115,4 +115,65 @@ class PyTorchFileTest {
         () -> PyTorchFile.open(RESOURCES.resolve("dtypes.safetensors")));
     assertTrue(e.getMessage().startsWith("dtypes.safetensors: not a torch.save file"), e.getMessage());
   }
+
+  @Test
+  void aWrappedCheckpointNeedsAnEntryAndSaysWhichThereAre() {
+    Path wrapped = RESOURCES.resolve("wrapped.pth");
+    PyTorchFileException e = assertThrows(PyTorchFileException.class, () -> PyTorchFile.open(wrapped));
+    String m = e.getMessage();
+    assertTrue(m.startsWith("wrapped.pth: the top level is not a flat map of names to tensors"), m);
+    assertTrue(m.contains("\n  model: OrderedDict of 9 tensors (a state_dict)"), m);
+    assertTrue(m.contains("\n  optimizer: dict of 2 entries (state, param_groups)"), m);
+    assertTrue(m.contains("\n  epoch: int 7") && m.contains("\n  best_acc1: float 0.625")
+        && m.contains("\n  arch: str 'tiny'") && m.contains("\n  ema: dict of 1 entry (state_dict)"), m);
+
+    SafeTensorsFile tiny = SafeTensors.read(RESOURCES.resolve("tiny.safetensors"));
+    assertSameTensors(tiny, PyTorchFile.open(wrapped, PyTorchFile.Options.DEFAULT.withEntry("model")), true);
+    // dotted, into a DataParallel state_dict whose prefix is stripped
+    PyTorchFile ema = PyTorchFile.open(wrapped, new PyTorchFile.Options("ema.state_dict", "module."));
+    assertSameTensors(tiny, ema, true);
+    assertTrue(ema.describe().contains("entry 'ema.state_dict', prefix 'module.' stripped"), ema.describe());
+
+    PyTorchFileException missing = assertThrows(PyTorchFileException.class,
+        () -> PyTorchFile.open(wrapped, PyTorchFile.Options.DEFAULT.withEntry("ema.model")));
+    assertTrue(missing.getMessage().startsWith("wrapped.pth: no entry 'ema.model' in 'ema'; 'ema' has:\n"
+        + "  state_dict: OrderedDict of 9 tensors (a state_dict)"), missing.getMessage());
+    PyTorchFileException notStateDict = assertThrows(PyTorchFileException.class,
+        () -> PyTorchFile.open(wrapped, PyTorchFile.Options.DEFAULT.withEntry("epoch")));
+    assertTrue(notStateDict.getMessage().contains("entry 'epoch' is int 7, not a state_dict"),
+        notStateDict.getMessage());
+  }
+
+  @Test
+  void dataParallelPrefixIsStrippedOnRequest() {
+    Path file = RESOURCES.resolve("dataparallel.pth");
+    SafeTensorsFile tiny = SafeTensors.read(RESOURCES.resolve("tiny.safetensors"));
+    PyTorchFile asIs = PyTorchFile.open(file);
+    assertEquals(tiny.tensorInfos().keySet().stream().map(k -> "module." + k).toList(),
+        new ArrayList<>(asIs.tensorInfos().keySet()));
+    assertSameTensors(tiny, PyTorchFile.open(file, PyTorchFile.Options.DEFAULT.withStripPrefix("module.")), true);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mobilenet_v3_small.pth", "mobilenet_v3_small.legacy.pth"})
+  void stateDictsLoadReadsAPthIntoTheModelStrictly(String name) {
+    Path path = WEIGHTS.resolve(name);
+    ImageClassifier model = Models.create("mobilenet_v3_small");
+    LoadReport report = StateDicts.load(model, path, LoadMode.STRICT);
+    assertEquals(model.stateDict().size(), report.loaded().size());
+    assertEquals(List.of(), report.missing());
+    try (Scope s = Scope.open()) {
+      Map<String, Tensor> file = PyTorchFile.open(path).tensors();
+      model.stateDict().forEach((k, t) -> assertArrayEquals(Tensors.toBytes(file.get(k)), Tensors.toBytes(t), k));
+    }
+  }
+
+  @Test
+  void fineTuningReadsAPthToo() {
+    ImageClassifier model = Models.create("mobilenet_v3_small", io.nets4j.models.ModelOptions.defaults()
+        .withNumClasses(10));
+    LoadReport report = io.nets4j.train.FineTuning.loadPretrained(model, WEIGHTS.resolve("mobilenet_v3_small.pth"),
+        true);
+    assertEquals(model.stateDict().size() - 2, report.loaded().size(), report.toString());
+  }
 }
