@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /** Builds torch.save files byte by byte (pickles by opcode), so that tests control every field. */
@@ -70,9 +70,12 @@ final class PthTestFiles {
   /** The entries of a zip file, by name, in order. */
   static Map<String, byte[]> unzip(Path file) throws IOException {
     Map<String, byte[]> out = new LinkedHashMap<>();
-    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(file))) {
-      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-        out.put(e.getName(), in.readAllBytes());
+    // ZipFile, not ZipInputStream, which refuses torch's stored entries with data descriptors
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+        try (java.io.InputStream in = zip.getInputStream(e)) {
+          out.put(e.getName(), in.readAllBytes());
+        }
       }
     }
     return out;
