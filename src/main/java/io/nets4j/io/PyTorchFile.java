@@ -231,7 +231,7 @@ public final class PyTorchFile implements WeightsFile {
       try {
         return readLegacy(ch, file, head);
       } catch (PyTorchFileException e) {
-        if (window >= limit || !e.getMessage().contains("(truncated?)")) {
+        if (window >= limit || !e.endOfInput()) {
           throw e;
         }
       }

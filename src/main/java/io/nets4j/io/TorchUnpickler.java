@@ -184,7 +184,7 @@ final class TorchUnpickler {
     try {
       return u.run();
     } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
-      throw u.fail("the pickle ends inside an opcode (truncated?)");
+      throw u.endOfInput("the pickle ends inside an opcode (truncated?)");
     } catch (Nets4jException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -200,7 +200,7 @@ final class TorchUnpickler {
         throw fail("more than " + MAX_OPERATIONS + " pickle operations; refused (a state_dict needs far fewer)");
       }
       if (!in.hasRemaining()) {
-        throw fail("the pickle ends without a STOP opcode (truncated?)");
+        throw endOfInput("the pickle ends without a STOP opcode (truncated?)");
       }
       opcodeAt = in.position() - base;
       int op = in.get() & 0xFF;
@@ -615,7 +615,7 @@ final class TorchUnpickler {
 
   private int length(long n) {
     if (n < 0 || n > in.remaining()) {
-      throw fail("a length of " + Long.toUnsignedString(n) + " bytes, but only " + in.remaining() + " are left");
+      throw endOfInput("a length of " + Long.toUnsignedString(n) + " bytes, but only " + in.remaining() + " are left");
     }
     return (int) n;
   }
@@ -640,7 +640,7 @@ final class TorchUnpickler {
     StringBuilder s = new StringBuilder();
     while (true) {
       if (!in.hasRemaining()) {
-        throw fail("the pickle ends inside a GLOBAL name");
+        throw endOfInput("the pickle ends inside a GLOBAL name");
       }
       byte b = in.get();
       if (b == '\n') {
@@ -725,6 +725,10 @@ final class TorchUnpickler {
 
   private PyTorchFileException fail(String problem) {
     return new PyTorchFileException(fileName, part + " at byte " + opcodeAt + ": " + problem);
+  }
+
+  private PyTorchFileException endOfInput(String problem) {
+    return new PyTorchFileException(fileName, part + " at byte " + opcodeAt + ": " + problem, null, true);
   }
 
   private PyTorchFileException refused(String what) {

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -249,10 +248,5 @@ final class ZipDirectory {
 
   private static PyTorchFileException fail(String fileName, String problem) {
     return new PyTorchFileException(fileName, problem);
-  }
-
-  /** For messages: every entry name, in directory order. */
-  List<String> names() {
-    return new ArrayList<>(entries.keySet());
   }
 }

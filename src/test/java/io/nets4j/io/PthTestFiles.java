@@ -28,6 +28,11 @@ final class PthTestFiles {
       return new Pickle().op(0x80).op(2);
     }
 
+    Pickle op(byte[] bytes) {
+      out.writeBytes(bytes);
+      return this;
+    }
+
     Pickle op(int... bytes) {
       for (int b : bytes) {
         out.write(b);

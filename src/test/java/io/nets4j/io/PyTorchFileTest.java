@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,5 +176,18 @@ class PyTorchFileTest {
     LoadReport report = io.nets4j.train.FineTuning.loadPretrained(model, WEIGHTS.resolve("mobilenet_v3_small.pth"),
         true);
     assertEquals(model.stateDict().size() - 2, report.loaded().size(), report.toString());
+  }
+
+  @Test
+  void aLegacyPickleLongerThanTheFirstReadIsRead() throws IOException {
+    // 3 MB of string, popped, before the state_dict: the reader must read on past its first 1 MiB
+    PthTestFiles.Pickle main = PthTestFiles.Pickle.proto2().str("x".repeat(3 << 20)).op('0');
+    byte[] stateDict = PthTestFiles.stateDict(2, true, new long[] {2}, new long[] {1}, 0).stop().bytes();
+    main.op(Arrays.copyOfRange(stateDict, 2, stateDict.length));
+    Path file = Files.write(Files.createTempDirectory("pth").resolve("long.pth"),
+        PthTestFiles.legacy(main.bytes(), Map.of("0", PthTestFiles.floats(7, 8)), 4));
+    try (Scope s = Scope.open()) {
+      assertArrayEquals(new float[] {7, 8}, Tensors.toFloatArray(PyTorchFile.open(file).tensor("w")));
+    }
   }
 }
