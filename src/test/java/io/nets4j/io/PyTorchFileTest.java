@@ -96,6 +96,65 @@ class PyTorchFileTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"parameters.pth", "parameters.legacy.pth"})
+  void parametersReadAsTheirData(String name) {
+    assertSameTensors(SafeTensors.read(RESOURCES.resolve("parameters.safetensors")),
+        PyTorchFile.open(RESOURCES.resolve(name)), true);
+  }
+
+  @Test
+  void parametersWithStateAndTensorsWithAttributesReadAsTheirData() throws IOException {
+    // what newer torch writes for them: _rebuild_parameter_with_state(tensor, True, OrderedDict(), state)
+    // and _rebuild_from_type_v2(_rebuild_tensor_v2, torch.Tensor, (storage, ...), state)
+    PthTestFiles.Pickle p = PthTestFiles.Pickle.proto2().global("collections", "OrderedDict").op(')', 'R', '(')
+        .str("p").global("torch._utils", "_rebuild_parameter_with_state").op('(');
+    tensorV2(p).op(0x88).global("collections", "OrderedDict").op(')', 'R', '}').str("note").str("x").op('s', 't', 'R');
+    p.str("t").global("torch._tensor", "_rebuild_from_type_v2").op('(').global("torch._utils", "_rebuild_tensor_v2")
+        .global("torch", "Tensor").op(tensorArguments()).op('}').str("tag").int1(3).op('s', 't', 'R', 'u');
+    Path file = PthTestFiles.zipFile(Files.createTempDirectory("pth"), "state.pth", p.stop().bytes(),
+        Map.of("0", PthTestFiles.floats(1, 2, 3)));
+    try (Scope s = Scope.open()) {
+      Map<String, Tensor> t = PyTorchFile.open(file).tensors();
+      assertArrayEquals(new float[] {1, 2, 3}, Tensors.toFloatArray(t.get("p")));
+      assertArrayEquals(new float[] {1, 2, 3}, Tensors.toFloatArray(t.get("t")));
+    }
+  }
+
+  /** {@code _rebuild_tensor_v2(storage '0' of 3 floats, 0, (3,), (1,), False, OrderedDict())} appended to {@code p}. */
+  private static PthTestFiles.Pickle tensorV2(PthTestFiles.Pickle p) {
+    return p.global("torch._utils", "_rebuild_tensor_v2").op(tensorArguments()).op('R');
+  }
+
+  /** The argument tuple of {@link #tensorV2}, as pickle bytes. */
+  private static byte[] tensorArguments() {
+    return new PthTestFiles.Pickle().op('(', '(').str("storage").global("torch", "FloatStorage").str("0").str("cpu")
+        .int1(3).op('t', 'Q').int1(0).int1(3).op(0x85).int1(1).op(0x85, 0x89).global("collections", "OrderedDict")
+        .op(')', 'R', 't').bytes();
+  }
+
+  @Test
+  void aLegacyFileFromABigEndianMachineIsRefused() throws IOException {
+    byte[] legacy = PthTestFiles.legacy(PthTestFiles.stateDict(2, true, new long[] {2}, new long[] {1}, 0).stop()
+        .bytes(), Map.of("0", PthTestFiles.floats(7, 8)), 4);
+    byte[] key = "little_endian".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    for (int i = 0; i + key.length < legacy.length; i++) {
+      if (Arrays.equals(legacy, i, i + key.length, key, 0, key.length)) {
+        legacy[i + key.length] = (byte) 0x89; // NEWTRUE -> NEWFALSE
+      }
+    }
+    Path file = Files.write(Files.createTempDirectory("pth").resolve("sparc.pth"), legacy);
+    PyTorchFileException e = assertThrows(PyTorchFileException.class, () -> PyTorchFile.open(file));
+    assertTrue(e.getMessage().startsWith("sparc.pth: it was saved on a big-endian machine"), e.getMessage());
+  }
+
+  @Test
+  void detectorsNeedTheirOwnSafetensorsAndSaySo() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> io.nets4j.detection.Detectors.load(WEIGHTS.resolve("mobilenet_v3_small.pth")));
+    assertTrue(e.getMessage().contains("is a torch.save file"), e.getMessage());
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"views.pth", "views.legacy.pth", "views.protocol4.pth"})
   void stridedViewsOfSharedStoragesReadAsTorchShowsThem(String name) {
     assertSameTensors(SafeTensors.read(RESOURCES.resolve("views.safetensors")),
