@@ -14,7 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -22,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 import org.bytedeco.javacpp.BytePointer;
@@ -324,7 +325,7 @@ public final class PyTorchFile implements WeightsFile {
       return TorchUnpickler.STORAGE_TYPES.get(g.name());
     }
     throw new PyTorchFileException(file, "a storage of type " + TorchUnpickler.typeName(type)
-        + ", which nets4j does not read (it reads " + String.join(", ", new java.util.TreeSet<>(
+        + ", which nets4j does not read (it reads " + String.join(", ", new TreeSet<>(
             TorchUnpickler.STORAGE_TYPES.keySet())) + ")");
   }
 
@@ -432,7 +433,7 @@ public final class PyTorchFile implements WeightsFile {
     if (v instanceof Tuple t) {
       return "tuple of " + t.size() + " items";
     }
-    if (v instanceof java.util.Set<?> s) {
+    if (v instanceof Set<?> s) {
       return "set of " + s.size() + " items";
     }
     if (v instanceof byte[] b) {

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -667,7 +668,7 @@ final class TorchUnpickler {
   }
 
   private byte[] encode(String s, String encoding) {
-    String e = encoding.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    String e = encoding.toLowerCase(Locale.ROOT).replace('_', '-');
     if (e.equals("latin1") || e.equals("latin-1") || e.equals("iso-8859-1")) {
       byte[] out = new byte[s.length()];
       for (int i = 0; i < s.length(); i++) {

@@ -1,6 +1,7 @@
 package io.nets4j.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -11,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -123,7 +125,7 @@ class PthFuzzTest {
     Map<String, byte[]> twoPickles = new LinkedHashMap<>(entries);
     twoPickles.put("other/data.pkl", entries.get("views/data.pkl"));
     Map<String, byte[]> big = new LinkedHashMap<>(entries);
-    big.put("views/byteorder", "big".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    big.put("views/byteorder", "big".getBytes(StandardCharsets.US_ASCII));
     Map<String, String> expected = new LinkedHashMap<>();
     expected.put("storage '0' is declared as 24 elements of float32 (96 bytes), but entry views/data/0 has 8 bytes",
         "short-storage.pth");
@@ -136,7 +138,7 @@ class PthFuzzTest {
         "truncated.pth", Arrays.copyOf(good, good.length - 30), "bad-crc.pth", flipInStorage(good, entries));
     for (Map.Entry<String, String> e : expected.entrySet()) {
       Path p = Files.write(dir.resolve(e.getValue()), inputs.get(e.getValue()));
-      Nets4jException x = org.junit.jupiter.api.Assertions.assertThrows(Nets4jException.class, () -> {
+      Nets4jException x = assertThrows(Nets4jException.class, () -> {
         try (Scope s = Scope.open()) {
           PyTorchFile.open(p).tensors();
         }

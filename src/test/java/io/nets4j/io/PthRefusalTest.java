@@ -11,6 +11,8 @@ import io.nets4j.tensor.Tensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -51,7 +53,7 @@ class PthRefusalTest {
 
   @Test
   void everyOtherWayToNameACallable() throws IOException {
-    Map<String, Pickle> cases = new java.util.LinkedHashMap<>();
+    Map<String, Pickle> cases = new LinkedHashMap<>();
     cases.put("builtins.eval", systemCall(Pickle.proto2().global("builtins", "eval")));
     cases.put("os.system", systemCall(Pickle.proto2().global("os", "system")));
     // Python 2 spelling, which pickle maps to builtins
@@ -122,7 +124,7 @@ class PthRefusalTest {
       try (Scope s = Scope.open()) {
         Tensor w = PyTorchFile.open(p).tensors().get("w");
         // [[0, 1, 2], [3, 4, 5]] transposed
-        assertEquals("[0.0, 3.0, 1.0, 4.0, 2.0, 5.0]", java.util.Arrays.toString(Tensors.toFloatArray(w)));
+        assertEquals("[0.0, 3.0, 1.0, 4.0, 2.0, 5.0]", Arrays.toString(Tensors.toFloatArray(w)));
       }
     }
   }

@@ -2,12 +2,14 @@ package io.nets4j.io;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -77,8 +79,8 @@ final class PthTestFiles {
     Map<String, byte[]> out = new LinkedHashMap<>();
     // ZipFile, not ZipInputStream, which refuses torch's stored entries with data descriptors
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      for (ZipEntry e : java.util.Collections.list(zip.entries())) {
-        try (java.io.InputStream in = zip.getInputStream(e)) {
+      for (ZipEntry e : Collections.list(zip.entries())) {
+        try (InputStream in = zip.getInputStream(e)) {
           out.put(e.getName(), in.readAllBytes());
         }
       }

@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nets4j.detection.Detectors;
 import io.nets4j.models.ImageClassifier;
+import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.FineTuning;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -136,7 +140,7 @@ class PyTorchFileTest {
   void aLegacyFileFromABigEndianMachineIsRefused() throws IOException {
     byte[] legacy = PthTestFiles.legacy(PthTestFiles.stateDict(2, true, new long[] {2}, new long[] {1}, 0).stop()
         .bytes(), Map.of("0", PthTestFiles.floats(7, 8)), 4);
-    byte[] key = "little_endian".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] key = "little_endian".getBytes(StandardCharsets.US_ASCII);
     for (int i = 0; i + key.length < legacy.length; i++) {
       if (Arrays.equals(legacy, i, i + key.length, key, 0, key.length)) {
         legacy[i + key.length] = (byte) 0x89; // NEWTRUE -> NEWFALSE
@@ -150,7 +154,7 @@ class PyTorchFileTest {
   @Test
   void detectorsNeedTheirOwnSafetensorsAndSaySo() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> io.nets4j.detection.Detectors.load(WEIGHTS.resolve("mobilenet_v3_small.pth")));
+        () -> Detectors.load(WEIGHTS.resolve("mobilenet_v3_small.pth")));
     assertTrue(e.getMessage().contains("is a torch.save file"), e.getMessage());
   }
 
@@ -230,9 +234,9 @@ class PyTorchFileTest {
 
   @Test
   void fineTuningReadsAPthToo() {
-    ImageClassifier model = Models.create("mobilenet_v3_small", io.nets4j.models.ModelOptions.defaults()
+    ImageClassifier model = Models.create("mobilenet_v3_small", ModelOptions.defaults()
         .withNumClasses(10));
-    LoadReport report = io.nets4j.train.FineTuning.loadPretrained(model, WEIGHTS.resolve("mobilenet_v3_small.pth"),
+    LoadReport report = FineTuning.loadPretrained(model, WEIGHTS.resolve("mobilenet_v3_small.pth"),
         true);
     assertEquals(model.stateDict().size() - 2, report.loaded().size(), report.toString());
   }
