@@ -23,22 +23,36 @@ public sealed interface WeightsFile permits SafeTensorsFile, PyTorchFile {
   enum Format {
     SAFETENSORS, TORCH_ZIP, TORCH_LEGACY;
 
+    /** The legacy magic number 0x1950a86a20f9469cfc6c as pickle's little-endian LONG1 bytes. */
+    private static final byte[] LEGACY_MAGIC = {0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a,
+        (byte) 0xa8, 0x50, 0x19};
+
+    private static int indexOf(byte[] b, byte[] part) {
+      for (int i = 0; i + part.length <= b.length; i++) {
+        if (Arrays.equals(b, i, i + part.length, part, 0, part.length)) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
     /**
      * The format of a file, by content: a zip local header ({@code PK\3\4}) is the {@code torch.save}
-     * zip format (torch 1.6 and later); a pickle protocol opcode ({@code 0x80}) the legacy format,
-     * which starts with a pickled magic number; anything else is read as safetensors (whose own
-     * checks then say what is wrong).
+     * zip format (torch 1.6 and later); a pickle protocol opcode ({@code 0x80}) followed closely by
+     * PyTorch's magic number is the legacy format; anything else is read as safetensors (whose own
+     * checks then say what is wrong). A safetensors header length may start with byte 0x80 too,
+     * hence the magic number.
      */
     public static Format of(Path path) {
       String file = SafeTensors.fileName(path);
       try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-        ByteBuffer head = ByteBuffer.allocate(4);
+        ByteBuffer head = ByteBuffer.allocate(32);
         SafeTensors.readFully(ch, head, 0);
         byte[] b = Arrays.copyOf(head.array(), head.position());
-        if (b.length == 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
+        if (b.length >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
           return TORCH_ZIP;
         }
-        if (b.length >= 1 && (b[0] & 0xFF) == 0x80) {
+        if (b.length > LEGACY_MAGIC.length && (b[0] & 0xFF) == 0x80 && indexOf(b, LEGACY_MAGIC) > 0) {
           return TORCH_LEGACY;
         }
         return SAFETENSORS;

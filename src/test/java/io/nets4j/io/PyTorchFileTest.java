@@ -175,6 +175,12 @@ class PyTorchFileTest {
     Path zip = Files.copy(RESOURCES.resolve("dtypes.pth"), dir.resolve("weights.bin"));
     assertEquals(WeightsFile.Format.TORCH_ZIP, WeightsFile.Format.of(zip));
     assertEquals(WeightsFile.Format.SAFETENSORS, WeightsFile.Format.of(RESOURCES.resolve("dtypes.safetensors")));
+    // a safetensors header of 384 bytes: its length starts with byte 0x80, as a pickle does
+    String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    Path st = SafeTensorsTestFiles.file(dir, "w.safetensors", header + " ".repeat(384 - header.length()), new byte[4]);
+    assertEquals(0x80, Files.readAllBytes(st)[0] & 0xFF);
+    assertEquals(WeightsFile.Format.SAFETENSORS, WeightsFile.Format.of(st));
+    assertTrue(WeightsFile.open(st) instanceof SafeTensorsFile);
     PyTorchFileException e = assertThrows(PyTorchFileException.class,
         () -> PyTorchFile.open(RESOURCES.resolve("dtypes.safetensors")));
     assertTrue(e.getMessage().startsWith("dtypes.safetensors: not a torch.save file"), e.getMessage());
