@@ -22,7 +22,7 @@ final class TrainedModelOptions {
   @Option(names = "--model", description = "a registered model (without a run)")
   String model;
 
-  @Option(names = "--weights", paramLabel = "FILE", description = "its weights, safetensors or torch.save .pth (without a run)")
+  @Option(names = "--weights", paramLabel = "FILE", description = "its weights, safetensors (without a run)")
   Path weights;
 
   /** A run's model with its checkpoint's weights loaded. */
