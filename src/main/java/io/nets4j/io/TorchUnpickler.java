@@ -21,11 +21,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A pickle reader that builds data and never code: it accepts what PyTorch's restricted unpickler
- * ({@code torch.load(weights_only=True)}, {@code torch/_weights_only_unpickler.py}) accepts and
- * refuses, at the opcode that names it and before any tensor data is read, every other global,
- * call or object construction. Nothing is looked up by name; an allowed global becomes a
- * {@link Global} token whose behaviour is defined here.
+ * A pickle reader that builds data and never code: it allows the globals, calls and BUILDs that
+ * PyTorch's restricted unpickler ({@code torch.load(weights_only=True)},
+ * {@code torch/_weights_only_unpickler.py}) allows, and refuses, at the opcode that names it and
+ * before any tensor data is read, every other global, call or object construction. Nothing is
+ * looked up by name; an allowed global becomes a {@link Global} token whose behaviour is defined
+ * here. Beyond torch's opcode list it also reads the data-only opcodes of protocols 3 to 5
+ * (bytes, short strings, FRAME, MEMOIZE, STACK_GLOBAL under the same allow-list), which
+ * {@code torch.save(..., pickle_protocol=4)} writes.
  *
  * <p>Python values become: {@code None} null, bool {@link Boolean}, int {@link Long} (or
  * {@link BigInteger} when larger), float {@link Double}, str {@link String}, bytes {@code byte[]},
