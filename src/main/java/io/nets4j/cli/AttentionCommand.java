@@ -41,7 +41,7 @@ final class AttentionCommand implements Callable<Integer> {
   @Option(names = "--image", paramLabel = "FILE", description = "a PNG/JPEG image (default: a generated image of shapes)")
   Path image;
 
-  @Option(names = "--weights", paramLabel = "FILE", description = "a state_dict in safetensors format (default: random weights)")
+  @Option(names = "--weights", paramLabel = "FILE", description = "a state_dict, safetensors or torch.save .pth (default: random weights)")
   Path weights;
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "attention", description = "output directory (default: ${DEFAULT-VALUE})")

@@ -1,20 +1,25 @@
 package io.nets4j.cli;
 
-import io.nets4j.io.SafeTensors;
+import io.nets4j.io.WeightsFile;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code nets4j inspect FILE}: validates a safetensors file and lists its tensors. */
-@Command(name = "inspect", description = "Validate a .safetensors file and list its tensors and metadata.")
+/** {@code nets4j inspect FILE}: validates a weights file (safetensors or torch.save) and lists its tensors. */
+@Command(name = "inspect", description = "Validate a weights file (.safetensors, or a torch.save .pth, told apart by"
+    + " content) and list its tensors.")
 final class InspectCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "FILE", description = "the .safetensors file")
+  @Parameters(paramLabel = "FILE", description = "the weights file")
   Path file;
+
+  @Mixin
+  StateDictSelection selection;
 
   @Override
   public Integer call() {
-    System.out.print(SafeTensors.describe(SafeTensors.read(file)));
+    System.out.print(WeightsFile.open(file, selection.options()).describe());
     return 0;
   }
 }

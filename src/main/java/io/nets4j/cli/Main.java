@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code nets4j} command line. */
 @Command(name = "nets4j", mixinStandardHelpOptions = true, version = "nets4j 0.1.0",
     description = "Builds, trains, runs and explains the neural networks of modern deep learning, on libtorch.",
-    subcommands = {ListCommand.class, InspectCommand.class, CheckFixturesCommand.class, DemoCommand.class,
-        TrainCommand.class, EvalCommand.class, PredictCommand.class,
+    subcommands = {ListCommand.class, InspectCommand.class, ConvertCommand.class, CheckFixturesCommand.class,
+        DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
         SummaryCommand.class, ExplainCommand.class, AttentionCommand.class, SegmentCommand.class, DetectCommand.class,
         BenchCommand.class, CaptionCommand.class, PreprocessCommand.class,
         Seq2SeqCommand.class, LanguageModelCommand.class,

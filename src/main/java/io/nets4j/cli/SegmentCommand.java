@@ -47,7 +47,7 @@ final class SegmentCommand implements Callable<Integer> {
   Path input;
 
   @Option(names = "--weights", paramLabel = "FILE|RUN",
-      description = "safetensors state_dict of the model, or a `segment train` run directory (its model, options "
+      description = "state_dict of the model (safetensors or torch.save .pth), or a `segment train` run directory (its model, options "
           + "and scene size are used; default: train briefly on shapes first)")
   Path weights;
 

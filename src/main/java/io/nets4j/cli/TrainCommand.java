@@ -128,7 +128,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate; -1 = the model's default")
   double dropPath;
 
-  @Option(names = "--weights", paramLabel = "FILE", description = "start from these weights (safetensors); the classifier may have another number of classes")
+  @Option(names = "--weights", paramLabel = "FILE", description = "start from these weights (safetensors or torch.save .pth); the classifier may have another number of classes")
   Path weights;
 
   @Option(names = "--lenient-weights", description = "with --weights: load what matches instead of requiring every tensor outside the classifier")

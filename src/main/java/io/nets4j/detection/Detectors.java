@@ -6,6 +6,7 @@ import io.nets4j.detection.rcnn.RegionDetector;
 import io.nets4j.detection.yolo.YoloV1;
 import io.nets4j.io.SafeTensors;
 import io.nets4j.io.StateDicts;
+import io.nets4j.io.WeightsFile;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -87,6 +88,10 @@ public final class Detectors {
 
   /** Rebuilds the detector saved in {@code file} and loads its weights. */
   public static Loaded load(Path file) {
+    if (WeightsFile.Format.of(file) != WeightsFile.Format.SAFETENSORS) {
+      throw new IllegalArgumentException(file + " is a torch.save file; a detector is rebuilt from the metadata that"
+          + " `nets4j detect train` writes into its safetensors weights");
+    }
     Map<String, String> meta = SafeTensors.read(file).metadata();
     String name = meta.get(NAME_KEY);
     if (name == null || !meta.containsKey(SIZE_KEY) || !meta.containsKey(CLASSES_KEY)) {

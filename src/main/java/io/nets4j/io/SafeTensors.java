@@ -117,31 +117,11 @@ public final class SafeTensors {
    * elements, bytes), a total row, then the metadata sorted by key.
    */
   public static String describe(SafeTensorsFile file) {
-    List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"key", "dtype", "shape", "elements", "bytes"});
-    long elements = 0;
-    long bytes = 0;
-    for (SafeTensorsFile.Entry e : file.entries()) {
-      rows.add(new String[] {e.name(), e.dtype().safetensorsCode(), Arrays.toString(e.shape()),
-          Long.toString(e.numel()), Long.toString(e.byteSize())});
-      elements += e.numel();
-      bytes += e.byteSize();
-    }
-    rows.add(new String[] {"total", "", "", Long.toString(elements), Long.toString(bytes)});
-    int[] width = new int[5];
-    for (String[] row : rows) {
-      for (int i = 0; i < width.length; i++) {
-        width[i] = Math.max(width[i], row[i].length());
-      }
-    }
+    TensorTable.Totals totals = TensorTable.Totals.of(file.tensorInfos().values());
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "%s: %d tensors, %d elements, %d bytes of data, header %d bytes\n",
-        fileName(file.path()), file.entries().size(), elements, bytes, file.headerLength()));
-    for (String[] row : rows) {
-      String line = String.format(Locale.ROOT, "%-" + width[0] + "s  %-" + width[1] + "s  %-" + width[2] + "s  %"
-          + width[3] + "s  %" + width[4] + "s", (Object[]) row);
-      out.append(line.stripTrailing()).append('\n');
-    }
+        fileName(file.path()), file.entries().size(), totals.elements(), totals.bytes(), file.headerLength()));
+    out.append(TensorTable.render(file.tensorInfos().values()));
     if (file.metadata().isEmpty()) {
       out.append("metadata: none\n");
     } else {

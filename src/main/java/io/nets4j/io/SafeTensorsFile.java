@@ -22,7 +22,7 @@ import org.bytedeco.pytorch.Tensor;
  * <p>Obtained from {@link SafeTensors#read}. Materialised tensors are new CPU tensors that do not
  * alias the file; like any tensor they belong to the innermost open {@code Scope}, if any.
  */
-public final class SafeTensorsFile {
+public final class SafeTensorsFile implements WeightsFile {
   /** The largest tensor that fits a Java byte array, and so can be materialised. */
   static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 8;
 
@@ -90,8 +90,23 @@ public final class SafeTensorsFile {
     }
   }
 
+  @Override
   public Path path() {
     return path;
+  }
+
+  @Override
+  public Map<String, TensorInfo> tensorInfos() {
+    Map<String, TensorInfo> out = new LinkedHashMap<>();
+    for (Entry e : entries) {
+      out.put(e.name(), new TensorInfo(e.name(), e.dtype(), e.shape()));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  @Override
+  public String describe() {
+    return SafeTensors.describe(this);
   }
 
   /** The length of the JSON header in bytes (the data section starts 8 bytes later). */
@@ -123,6 +138,7 @@ public final class SafeTensorsFile {
   }
 
   /** Reads the tensor named {@code name} from the file into a new CPU tensor. */
+  @Override
   public Tensor tensor(String name) {
     Entry e = entry(name);
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -133,6 +149,7 @@ public final class SafeTensorsFile {
   }
 
   /** Reads every tensor into new CPU tensors, keyed by name in header order. */
+  @Override
   public Map<String, Tensor> tensors() {
     Map<String, Tensor> out = new LinkedHashMap<>();
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {

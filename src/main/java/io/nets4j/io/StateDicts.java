@@ -15,7 +15,9 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Saves a module's state_dict to a safetensors file and loads one back into a module.
+ * Saves a module's state_dict to a safetensors file and loads one back into a module. Loading
+ * reads safetensors and {@code torch.save} files ({@code .pth}) alike, told apart by content (see
+ * {@link WeightsFile#open}).
  *
  * <p>Loading copies values into the module's existing tensors in place, so parameters keep their
  * identity (optimizers holding them stay valid) and their device. Every key is checked before
@@ -40,32 +42,44 @@ public final class StateDicts {
     SafeTensors.write(path, module.stateDict(), all);
   }
 
-  /** Loads a safetensors file into {@code module} in {@link LoadMode#STRICT} mode. */
+  /** Loads a weights file into {@code module} in {@link LoadMode#STRICT} mode. */
   public static LoadReport load(Module module, Path path) {
     return load(module, path, LoadMode.STRICT);
   }
 
-  /** Loads a safetensors file into {@code module}; dtypes must match exactly. */
+  /** Loads a weights file into {@code module}; dtypes must match exactly. */
   public static LoadReport load(Module module, Path path, LoadMode mode) {
     return load(module, path, mode, false);
   }
 
   /**
-   * Loads a safetensors file into {@code module}, reading one tensor at a time.
+   * Loads a weights file (safetensors, or a {@code torch.save} file whose top level is the
+   * state_dict) into {@code module}, reading one tensor at a time.
    *
    * @param convertDtypes whether a floating-point tensor may be converted to the model's
    *     floating-point type (e.g. a float64 file into a float32 model); other dtype differences
    *     are always mismatches
    * @throws StateDictException in strict mode, if the file does not match the model
    * @throws SafeTensorsException if the file is not valid safetensors
+   * @throws PyTorchFileException if the file is a {@code torch.save} file that cannot be read
    */
   public static LoadReport load(Module module, Path path, LoadMode mode, boolean convertDtypes) {
-    SafeTensorsFile file = SafeTensors.read(path);
+    return load(module, WeightsFile.open(path), mode, convertDtypes);
+  }
+
+  /**
+   * Loads an opened weights file into {@code module}, reading one tensor at a time; open a
+   * checkpoint with {@code WeightsFile.open(path, PyTorchFile.Options.DEFAULT.withEntry("model"))}.
+   *
+   * @param convertDtypes as in {@link #load(Module, Path, LoadMode, boolean)}
+   * @throws StateDictException in strict mode, if the file does not match the model
+   */
+  public static LoadReport load(Module module, WeightsFile file, LoadMode mode, boolean convertDtypes) {
     Map<String, Source> source = new LinkedHashMap<>();
-    for (SafeTensorsFile.Entry e : file.entries()) {
-      source.put(e.name(), new Source(e.dtype(), e.shape(), () -> file.tensor(e.name())));
+    for (WeightsFile.TensorInfo t : file.tensorInfos().values()) {
+      source.put(t.name(), new Source(t.dtype(), t.shape(), () -> file.tensor(t.name())));
     }
-    return load(module, SafeTensors.fileName(path), source, mode, convertDtypes);
+    return load(module, SafeTensors.fileName(file.path()), source, mode, convertDtypes);
   }
 
   /** Loads a state_dict held in memory into {@code module}; dtypes must match exactly. */

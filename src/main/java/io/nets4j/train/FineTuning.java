@@ -2,9 +2,8 @@ package io.nets4j.train;
 
 import io.nets4j.io.LoadMode;
 import io.nets4j.io.LoadReport;
-import io.nets4j.io.SafeTensors;
-import io.nets4j.io.SafeTensorsFile;
 import io.nets4j.io.StateDicts;
+import io.nets4j.io.WeightsFile;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
@@ -59,7 +58,7 @@ public final class FineTuning {
   }
 
   /**
-   * Loads pretrained weights whose classifier may be for another number of classes (e.g.
+   * Loads pretrained weights (safetensors or {@code torch.save}, by content) whose classifier may be for another number of classes (e.g.
    * ImageNet's 1000). The classifier's tensors are loaded only where their shapes match; every
    * other tensor must match when {@code strict} (nothing is loaded otherwise), or is loaded where
    * it matches when not.
@@ -70,27 +69,28 @@ public final class FineTuning {
   public static LoadReport loadPretrained(ImageClassifier model, Path weights, boolean strict) {
     Set<String> head = classifierKeys(model);
     Map<String, Tensor> mine = model.stateDict();
-    SafeTensorsFile file = SafeTensors.read(weights);
+    WeightsFile file = WeightsFile.open(weights);
+    Map<String, WeightsFile.TensorInfo> infos = file.tensorInfos();
     List<String> problems = new ArrayList<>();
     for (Map.Entry<String, Tensor> e : mine.entrySet()) {
       String key = e.getKey();
       if (head.contains(key)) {
         continue;
       }
-      if (!file.contains(key)) {
+      WeightsFile.TensorInfo f = infos.get(key);
+      if (f == null) {
         problems.add("missing '" + key + "'");
         continue;
       }
-      SafeTensorsFile.Entry f = file.entry(key);
       long[] shape = Tensors.shape(e.getValue());
       if (!Arrays.equals(f.shape(), shape) || f.dtype() != Tensors.dtype(e.getValue())) {
         problems.add("'" + key + "': expected " + Tensors.dtype(e.getValue()).safetensorsCode() + " "
             + Arrays.toString(shape) + ", got " + f.dtype().safetensorsCode() + " " + Arrays.toString(f.shape()));
       }
     }
-    for (SafeTensorsFile.Entry f : file.entries()) {
-      if (!mine.containsKey(f.name())) {
-        problems.add("unexpected '" + f.name() + "'");
+    for (String name : infos.keySet()) {
+      if (!mine.containsKey(name)) {
+        problems.add("unexpected '" + name + "'");
       }
     }
     if (strict && !problems.isEmpty()) {
@@ -98,7 +98,7 @@ public final class FineTuning {
           + " outside its classifier " + head + " (" + problems.size() + " problems), nothing was loaded:\n  "
           + String.join("\n  ", problems));
     }
-    return StateDicts.load(model, weights, LoadMode.LENIENT);
+    return StateDicts.load(model, file, LoadMode.LENIENT, false);
   }
 
   /**
