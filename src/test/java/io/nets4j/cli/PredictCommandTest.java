@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code predict} with a published weight's configuration: preprocessing, names, batches and the output files. */
 class PredictCommandTest {
   static final Path WEIGHTS = Path.of("../shared/fixtures/weights");
-  static final String STATE = WEIGHTS.resolve("mobilenet_v3_small.state.safetensors").toString();
+  static final String STATE = WEIGHTS.resolve("mobilenet_v3_small.pth").toString();
 
   @TempDir
   Path tmp;

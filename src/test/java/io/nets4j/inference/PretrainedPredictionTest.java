@@ -74,6 +74,15 @@ public class PretrainedPredictionTest {
     }
   }
 
+  /** The published file format itself: both torch.save formats give torchvision's logits on the photograph. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"mobilenet_v3_small.pth", "mobilenet_v3_small.legacy.pth"})
+  void thePthFilesPredictTorchvisionsLogits(String file) {
+    ImageClassifierPipeline pipeline = ImageClassifierPipeline.of(mobilenet(WEIGHTS.resolve(file)),
+        Weights.of("mobilenet_v3_small", "IMAGENET1K_V1"));
+    assertMatchesReference(pipeline.predict(List.of(WEIGHTS.resolve("astronaut.png")), 5, 1).get(0).logits());
+  }
+
   /** A batch gives each image the prediction it gets alone. */
   @Test
   void batchesGiveEveryImageItsOwnPrediction() {
