@@ -147,9 +147,11 @@ final class DynamicBatcher implements AutoCloseable {
     }
   }
 
-  /** Refuses new samples, runs those queued, and waits for the workers to finish. */
-  @Override
-  public void close() {
+  /**
+   * Refuses new samples and runs those queued at once, without waiting for their batches to fill;
+   * returns without waiting for them.
+   */
+  void stop() {
     lock.lock();
     try {
       closed = true;
@@ -157,6 +159,12 @@ final class DynamicBatcher implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** {@link #stop}, then waits for the workers to finish. */
+  @Override
+  public void close() {
+    stop();
     for (Thread t : workers) {
       try {
         t.join();

@@ -30,6 +30,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
@@ -68,7 +69,9 @@ public final class InferenceServer implements AutoCloseable {
   private final Map<String, DynamicBatcher> batchers = new LinkedHashMap<>();
   private final ServeMetrics metrics = new ServeMetrics();
   private final ServerOptions options;
+  private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean ready;
+  private volatile boolean stopping;
   private boolean closed;
 
   private InferenceServer(List<ServedModel> served, ServerOptions options) {
@@ -120,14 +123,19 @@ public final class InferenceServer implements AutoCloseable {
     return http.getAddress().getPort();
   }
 
+  /** The samples of {@code model} waiting to be batched. */
+  int queueDepth(String model) {
+    return batchers.get(model).depth();
+  }
+
   /** {@code http://host:port}. */
   public URI uri() {
     return URI.create("http://" + options.host() + ":" + port());
   }
 
   /**
-   * Graceful shutdown: stops accepting connections, lets the requests in flight finish (waiting
-   * up to {@code graceSeconds}), then stops the batchers' workers.
+   * Graceful shutdown: answers new requests 503, lets the requests in flight finish (waiting up to
+   * {@code graceSeconds}), closes the listener and connections, then stops the batchers' workers.
    */
   public synchronized void close(int graceSeconds) {
     if (closed) {
@@ -135,7 +143,21 @@ public final class InferenceServer implements AutoCloseable {
     }
     closed = true;
     ready = false;
-    http.stop(graceSeconds);
+    stopping = true;
+    // queued samples run now rather than waiting for their batches to fill
+    batchers.values().forEach(DynamicBatcher::stop);
+    // JDK 17's HttpServer.stop(delay) waits the whole delay even when nothing is in flight
+    // (JDK-8304065), so the requests in flight are awaited here and the server stopped at once
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(graceSeconds);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    http.stop(0);
     batchers.values().forEach(DynamicBatcher::close);
     threads.shutdown();
     try {
@@ -152,6 +174,15 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) {
+    inFlight.incrementAndGet();
+    try {
+      handleCounted(ex);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private void handleCounted(HttpExchange ex) {
     long start = System.nanoTime();
     String[] path = Arrays.stream(ex.getRequestURI().getPath().split("/")).filter(s -> !s.isEmpty())
         .toArray(String[]::new);
@@ -159,6 +190,9 @@ public final class InferenceServer implements AutoCloseable {
     String endpoint = "other";
     Reply reply;
     try {
+      if (stopping) {
+        throw new ServeException(503, "the server is shutting down");
+      }
       if (path.length >= 3 && path[0].equals("v2") && path[1].equals("models")) {
         endpoint = path.length == 3 ? "metadata" : path[3];
         ServedModel m = model(path[2]);
