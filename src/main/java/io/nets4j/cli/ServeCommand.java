@@ -94,7 +94,8 @@ final class ServeCommand implements Callable<Integer> {
   int readTimeout;
 
   @Option(names = "--log-level", defaultValue = "INFO",
-      description = "level of the one line logged per request: INFO, FINE (hidden), OFF (default: ${DEFAULT-VALUE})")
+      description = "least level logged to stderr: INFO (a line per request), WARNING (internal errors only), OFF "
+          + "(default: ${DEFAULT-VALUE})")
   String logLevel;
 
   /** One model of a serve.json. */

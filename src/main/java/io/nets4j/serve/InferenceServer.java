@@ -19,6 +19,8 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -31,11 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Formatter;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /**
  * An HTTP inference server for {@link ServedModel}s, with dynamic batching ({@link DynamicBatcher})
@@ -59,7 +57,7 @@ import java.util.logging.Logger;
  */
 public final class InferenceServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Logger LOG = Logger.getLogger("io.nets4j.serve");
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS");
   private static final String IMAGE_NAME = "request body";
   private static final int DEFAULT_TOP_K = 5;
 
@@ -69,6 +67,7 @@ public final class InferenceServer implements AutoCloseable {
   private final Map<String, DynamicBatcher> batchers = new LinkedHashMap<>();
   private final ServeMetrics metrics = new ServeMetrics();
   private final ServerOptions options;
+  private final Level threshold;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean ready;
   private volatile boolean stopping;
@@ -79,7 +78,7 @@ public final class InferenceServer implements AutoCloseable {
       throw new IllegalArgumentException("no models to serve");
     }
     this.options = options;
-    configureLog(options.logLevel());
+    this.threshold = parseLevel(options.logLevel());
     for (ServedModel m : served) {
       if (models.putIfAbsent(m.name(), m) != null) {
         throw new IllegalArgumentException("two models are named '" + m.name() + "'");
@@ -219,7 +218,7 @@ public final class InferenceServer implements AutoCloseable {
       ex.close();
       return;
     } catch (RuntimeException | Error e) {
-      LOG.log(Level.WARNING, "internal error on " + ex.getRequestURI(), e);
+      log(Level.WARNING, "internal error on " + ex.getRequestURI() + ": " + e);
       reply = error(500, "internal error: " + e);
     }
     send(ex, reply);
@@ -557,7 +556,7 @@ public final class InferenceServer implements AutoCloseable {
     return Reply.json(status, JSON.createObjectNode().put("error", message).toString());
   }
 
-  private static void send(HttpExchange ex, Reply reply) {
+  private void send(HttpExchange ex, Reply reply) {
     try (ex) {
       ex.getResponseHeaders().set("Content-Type", reply.contentType());
       if (reply.status() == 503) {
@@ -569,7 +568,7 @@ public final class InferenceServer implements AutoCloseable {
         out.write(body);
       }
     } catch (IOException e) {
-      LOG.fine(() -> "could not send the response to " + ex.getRemoteAddress() + " (" + e + ")");
+      log(Level.FINE, "could not send the response to " + ex.getRemoteAddress() + " (" + e + ")");
     }
   }
 
@@ -577,37 +576,33 @@ public final class InferenceServer implements AutoCloseable {
     return (System.nanoTime() - start) / 1e9;
   }
 
+  /** The request's line, at INFO (the level asked for decides whether it shows). */
   private void log(HttpExchange ex, int status, long start, String model, String note) {
-    Level level = Level.parse(options.logLevel().toUpperCase(Locale.ROOT));
-    if (!level.equals(Level.OFF) && LOG.isLoggable(level)) {
-      LOG.log(level, String.format(Locale.ROOT, "%s %s %d %.1fms model=%s client=%s%s", ex.getRequestMethod(),
-          ex.getRequestURI(), status, (System.nanoTime() - start) / 1e6, model, ex.getRemoteAddress(),
-          note.isEmpty() ? "" : " " + note));
+    log(Level.INFO, String.format(Locale.ROOT, "%s %s %d %.1fms model=%s client=%s%s", ex.getRequestMethod(),
+        ex.getRequestURI(), status, (System.nanoTime() - start) / 1e6, model, ex.getRemoteAddress(),
+        note.isEmpty() ? "" : " " + note));
+  }
+
+  /**
+   * One line on stderr if {@code level} is at least the level asked for. Written directly rather
+   * than through java.util.logging, whose LogManager closes its handlers at JVM shutdown: the
+   * requests finished during a graceful stop are logged too.
+   */
+  private void log(Level level, String message) {
+    if (!threshold.equals(Level.OFF) && level.intValue() >= threshold.intValue()) {
+      String line = String.format(Locale.ROOT, "%s %s %s%n", LocalDateTime.now().format(TIME), level, message);
+      synchronized (System.err) {
+        System.err.print(line);
+        System.err.flush();
+      }
     }
   }
 
-  /** One line per record on stderr, at the level asked for ({@code OFF} for none). */
-  private static synchronized void configureLog(String levelName) {
-    Level level;
+  private static Level parseLevel(String name) {
     try {
-      level = Level.parse(levelName.toUpperCase(Locale.ROOT));
+      return Level.parse(name.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown log level '" + levelName + "' (SEVERE, WARNING, INFO, FINE, OFF)");
+      throw new IllegalArgumentException("unknown log level '" + name + "' (SEVERE, WARNING, INFO, FINE, OFF)");
     }
-    LOG.setUseParentHandlers(false);
-    if (LOG.getHandlers().length == 0) {
-      ConsoleHandler h = new ConsoleHandler();
-      h.setFormatter(new Formatter() {
-        @Override
-        public String format(LogRecord r) {
-          String thrown = r.getThrown() == null ? "" : " " + r.getThrown();
-          return String.format(Locale.ROOT, "%1$tFT%1$tT.%1$tL %2$s %3$s%4$s%n", r.getMillis(), r.getLevel(),
-              r.getMessage(), thrown);
-        }
-      });
-      h.setLevel(Level.ALL);
-      LOG.addHandler(h);
-    }
-    LOG.setLevel(level.equals(Level.OFF) ? Level.WARNING : level);
   }
 }
