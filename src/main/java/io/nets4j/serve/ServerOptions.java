@@ -56,6 +56,11 @@ public record ServerOptions(String host, int port, int maxBatch, int maxDelayMs,
         logLevel);
   }
 
+  public ServerOptions withReadTimeout(int seconds) {
+    return new ServerOptions(host, port, maxBatch, maxDelayMs, workers, queue, maxBodyBytes, httpThreads, seconds,
+        logLevel);
+  }
+
   public ServerOptions withLogLevel(String level) {
     return new ServerOptions(host, port, maxBatch, maxDelayMs, workers, queue, maxBodyBytes, httpThreads,
         readTimeoutSeconds, level);
