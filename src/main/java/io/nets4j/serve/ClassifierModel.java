@@ -67,7 +67,8 @@ public final class ClassifierModel implements ServedModel {
   public Reply imageReply(Map<String, TensorData> outputs, String accept, int topK) {
     ObjectNode top = JSON.createObjectNode();
     for (Label l : pipeline.top(outputs.get("logits").fp32(), topK)) {
-      top.put(l.name(), l.probability());
+      // ImageNet names two classes "crane" and two "maillot": the index keeps both keys
+      top.put(top.has(l.name()) ? l.name() + " (" + l.index() + ")" : l.name(), l.probability());
     }
     return Reply.json(200, top.toString());
   }

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +61,9 @@ public final class InferenceServer implements AutoCloseable {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS");
   private static final String IMAGE_NAME = "request body";
   private static final int DEFAULT_TOP_K = 5;
+  /** The endpoint labels of the metrics; any other path counts as "other", so clients cannot grow the label set. */
+  private static final Set<String> ENDPOINTS = Set.of("infer", "ready", "v2/health/live", "v2/health/ready", "v2",
+      "ping", "metrics");
 
   private final HttpServer http;
   private final ExecutorService threads;
@@ -193,7 +197,7 @@ public final class InferenceServer implements AutoCloseable {
         throw new ServeException(503, "the server is shutting down");
       }
       if (path.length >= 3 && path[0].equals("v2") && path[1].equals("models")) {
-        endpoint = path.length == 3 ? "metadata" : path[3];
+        endpoint = path.length == 3 ? "metadata" : path.length == 4 && ENDPOINTS.contains(path[3]) ? path[3] : "other";
         ServedModel m = model(path[2]);
         modelLabel = m.name();
         reply = kserveModel(ex, m, path);
@@ -204,7 +208,8 @@ public final class InferenceServer implements AutoCloseable {
         requireMethod(ex, "POST");
         reply = predict(ex, m);
       } else {
-        endpoint = String.join("/", path);
+        String p = String.join("/", path);
+        endpoint = ENDPOINTS.contains(p) ? p : "other";
         reply = general(ex, path);
       }
     } catch (ServeException e) {
@@ -335,11 +340,16 @@ public final class InferenceServer implements AutoCloseable {
     long[] sampleShape = Arrays.copyOfRange(shape, 1, shape.length);
     m.checkSample(sampleShape);
     long numel = Tensors.numel(shape);
+    if (numel > body.length) {
+      // every value takes at least a digit and a comma: the shape claims more than the body can hold
+      throw ServeException.badRequest("input '" + name + "' has shape " + Tensors.describe(shape) + " of " + numel
+          + " values; the body of " + body.length + " bytes cannot hold them");
+    }
     JsonNode data = input.get("data");
     if (data == null || !data.isArray()) {
       throw ServeException.badRequest("input '" + name + "' has no \"data\" array");
     }
-    float[] values = new float[(int) Math.min(numel, Integer.MAX_VALUE - 8)];
+    float[] values = new float[(int) numel];
     int count = flatten(data, values, 0, name);
     if (count != numel) {
       throw ServeException.badRequest("input '" + name + "' has " + count + " values in \"data\"; its shape "

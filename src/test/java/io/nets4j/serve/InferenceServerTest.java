@@ -147,8 +147,11 @@ class InferenceServerTest {
         "malformed JSON");
     assertError(client.post(infer, ServeClient.inferRequest("input", new long[] {1, 3, 32, 32}, new float[3 * 32 * 32]),
         "application/json"), 400, "[-1, 3, 224, 224]");
-    assertError(client.post(infer, ServeClient.inferRequest("input", new long[] {1, 3, 224, 224}, new float[5]),
-        "application/json"), 400, "needs 150528");
+    assertError(client.post(infer, ServeClient.inferRequest("input", new long[] {1, 3, 224, 224},
+        new float[150527]), "application/json"), 400, "has 150527 values in \"data\"; its shape [1, 3, 224, 224] needs 150528");
+    // a shape claiming far more values than the body holds is refused before anything is allocated
+    assertError(client.post(infer, ServeClient.inferRequest("input", new long[] {1_000_000_000, 3, 224, 224},
+        new float[1]), "application/json"), 400, "cannot hold them");
     assertError(client.post(infer, ServeClient.inferRequest("pixels", new long[] {1, 3, 224, 224}, new float[0]),
         "application/json"), 400, "unknown input 'pixels'");
     String int8 = new String(ServeClient.inferRequest("input", new long[] {1, 1}, new float[] {1}),
@@ -226,6 +229,13 @@ class InferenceServerTest {
     }
     assertTrue(text.contains("nets4j_request_errors_total{code=\"400\",model=\"" + NAME + "\"}"), text);
     assertTrue(text.contains("nets4j_batch_size_bucket{model=\"" + NAME + "\",le=\"1.0\"}"), text);
+    // made-up paths and model names share one label each
+    client.get("/made/up/path");
+    client.get("/v2/models/made-up");
+    text = client.get("/metrics").text();
+    assertTrue(text.contains("nets4j_requests_total{code=\"404\",endpoint=\"other\",model=\"_unknown\"}"), text);
+    assertTrue(text.contains("nets4j_requests_total{code=\"404\",endpoint=\"metadata\",model=\"_unknown\"}"), text);
+    assertTrue(!text.contains("made"), text);
     assertTrue(text.contains("nets4j_request_duration_seconds_count{model=\"" + NAME + "\"}"), text);
   }
 
