@@ -26,10 +26,11 @@ import picocli.CommandLine.Parameters;
  * [--optimize] [--optimizer adamw|adamw-unfused|sgd] [--channels-last] [--json] [--warmup W]
  * [--iters K]}, {@code --compare-thread-env}, {@code --loader DATA}, {@code --preprocess IMAGE} and {@code --suite}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = {
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchServeCommand.class, description = {
     "Times a model: inference latency at batch 1 and throughput at batch N, or training steps as the trainer",
     "takes them (forward, loss, backward, optimizer step); median and spread over the timed iterations, and peak",
-    "resident memory. MODEL is a registered model or lstm_lm (a 2-layer LSTM language model)."})
+    "resident memory. MODEL is a registered model or lstm_lm (a 2-layer LSTM language model).",
+    "`bench serve` times the HTTP server against the model in-process (docs/serving.md)."})
 final class BenchCommand implements Callable<Integer> {
   @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model to time (not with --suite)")
   String model;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     subcommands = {ListCommand.class, InspectCommand.class, ConvertCommand.class, CheckFixturesCommand.class,
         DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
         SummaryCommand.class, ExplainCommand.class, AttentionCommand.class, SegmentCommand.class, DetectCommand.class,
-        BenchCommand.class, CaptionCommand.class, PreprocessCommand.class,
+        BenchCommand.class, ServeCommand.class, CaptionCommand.class, PreprocessCommand.class,
         Seq2SeqCommand.class, LanguageModelCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

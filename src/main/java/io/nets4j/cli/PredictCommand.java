@@ -3,38 +3,24 @@ package io.nets4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.nets4j.data.ImageClassificationTransforms;
 import io.nets4j.data.ImageDecoder;
-import io.nets4j.data.ImageFiles;
-import io.nets4j.data.Interpolation;
-import io.nets4j.data.Transform;
 import io.nets4j.inference.ImageClassifierPipeline;
 import io.nets4j.inference.ImageClassifierPipeline.Label;
 import io.nets4j.inference.ImageClassifierPipeline.Prediction;
 import io.nets4j.io.SafeTensors;
-import io.nets4j.models.ImageClassifier;
-import io.nets4j.models.ModelOptions;
-import io.nets4j.models.Models;
-import io.nets4j.models.Weights;
-import io.nets4j.models.WeightsInfo;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import io.nets4j.train.AtomicFiles;
-import io.nets4j.train.DataSpec;
-import io.nets4j.train.RunInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -104,11 +90,9 @@ final class PredictCommand implements Callable<Integer> {
     if (batch < 1) {
       throw new IllegalArgumentException("--batch must be positive, got " + batch);
     }
-    if (run == null) {
-      trained.requireModelAndWeights("give --run, or --model and --weights");
-    }
     List<Path> files = imageFiles(images);
-    ImageClassifierPipeline pipeline = run != null ? fromRun() : fromWeights();
+    ImageClassifierPipeline pipeline = new ClassifierSource(run, trained, weightsConfig, classNames, size)
+        .pipeline(exifOrientation ? ImageDecoder.Orientation.EXIF : ImageDecoder.Orientation.AS_STORED);
     List<Prediction> predictions = pipeline.predict(files, top, batch);
     for (Prediction p : predictions) {
       System.out.println(p.image());
@@ -119,68 +103,6 @@ final class PredictCommand implements Callable<Integer> {
     }
     write(predictions);
     return 0;
-  }
-
-  private ImageClassifierPipeline fromRun() {
-    if (weightsConfig != null || classNames != null || size != 0) {
-      throw new IllegalArgumentException("--weights-config, --classes and --size are for --model and --weights; "
-          + "a run brings its own classes and preprocessing");
-    }
-    TrainedModelOptions.FromRun loaded = trained.fromRun(run);
-    RunInfo info = loaded.info();
-    Transform prepare = DataSpec.parse(info.data()).inputTransform(info.imageSize(), info.channels(), info.mean(),
-        info.std());
-    return new ImageClassifierPipeline(loaded.net(),
-        file -> prepare.apply(ImageFiles.readRgb(file), new SplittableRandom(0)).data(),
-        new long[] {info.channels(), info.imageSize(), info.imageSize()}, info.classes());
-  }
-
-  private ImageClassifierPipeline fromWeights() {
-    ImageDecoder.Orientation orientation = exifOrientation ? ImageDecoder.Orientation.EXIF
-        : ImageDecoder.Orientation.AS_STORED;
-    Optional<WeightsInfo> published = publishedWeights();
-    if (published.isPresent()) {
-      if (classNames != null || size != 0) {
-        throw new IllegalArgumentException("--classes and --size are for weights of your own; "
-            + published.get().referenceName() + " brings its class names and preprocessing");
-      }
-      WeightsInfo w = published.get();
-      ImageClassifier net = trained.fromWeights(ModelOptions.defaults().withNumClasses(w.numClasses()));
-      return ImageClassifierPipeline.of(net, w.transforms(), w.categories(), orientation);
-    }
-    List<String> classes = classNames == null ? List.of() : parseClasses(classNames);
-    ImageClassifier net = trained.fromWeights(ModelOptions.defaults()
-        .withNumClasses(classes.isEmpty() ? ModelOptions.IMAGENET_CLASSES : classes.size()));
-    int crop = size > 0 ? size : Models.info(trained.model).inputSize();
-    // torchvision's usual evaluation recipe: resize to crop / 0.875, centre crop, ImageNet statistics
-    ImageClassificationTransforms t = ImageClassificationTransforms.imagenet((int) Math.round(crop / 0.875), crop,
-        Interpolation.BILINEAR);
-    return ImageClassifierPipeline.of(net, t, classes, orientation);
-  }
-
-  /** The weight configuration named, recognised by digest, or the model's default; empty for a model without any. */
-  private Optional<WeightsInfo> publishedWeights() {
-    if (weightsConfig != null) {
-      WeightsInfo named = Weights.of(trained.model, weightsConfig);
-      Weights.identify(trained.model, trained.weights).filter(w -> !w.equals(named)).ifPresent(w ->
-          System.err.println("warning: " + trained.weights + " has the SHA-256 of " + w.referenceName() + ", not of "
-              + named.referenceName() + "; using the preprocessing of " + named.referenceName() + " as asked"));
-      return Optional.of(named);
-    }
-    if (classNames != null || size != 0) {
-      return Optional.empty();
-    }
-    Optional<WeightsInfo> recognised = Weights.identify(trained.model, trained.weights);
-    if (recognised.isPresent()) {
-      System.err.println("note: " + trained.weights + " is " + recognised.get().referenceName() + " (by its SHA-256); "
-          + "using its preprocessing");
-      return recognised;
-    }
-    Optional<WeightsInfo> fallback = Weights.defaultFor(trained.model);
-    fallback.ifPresent(w -> System.err.println("note: no --weights-config; using the preprocessing and class names of "
-        + w.referenceName() + " (" + w.transforms() + "). Name the weights the file holds with --weights-config "
-        + "(`nets4j list --weights " + trained.model + "`)"));
-    return fallback;
   }
 
   /** The files named, and the image files of the folders named (sorted by name), in order. */
@@ -259,17 +181,5 @@ final class PredictCommand implements Callable<Integer> {
   /** RFC 4180 quoting where a field needs it (ImageNet names have commas: "tench, Tinca tinca"). */
   private static String csvField(String s) {
     return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
-  }
-
-  private static List<String> parseClasses(String text) {
-    Path p = Path.of(text);
-    if (Files.isRegularFile(p)) {
-      try {
-        return Files.readAllLines(p).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + p + " (" + e + ")", e);
-      }
-    }
-    return new ArrayList<>(Arrays.stream(text.split(",")).map(String::trim).toList());
   }
 }

@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.Raster;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,8 +54,35 @@ public final class ImageDecoder {
     if (!Files.isRegularFile(file)) {
       throw new DatasetException(file, "no such image file");
     }
-    boolean exif = orientation == Orientation.EXIF;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      return decode(file, in, file.toFile(), orientation);
+    } catch (IOException e) {
+      throw new DatasetException(file, "cannot read the image file (" + e + ")", e);
+    }
+  }
+
+  /**
+   * The RGB pixels of an encoded image held in memory (an upload), as {@link #read(Path,
+   * Orientation)} decodes a file; {@code name} stands for the file in error messages.
+   *
+   * @throws DatasetException naming {@code name} if the bytes are in no format this can decode,
+   *     larger than {@link ImageFiles#MAX_PIXELS} (checked from the header, before decoding),
+   *     truncated or corrupt
+   */
+  public static RgbImage decode(byte[] encoded, String name, Orientation orientation) {
+    Path label = Path.of(name);
+    try {
+      return decode(label, new ByteArrayInputStream(encoded), new ByteArrayInputStream(encoded), orientation);
+    } catch (IOException e) {
+      throw new DatasetException(label, "cannot read the image (" + e + ")", e);
+    }
+  }
+
+  /** Decodes {@code in} (marked and reset for the signature); {@code source} is what javax.imageio reads. */
+  private static RgbImage decode(Path file, InputStream in, Object source, Orientation orientation)
+      throws IOException {
+    boolean exif = orientation == Orientation.EXIF;
+    try {
       in.mark(16);
       byte[] head = in.readNBytes(8);
       in.reset();
@@ -62,13 +90,11 @@ public final class ImageDecoder {
         PngDecoder.Decoded d = PngDecoder.decode(file, in, exif);
         return exif ? Exif.upright(d.image(), Exif.orientation(d.exif())) : d.image();
       }
-      RgbImage image = fromBuffered(ImageFiles.decode(file));
+      RgbImage image = fromBuffered(ImageFiles.decode(file, source));
       boolean jpeg = head.length >= 3 && (head[0] & 0xff) == 0xFF && (head[1] & 0xff) == 0xD8;
       return exif && jpeg ? Exif.upright(image, Exif.orientation(Exif.fromJpeg(in))) : image;
     } catch (EOFException e) {
       throw new DatasetException(file, "the image file is truncated", e);
-    } catch (IOException e) {
-      throw new DatasetException(file, "cannot read the image file (" + e + ")", e);
     }
   }
 

@@ -2,12 +2,13 @@ package io.nets4j.data;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /** Reading image files (PNG, JPEG, BMP, GIF, TIFF through {@code javax.imageio}) and writing PNGs. */
 public final class ImageFiles {
@@ -30,12 +31,15 @@ public final class ImageFiles {
     return ImageDecoder.read(file).toImage();
   }
 
-  /** Decodes a file through {@code javax.imageio}, its size checked from the header first. */
-  static BufferedImage decode(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new DatasetException(file, "no such image file");
-    }
-    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+  /**
+   * Decodes {@code source} (a {@code File} or an {@code InputStream}, as {@code
+   * ImageIO.createImageInputStream} takes) through {@code javax.imageio}, its size checked from the
+   * header first; {@code file} names it in errors.
+   */
+  static BufferedImage decode(Path file, Object source) {
+    // bytes in memory need no disk cache (ImageIO's default writes a temporary file per stream)
+    try (ImageInputStream in = source instanceof InputStream stream ? new MemoryCacheImageInputStream(stream)
+        : ImageIO.createImageInputStream(source)) {
       if (in == null) {
         throw new DatasetException(file, "cannot open the image file");
       }

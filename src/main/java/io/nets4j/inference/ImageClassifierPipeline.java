@@ -2,6 +2,7 @@ package io.nets4j.inference;
 
 import io.nets4j.data.ImageClassificationTransforms;
 import io.nets4j.data.ImageDecoder;
+import io.nets4j.data.RgbImage;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.WeightsInfo;
 import io.nets4j.tensor.Scope;
@@ -14,7 +15,6 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * From image files to labelled class probabilities, as a published weight defines it: decode, the
@@ -62,19 +62,21 @@ public final class ImageClassifierPipeline {
   }
 
   private final ImageClassifier model;
-  private final Function<Path, float[]> preprocess;
+  private final Function<RgbImage, float[]> preprocess;
+  private final ImageDecoder.Orientation orientation;
   private final long[] inputShape;
   private final List<String> categories;
 
   /**
    * A pipeline with any preprocessing.
    *
-   * @param preprocess one image file to its model input, CHW float32 of {@code inputShape}
+   * @param preprocess one decoded image to its model input, CHW float32 of {@code inputShape}
+   * @param orientation whether image files are turned upright by their EXIF orientation
    * @param inputShape the shape of one input, {@code [C, H, W]}
    * @param categories class names by output index, or an empty list for indices
    */
-  public ImageClassifierPipeline(ImageClassifier model, Function<Path, float[]> preprocess, long[] inputShape,
-      List<String> categories) {
+  public ImageClassifierPipeline(ImageClassifier model, Function<RgbImage, float[]> preprocess,
+      ImageDecoder.Orientation orientation, long[] inputShape, List<String> categories) {
     if (inputShape.length != 3) {
       throw new IllegalArgumentException("an input shape is [C, H, W], got " + Tensors.describe(inputShape));
     }
@@ -84,6 +86,7 @@ public final class ImageClassifierPipeline {
     }
     this.model = model;
     this.preprocess = preprocess;
+    this.orientation = orientation;
     this.inputShape = inputShape.clone();
     this.categories = List.copyOf(categories);
   }
@@ -100,8 +103,7 @@ public final class ImageClassifierPipeline {
   public static ImageClassifierPipeline of(ImageClassifier model, ImageClassificationTransforms transforms,
       List<String> categories, ImageDecoder.Orientation orientation) {
     int side = transforms.cropSize();
-    return new ImageClassifierPipeline(model, file -> transforms.apply(ImageDecoder.read(file, orientation)),
-        new long[] {3, side, side}, categories);
+    return new ImageClassifierPipeline(model, transforms::apply, orientation, new long[] {3, side, side}, categories);
   }
 
   /**
@@ -120,40 +122,77 @@ public final class ImageClassifierPipeline {
     List<Prediction> out = new ArrayList<>(images.size());
     for (int from = 0; from < images.size(); from += batch) {
       List<Path> files = images.subList(from, Math.min(images.size(), from + batch));
-      float[][] inputs = files.parallelStream().map(preprocess).toArray(float[][]::new);
-      out.addAll(run(files, inputs, k));
+      float[][] inputs = files.parallelStream().map(f -> preprocess(ImageDecoder.read(f, orientation)))
+          .toArray(float[][]::new);
+      float[][] logits = logits(inputs);
+      for (int i = 0; i < files.size(); i++) {
+        out.add(new Prediction(files.get(i), top(logits[i], k), logits[i]));
+      }
     }
     return out;
   }
 
-  private List<Prediction> run(List<Path> files, float[][] inputs, int k) {
+  /** The model input of one decoded image, CHW float32 of {@link #inputShape()}. */
+  public float[] preprocess(RgbImage image) {
+    float[] input = preprocess.apply(image);
+    if (input.length != Tensors.numel(inputShape)) {
+      throw new IllegalStateException("preprocessing of a " + image.width() + "x" + image.height() + " image gave "
+          + input.length + " values, expected " + Tensors.describe(inputShape));
+    }
+    return input;
+  }
+
+  /**
+   * The logits of inputs of {@link #inputShape()} (CHW float32 each), in one forward pass; every
+   * tensor is freed before it returns.
+   */
+  public float[][] logits(float[][] inputs) {
     int n = inputs.length;
     int plane = (int) Tensors.numel(inputShape);
     float[] flat = new float[n * plane];
     for (int i = 0; i < n; i++) {
       if (inputs[i].length != plane) {
-        throw new IllegalStateException("preprocessing of " + files.get(i) + " gave " + inputs[i].length
-            + " values, expected " + Tensors.describe(inputShape));
+        throw new IllegalArgumentException("input " + i + " has " + inputs[i].length + " values, expected "
+            + Tensors.describe(inputShape));
       }
       System.arraycopy(inputs[i], 0, flat, i * plane, plane);
     }
     try (Scope s = Scope.open(); InferenceMode guard = new InferenceMode()) {
       Tensor logits = model.forward(Tensors.fromFloats(flat, n, inputShape[0], inputShape[1], inputShape[2]))
           .to(io.nets4j.tensor.DType.FLOAT32.scalarType()).contiguous();
-      Tensor[] best = Tensors.owned(torch.topk(torch.softmax(logits, 1), k, 1, true, true));
-      float[] allLogits = Tensors.toFloatArray(logits);
-      float[] probabilities = Tensors.toFloatArray(best[0]);
-      long[] indices = Tensors.toLongArray(best[1]);
+      float[] all = Tensors.toFloatArray(logits);
       int classes = model.numClasses();
-      return IntStream.range(0, n).mapToObj(i -> {
-        List<Label> top = new ArrayList<>(k);
-        for (int j = 0; j < k; j++) {
-          int c = (int) indices[i * k + j];
-          top.add(new Label(c, categories.isEmpty() ? Integer.toString(c) : categories.get(c), probabilities[i * k + j]));
-        }
-        return new Prediction(files.get(i), top, Arrays.copyOfRange(allLogits, i * classes, (i + 1) * classes));
-      }).toList();
+      return IntStream.range(0, n).mapToObj(i -> Arrays.copyOfRange(all, i * classes, (i + 1) * classes))
+          .toArray(float[][]::new);
     }
+  }
+
+  /**
+   * The {@code k} most probable classes (at most the number of classes) of one image's logits, by
+   * softmax, best first; ties keep the lower index first, as {@code torch.topk} does on CPU.
+   */
+  public List<Label> top(float[] logits, int k) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : logits) {
+      max = Math.max(max, v);
+    }
+    double sum = 0;
+    double[] p = new double[logits.length];
+    for (int i = 0; i < p.length; i++) {
+      p[i] = Math.exp(logits[i] - max);
+      sum += p[i];
+    }
+    double total = sum;
+    return IntStream.range(0, logits.length).boxed()
+        .sorted((a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b))
+        .limit(Math.min(k, logits.length))
+        .map(c -> new Label(c, categories.isEmpty() ? Integer.toString(c) : categories.get(c), (float) (p[c] / total)))
+        .toList();
+  }
+
+  /** The classifier, in evaluation mode once a prediction has run. */
+  public ImageClassifier model() {
+    return model;
   }
 
   /** The shape of one model input, {@code [C, H, W]}. */

@@ -69,6 +69,28 @@ class ImageDecoderTest {
   }
 
   @Test
+  void bytesInMemoryDecodeAsTheirFileDoes() throws IOException {
+    for (String name : new String[] {"rgb8.png", "grey16.png", "exif6.jpg"}) {
+      Path file = DIR.resolve(name);
+      for (ImageDecoder.Orientation o : ImageDecoder.Orientation.values()) {
+        RgbImage fromFile = ImageDecoder.read(file, o);
+        RgbImage fromBytes = ImageDecoder.decode(Files.readAllBytes(file), "upload", o);
+        assertEquals(fromFile.width(), fromBytes.width(), name);
+        assertArrayEquals(fromFile.pixels(), fromBytes.pixels(), name + " " + o);
+      }
+    }
+    byte[] huge = Files.readAllBytes(withHeader("huge.png", b -> b.putInt(16, 60_000).putInt(20, 60_000)));
+    DatasetException e = assertThrows(DatasetException.class,
+        () -> ImageDecoder.decode(huge, "upload", ImageDecoder.Orientation.AS_STORED));
+    assertTrue(e.getMessage().startsWith("upload: ") && e.getMessage().contains("limit of " + ImageFiles.MAX_PIXELS),
+        e.getMessage());
+    e = assertThrows(DatasetException.class,
+        () -> ImageDecoder.decode("hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "upload",
+            ImageDecoder.Orientation.AS_STORED));
+    assertTrue(e.getMessage().contains("not an image"), e.getMessage());
+  }
+
+  @Test
   void readRgbIsTheDecoderOverTwoHundredFiftyFive() {
     Path file = DIR.resolve("grey16.png");
     RgbImage rgb = ImageDecoder.read(file);
