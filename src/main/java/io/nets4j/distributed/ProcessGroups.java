@@ -60,6 +60,9 @@ public final class ProcessGroups {
     }
     // the one adoption of the plain object; only the reference-counted store is used from here on
     ProcessGroupGloo.GlooStore adopted = new ProcessGroupGloo.GlooStore(raw);
+    // the intrusive_ptr owns the C++ store now: the Java wrapper must never free it (a collected
+    // wrapper would leave the process group with a dangling store)
+    raw.deallocate(false);
     Store store = adopted._getStore();
     DistributedGroup.agreeThrough(store, config, "world_size", Integer.toString(config.worldSize()));
     ProcessGroup group = new ProcessGroup(store, config.rank(), config.worldSize());
