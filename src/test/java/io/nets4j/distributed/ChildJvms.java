@@ -14,11 +14,11 @@ import java.util.concurrent.TimeUnit;
  * Child JVMs on this test's classpath, each logging to a file; {@link #close} kills whatever is
  * still running (with its descendants), so that a failing test leaves no process behind.
  */
-final class ChildJvms implements AutoCloseable {
+public final class ChildJvms implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
 
   /** Starts {@code java -cp <this classpath> mainClass args} with {@code env} added, output to {@code log}. */
-  Process start(String mainClass, List<String> args, Map<String, String> env, Path log) {
+  public Process start(String mainClass, List<String> args, Map<String, String> env, Path log) {
     List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "-cp", System.getProperty("java.class.path"),
         mainClass));
     cmd.addAll(args);
@@ -34,14 +34,14 @@ final class ChildJvms implements AutoCloseable {
   }
 
   /** Waits at most {@code seconds} for {@code p}; returns its exit code, or fails naming {@code log}'s content. */
-  static int exitCode(Process p, long seconds, Path log) throws InterruptedException {
+  public static int exitCode(Process p, long seconds, Path log) throws InterruptedException {
     if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
       throw new AssertionError("a child process did not end within " + seconds + " s; its output:\n" + read(log));
     }
     return p.exitValue();
   }
 
-  static String read(Path log) {
+  public static String read(Path log) {
     try {
       return Files.exists(log) ? Files.readString(log) : "";
     } catch (IOException e) {
@@ -50,7 +50,7 @@ final class ChildJvms implements AutoCloseable {
   }
 
   /** A TCP port that was free a moment ago. */
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
@@ -59,10 +59,21 @@ final class ChildJvms implements AutoCloseable {
   }
 
   /** torchrun's variables for rank {@code rank} of {@code world} on loopback, with a short timeout. */
-  static Map<String, String> rankEnvironment(int port, int world, int rank, int timeoutSeconds) {
+  public static Map<String, String> rankEnvironment(int port, int world, int rank, int timeoutSeconds) {
     return Map.of("MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port), "WORLD_SIZE",
         Integer.toString(world), "RANK", Integer.toString(rank), "LOCAL_RANK", Integer.toString(rank),
         DistributedConfig.TIMEOUT_VARIABLE, Integer.toString(timeoutSeconds));
+  }
+
+  /** Waits at most {@code seconds} until {@code log} contains {@code text}. */
+  public static void waitFor(Path log, String text, long seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!read(log).contains(text)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("'" + text + "' did not appear within " + seconds + " s:\n" + read(log));
+      }
+      Thread.sleep(200);
+    }
   }
 
   @Override
