@@ -156,6 +156,8 @@ public final class DistributedGroup {
     if (cut >= 0) {
       m = m.substring(0, cut);
     }
+    // Gloo prefixes the source file of the build machine: "[/home/.../gloo/transport/tcp/pair.cc:538] "
+    m = m.replaceAll("\\[[^\\]\\s]*/([^/\\]]+:\\d+)\\] ", "[$1] ");
     return m.strip().replaceAll("\\s*\n\\s*", "; ");
   }
 

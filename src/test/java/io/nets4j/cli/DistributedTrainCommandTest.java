@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,6 +106,48 @@ class DistributedTrainCommandTest {
       String out = ChildJvms.read(log("rank0"));
       assertNotEquals(0, code, out);
       assertTrue(out.contains("nets4j train: rank 0 of 2:") && out.contains("failed"), out);
+    }
+  }
+
+  @Test
+  void theLauncherStopsItsWorkersWhenOneDiesAndWorkersDieWithTheirLauncher() throws Exception {
+    try (ChildJvms jvms = new ChildJvms()) {
+      // a worker dies: the launcher stops the other one and fails with the dead worker's code
+      Process launcher = jvms.start(MAIN, longJob("failing", ChildJvms.freePort()), Map.of(), log("failing"));
+      ChildJvms.waitFor(log("failing"), "epoch 1/50", 180);
+      List<ProcessHandle> workers = launcher.children().toList();
+      assertEquals(2, workers.size(), ChildJvms.read(log("failing")));
+      workers.get(1).destroyForcibly();
+      int code = ChildJvms.exitCode(launcher, 120, log("failing"));
+      String out = ChildJvms.read(log("failing"));
+      assertNotEquals(0, code, out);
+      assertTrue(out.contains("exited with code") && out.contains("the job failed"), out);
+      assertGone(workers, out);
+
+      // the launcher is killed without a chance to stop its workers: they exit by themselves
+      Process killed = jvms.start(MAIN, longJob("orphans", ChildJvms.freePort()), Map.of(), log("orphans"));
+      ChildJvms.waitFor(log("orphans"), "epoch 1/50", 180);
+      List<ProcessHandle> orphans = killed.children().toList();
+      killed.destroyForcibly();
+      assertGone(orphans, ChildJvms.read(log("orphans")));
+    }
+  }
+
+  private List<String> longJob(String name, int port) {
+    List<String> args = new ArrayList<>(job(name, 50, "--nproc-per-node", "2", "--master-port", Integer.toString(port),
+        "--dist-timeout", "20"));
+    args.set(args.indexOf("--train-size") + 1, "512");
+    return args;
+  }
+
+  /** Waits (at most 60 s) until none of {@code processes} is alive. */
+  private static void assertGone(List<ProcessHandle> processes, String log) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (processes.stream().anyMatch(ProcessHandle::isAlive)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("workers still alive after 60 s: " + processes + "\n" + log);
+      }
+      Thread.sleep(200);
     }
   }
 
