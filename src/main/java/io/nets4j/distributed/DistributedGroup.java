@@ -109,7 +109,14 @@ public final class DistributedGroup {
       if (config.isMaster()) {
         List<String> differing = new ArrayList<>();
         for (int r = 1; r < config.worldSize(); r++) {
-          String v = store.get_to_str(key + r);
+          String v;
+          try {
+            v = store.get_to_str(key + r);
+          } catch (RuntimeException e) {
+            throw new DistributedException(me + ": rank " + r + " did not report its " + what.replace('_', ' ')
+                + " within " + ProcessGroups.seconds(config) + " (is it started, with WORLD_SIZE " + config.worldSize()
+                + " and the same MASTER_ADDR and MASTER_PORT?) (" + nativeMessage(e) + ")", e);
+          }
           if (!v.equals(value)) {
             differing.add("rank " + r + " has " + shorten(v));
           }
