@@ -1,6 +1,9 @@
 package io.nets4j.cli;
 
 import io.nets4j.bench.BenchOptions;
+import io.nets4j.bench.DataParallelBench;
+import io.nets4j.distributed.DistributedBackend;
+import io.nets4j.distributed.DistributedConfig;
 import io.nets4j.bench.BenchResult;
 import io.nets4j.bench.BenchSuite;
 import io.nets4j.bench.LoaderComparison;
@@ -104,8 +107,34 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--output", defaultValue = "docs/performance.md", description = "the suite's table (default: ${DEFAULT-VALUE})")
   Path output;
 
+  @Option(names = "--nproc-per-node", defaultValue = "0", paramLabel = "N", description = {"--mode train: data "
+      + "parallel on this machine, N processes of --threads each (default cores / N) at --batch each, against one "
+      + "process with all the threads at N x --batch: step time, communication share, scaling efficiency, allreduce "
+      + "GB/s (docs/distributed.md)"})
+  int nprocPerNode;
+
+  @Option(names = "--master-port", defaultValue = "29510", description = "--nproc-per-node: the rendezvous port on 127.0.0.1 (default: ${DEFAULT-VALUE})")
+  int masterPort;
+
   @Override
   public Integer call() throws IOException {
+    if (nprocPerNode > 0) {
+      if (!"train".equals(mode)) {
+        throw new IllegalArgumentException("--nproc-per-node measures training: add --mode train");
+      }
+      if (model == null || suite) {
+        throw new IllegalArgumentException("--nproc-per-node times one MODEL; name it (not with --suite)");
+      }
+      BenchOptions o = new BenchOptions(model, batch, threads, Mode.TRAIN, DType.FLOAT32, false, warmup, iters, size,
+          optimizer, false);
+      var worker = DistributedConfig.fromEnvironment(System.getenv(), DistributedBackend.GLOO);
+      if (worker.isPresent()) {
+        DataParallelBench.worker(o, worker.get());
+      } else {
+        System.out.print(DataParallelBench.run(o, nprocPerNode, masterPort));
+      }
+      return 0;
+    }
     if (suite == (model != null)) {
       throw new IllegalArgumentException(suite ? "--suite runs a fixed set of models; do not name one"
           : "name a MODEL to benchmark, or use --suite");

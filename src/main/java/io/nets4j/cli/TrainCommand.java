@@ -1,5 +1,10 @@
 package io.nets4j.cli;
 
+import io.nets4j.distributed.DistributedBackend;
+import io.nets4j.distributed.DistributedConfig;
+import io.nets4j.distributed.DistributedGroup;
+import io.nets4j.distributed.Launcher;
+import io.nets4j.distributed.ProcessGroups;
 import io.nets4j.io.LoadReport;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
@@ -14,13 +19,19 @@ import io.nets4j.train.TrainConfig;
 import io.nets4j.train.TrainResult;
 import io.nets4j.train.Trainer;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
@@ -37,7 +48,10 @@ import picocli.CommandLine.Spec;
     description = {"Train a model; everything goes to a run directory: run.json (settings), metrics.jsonl and "
         + "steps.jsonl (logs), plots/*.png (curves, confusion matrix, sample predictions), evaluation.json and "
         + "checkpoints/. Without arguments: ResNet-18 on 4,000 generated 64x64 shape images (6 classes), 3 epochs.",
-        "Ctrl-C saves a checkpoint after the current step; --resume RUN continues exactly where it stopped.", ""})
+        "Ctrl-C saves a checkpoint after the current step; --resume RUN continues exactly where it stopped.",
+        "Data parallel (docs/distributed.md): --nproc-per-node N starts N worker processes on this machine; with "
+            + "--nnodes K --node-rank R --master-addr HOST --master-port P they join a job of K machines. A process "
+            + "started with torchrun's variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT) is a worker.", ""})
 final class TrainCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -167,8 +181,81 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "RUN|CHECKPOINT", description = "continue a run from its latest (or the given) checkpoint, with its settings (--epochs may extend it)")
   Path resume;
 
+  @Option(names = "--nproc-per-node", defaultValue = "0", paramLabel = "N",
+      description = "data parallel: start N worker processes on this machine (0 = this process trains alone)")
+  int nprocPerNode;
+
+  @Option(names = "--nnodes", defaultValue = "1", paramLabel = "K", description = "data parallel: machines in the job (default: ${DEFAULT-VALUE})")
+  int nnodes;
+
+  @Option(names = "--node-rank", defaultValue = "0", paramLabel = "R", description = "data parallel: this machine's index; 0 hosts rank 0 (default: ${DEFAULT-VALUE})")
+  int nodeRank;
+
+  @Option(names = "--master-addr", defaultValue = "127.0.0.1", paramLabel = "HOST", description = "data parallel: address of node 0 (default: ${DEFAULT-VALUE})")
+  String masterAddr;
+
+  @Option(names = "--master-port", defaultValue = "29500", paramLabel = "PORT", description = "data parallel: TCP port of the rendezvous store on node 0 (default: ${DEFAULT-VALUE})")
+  int masterPort;
+
+  @Option(names = "--threads", defaultValue = "0", description = "libtorch threads per process; 0 = libtorch's default, or cores / N with --nproc-per-node")
+  int threads;
+
+  @Option(names = "--bucket-cap-mb", defaultValue = "25", paramLabel = "MB", description = "data parallel: gradient bucket size of the allreduce (default: ${DEFAULT-VALUE}, as DDP)")
+  double bucketCapMb;
+
+  @Option(names = "--dist-timeout", defaultValue = "1800", paramLabel = "SECONDS", description = "data parallel: how long a rank waits for the others before failing (default: ${DEFAULT-VALUE}, as PyTorch)")
+  double distTimeout;
+
+  @Option(names = "--dist-backend", defaultValue = "gloo", paramLabel = "gloo|nccl", description = "data parallel: gloo (CPU) or nccl (CUDA, untested) (default: ${DEFAULT-VALUE})")
+  String distBackend;
+
   @Override
   public Integer call() {
+    DistributedBackend backend = DistributedBackend.parse(distBackend);
+    Optional<DistributedConfig> worker = DistributedConfig.fromEnvironment(System.getenv(), backend);
+    if (worker.isEmpty() && nprocPerNode > 0) {
+      return launch(backend);
+    }
+    if (threads > 0) {
+      torch.set_num_threads(threads);
+    }
+    DistributedGroup group = null;
+    if (worker.isPresent()) {
+      Launcher.exitWithLauncher(System.getenv());
+      group = ProcessGroups.connect(worker.get());
+    }
+    return train(group);
+  }
+
+  /** Starts this machine's workers with the same arguments, and waits for them. */
+  private int launch(DistributedBackend backend) {
+    if (!(distTimeout > 0)) {
+      throw new IllegalArgumentException("--dist-timeout must be positive, got " + distTimeout);
+    }
+    Launcher launcher = new Launcher(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort,
+        Duration.ofMillis(Math.round(distTimeout * 1000)));
+    List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+    var matched = spec.commandLine().getParseResult();
+    if (!matched.hasMatchedOption("--threads")) {
+      args.add("--threads");
+      args.add(Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nprocPerNode)));
+    }
+    if (resume == null && !matched.hasMatchedOption("--name")) {
+      // every rank must agree on the run's name (it is part of the checked settings)
+      args.add("--name");
+      args.add(defaultName());
+    }
+    int code = launcher.run(Main.class.getName(), args, backend, System.out);
+    if (code != 0) {
+      throw new IllegalStateException("the job failed: a worker exited with code " + code + " (see its messages above)");
+    }
+    return 0;
+  }
+
+  private int train(DistributedGroup group) {
+    boolean master = group == null || group.isMaster();
+    int world = group == null ? 1 : group.worldSize();
+    PrintStream out = master ? System.out : new PrintStream(OutputStream.nullOutputStream());
     RunInfo run;
     Path runDir;
     DataSpec.Opened opened;
@@ -179,6 +266,11 @@ final class TrainCommand implements Callable<Integer> {
       TrainConfig current = Checkpoints.info(Checkpoints.resolve(resume)).config();
       run = withConfig(run, spec.commandLine().getParseResult().hasMatchedOption("--epochs")
           ? current.withEpochs(epochs) : current);
+      if (run.processes() != world) {
+        throw new IllegalArgumentException("the run " + runDir + " was trained by " + run.processes() + " process"
+            + (run.processes() == 1 ? "" : "es") + ", this job has " + world + "; resume it with the same number "
+            + "(each process's share of the data depends on it)");
+      }
       opened = DataSpec.parse(run.data()).open(run.dataOptions());
       if (!opened.classes().equals(run.classes())) {
         throw new IllegalArgumentException("the data " + run.data() + " now has classes " + opened.classes()
@@ -189,23 +281,27 @@ final class TrainCommand implements Callable<Integer> {
       Models.info(model); // an unknown model fails here, with the closest names, before the data is read
       DataSpec.Options dataOptions = new DataSpec.Options(imageSize, trainSize, valSize, valFraction, seed);
       opened = dataSpec.open(dataOptions);
-      run = newRun(dataSpec, dataOptions, opened);
-      runDir = out.resolve(name != null ? name : defaultName());
-      if (Files.isDirectory(runDir) && isNotEmpty(runDir)) {
+      run = newRun(dataSpec, dataOptions, opened, world);
+      runDir = this.out.resolve(name != null ? name : defaultName());
+      if (master && Files.isDirectory(runDir) && isNotEmpty(runDir)) {
         throw new IllegalArgumentException("the run directory " + runDir + " exists; use --resume " + runDir
             + " to continue it, or another --name");
       }
+    }
+    if (group != null) {
+      // a rank started with other options fails here, before any training, with what differs
+      group.agree("run_settings", runDir.getFileName() + " " + run.settingsJson());
     }
     torch.manual_seed(run.config().seed());
     ImageClassifier net = Models.create(run.model(), run.modelOptions());
     if (resume == null && run.weights() != null) {
       LoadReport report = FineTuning.loadPretrained(net, Path.of(run.weights()), !lenientWeights);
-      System.out.println("weights " + report);
+      out.println("weights " + report);
     }
     if (run.freezeBackbone()) {
-      System.out.println("frozen backbone; training " + FineTuning.freezeBackbone(net));
+      out.println("frozen backbone; training " + FineTuning.freezeBackbone(net));
     }
-    if (resume == null) {
+    if (resume == null && master) {
       try {
         Files.createDirectories(runDir);
       } catch (IOException e) {
@@ -213,33 +309,45 @@ final class TrainCommand implements Callable<Integer> {
       }
       run.write(runDir);
     }
-    int threads = workers != null ? workers : run.data().startsWith("shapes") || run.data().startsWith("patterns") ? 0 : 2;
-    Trainer trainer = new Trainer(net, run.model(), run.config()).runDirectory(runDir).classNames(run.classes())
-        .normalization(run.mean(), run.std()).installShutdownHook(true)
-        .progress(Trainer.ProgressMode.valueOf(progress.trim().toUpperCase(Locale.ROOT)));
+    int loaderThreads = workers != null ? workers : run.data().startsWith("shapes") || run.data().startsWith("patterns") ? 0 : 2;
+    Trainer trainer = new Trainer(net, run.model(), run.config()).runDirectory(master ? runDir : null)
+        .classNames(run.classes()).normalization(run.mean(), run.std()).installShutdownHook(true).output(out)
+        .progress(master ? Trainer.ProgressMode.valueOf(progress.trim().toUpperCase(Locale.ROOT))
+            : Trainer.ProgressMode.NONE);
+    if (group != null) {
+      if (!(bucketCapMb > 0)) {
+        throw new IllegalArgumentException("--bucket-cap-mb must be positive, got " + bucketCapMb);
+      }
+      trainer.distributed(group, Math.max(1, Math.round(bucketCapMb * (1 << 20))));
+      out.printf(Locale.ROOT, "data parallel: %d processes (rank 0 of %s:%d), %d images per step (%d per process), "
+          + "%d libtorch threads per process, gradient buckets of %s MB%n", world, group.config().masterAddr(),
+          group.config().masterPort(), world * run.batchSize(), run.batchSize(), torch.get_num_threads(), bucketCapMb);
+    }
     if (resume != null) {
       trainer.resumeFrom(resume, spec.commandLine().getParseResult().hasMatchedOption("--epochs"));
     }
-    System.out.printf(Locale.ROOT, "run %s: %s on %s (%d training, %d validation images, %d classes, %dx%d)%n",
+    out.printf(Locale.ROOT, "run %s: %s on %s (%d training, %d validation images, %d classes, %dx%d)%n",
         runDir, run.model(), run.data(), opened.train().size(), opened.validation().size(), run.classes().size(),
         run.imageSize(), run.imageSize());
     opened = opened.withRandomErasing(run.randomErasing());
-    TrainResult result = trainer.fit(opened.trainBatches(run.batchSize(), threads, run.config().seed(), run.mixup(),
-        run.cutmix()), opened.validationBatches(Math.max(run.batchSize(), 64), threads));
+    int rank = group == null ? 0 : group.rank();
+    TrainResult result = trainer.fit(opened.trainBatches(run.batchSize(), loaderThreads, run.config().seed(),
+        run.mixup(), run.cutmix(), rank, world), opened.validationBatches(Math.max(run.batchSize(), 64), loaderThreads));
     if (result.lastEvaluation() != null) {
-      System.out.printf(Locale.ROOT, "validation top-1 %.2f%% (chance %.2f%%), top-%d %.2f%%, loss %.4f on %d images%n",
+      out.printf(Locale.ROOT, "validation top-1 %.2f%% (chance %.2f%%), top-%d %.2f%%, loss %.4f on %d images%n",
           100 * result.lastEvaluation().top1(), 100.0 / run.classes().size(), result.lastEvaluation().k(),
           100 * result.lastEvaluation().topK(), result.lastEvaluation().loss(), result.lastEvaluation().count());
     }
-    System.out.println("run directory: " + runDir + (result.bestCheckpoint() != null ? " (best checkpoint "
+    out.println("run directory: " + runDir + (result.bestCheckpoint() != null ? " (best checkpoint "
         + runDir.toAbsolutePath().relativize(result.bestCheckpoint().toAbsolutePath()) + ")" : ""));
     if (result.stopped()) {
-      System.out.println("stopped; continue with: nets4j train --resume " + runDir);
+      out.println("stopped; continue with: nets4j train --resume " + runDir
+          + (world > 1 ? " (with the same number of processes)" : ""));
     }
     return 0;
   }
 
-  private RunInfo newRun(DataSpec dataSpec, DataSpec.Options dataOptions, DataSpec.Opened opened) {
+  private RunInfo newRun(DataSpec dataSpec, DataSpec.Options dataOptions, DataSpec.Opened opened, int world) {
     ModelOptions modelOptions = ModelOptions.defaults().withNumClasses(opened.classes().size())
         .withInChannels(opened.channels()).withDropRate(dropRate).withDropPathRate(dropPath);
     OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(optimizer);
@@ -261,15 +369,15 @@ final class TrainCommand implements Callable<Integer> {
     return new RunInfo(RunInfo.FORMAT, model, modelOptions, opened.classes(), opened.channels(), opened.imageSize(),
         opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch, mixup, cutmix, randomErasing,
         weights == null ? null : weights.toAbsolutePath().toString(), freezeBackbone, config,
-        OffsetDateTime.now().toString());
+        OffsetDateTime.now().toString(), world);
   }
 
   private static RunInfo withConfig(RunInfo r, TrainConfig config) {
     return new RunInfo(r.format(), r.model(), r.modelOptions(), r.classes(), r.channels(), r.imageSize(), r.mean(),
         r.std(), r.data(), r.dataOptions(), r.batchSize(), r.mixup(), r.cutmix(), r.randomErasing(), r.weights(),
-        r.freezeBackbone(),
-        config, r.created());
+        r.freezeBackbone(), config, r.created(), r.worldSize());
   }
+
 
   private String defaultName() {
     String kind = data.contains(":") ? data.substring(0, data.indexOf(':')) : data;

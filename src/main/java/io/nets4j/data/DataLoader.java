@@ -52,6 +52,8 @@ public final class DataLoader {
   private final int workers;
   private final int prefetch;
   private final Transform transform;
+  private final int shard;
+  private final int shards;
 
   private DataLoader(Builder b) {
     this.dataset = b.dataset;
@@ -62,6 +64,8 @@ public final class DataLoader {
     this.workers = b.workers;
     this.prefetch = b.prefetch > 0 ? b.prefetch : 2 * Math.max(1, b.workers);
     this.transform = b.transform;
+    this.shard = b.shard;
+    this.shards = b.shards;
   }
 
   public static Builder builder(Dataset<LabeledImage> dataset) {
@@ -78,6 +82,8 @@ public final class DataLoader {
     private int workers;
     private int prefetch;
     private Transform transform = Transforms.identity();
+    private int shard;
+    private int shards = 1;
 
     private Builder(Dataset<LabeledImage> dataset) {
       this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -127,6 +133,23 @@ public final class DataLoader {
       return this;
     }
 
+    /**
+     * Visits only shard {@code rank} of {@code count} of every epoch's order, as PyTorch's
+     * {@code DistributedSampler(drop_last=True)}: the order (the same on every rank: same seed,
+     * same epoch) is cut to a multiple of {@code count} samples and rank {@code r} takes positions
+     * {@code r, r + count, r + 2 count, ...}; the shards are disjoint and equally long. Batch
+     * {@code b} of all ranks together is then batch {@code b} of one loader with {@code count}
+     * times the batch size.
+     */
+    public Builder shard(int rank, int count) {
+      if (count < 1 || rank < 0 || rank >= count) {
+        throw new IllegalArgumentException("shard " + rank + " of " + count + ": need 0 <= rank < count");
+      }
+      this.shard = rank;
+      this.shards = count;
+      return this;
+    }
+
     /** The per-sample transform (applied to every image in the workers). */
     public Builder transform(Transform transform) {
       this.transform = Objects.requireNonNull(transform, "transform");
@@ -148,12 +171,27 @@ public final class DataLoader {
 
   /** Batches per epoch. */
   public int batchCount() {
-    int n = dataset.size();
+    int n = dataset.size() / shards;
     return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
   }
 
-  /** The data set indices in the order epoch {@code epoch} visits them (before dropping the last batch). */
+  /**
+   * The data set indices in the order epoch {@code epoch} visits them (before dropping the last
+   * batch); with {@link Builder#shard} only this shard's.
+   */
   public int[] order(int epoch) {
+    int[] all = fullOrder(epoch);
+    if (shards == 1) {
+      return all;
+    }
+    int[] mine = new int[all.length / shards];
+    for (int i = 0; i < mine.length; i++) {
+      mine[i] = all[shard + i * shards];
+    }
+    return mine;
+  }
+
+  private int[] fullOrder(int epoch) {
     int n = dataset.size();
     int[] order = new int[n];
     for (int i = 0; i < n; i++) {

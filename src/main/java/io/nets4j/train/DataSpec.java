@@ -112,8 +112,18 @@ public record DataSpec(Kind kind, Path path) {
 
     /** Training batches: shuffled from {@code seed}, {@code workers} loader threads, optional mixup/CutMix. */
     public BatchSource trainBatches(int batchSize, int workers, long seed, double mixup, double cutmix) {
+      return trainBatches(batchSize, workers, seed, mixup, cutmix, 0, 1);
+    }
+
+    /**
+     * Like {@link #trainBatches(int, int, long, double, double)}, for rank {@code rank} of a
+     * data-parallel job of {@code worldSize} processes: each epoch's shuffled order is shared by
+     * the ranks and split into disjoint, equal shards ({@link DataLoader.Builder#shard}).
+     */
+    public BatchSource trainBatches(int batchSize, int workers, long seed, double mixup, double cutmix, int rank,
+        int worldSize) {
       LoaderBatches b = new LoaderBatches(DataLoader.builder(train).batchSize(batchSize).shuffle(true).dropLast(true)
-          .seed(seed).workers(workers).transform(trainTransform).build());
+          .seed(seed).workers(workers).transform(trainTransform).shard(rank, worldSize).build());
       return mixup > 0 || cutmix > 0 ? b.withMixing(mixup, cutmix, classes().size(), seed) : b;
     }
 

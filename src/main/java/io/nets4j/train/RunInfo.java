@@ -29,12 +29,31 @@ import java.util.List;
  * @param freezeBackbone whether only the classifier was trained
  * @param config the training settings
  * @param created when the run started (ISO-8601)
+ * @param worldSize processes of the data-parallel job that trained it (1, or 0 in runs older than
+ *     distributed training: one process); {@code batchSize} is per process
  */
 public record RunInfo(String format, String model, ModelOptions modelOptions, List<String> classes, int channels,
     int imageSize, float[] mean, float[] std, String data, DataSpec.Options dataOptions, int batchSize, double mixup,
-    double cutmix, double randomErasing, String weights, boolean freezeBackbone, TrainConfig config, String created) {
+    double cutmix, double randomErasing, String weights, boolean freezeBackbone, TrainConfig config, String created,
+    int worldSize) {
   public static final String FORMAT = "nets4j-run/1";
   public static final String FILE = "run.json";
+
+  /** The number of processes that trained the run (1 for runs older than distributed training). */
+  public int processes() {
+    return Math.max(1, worldSize);
+  }
+
+  /** The settings as JSON without the creation time: what the ranks of a job must agree on. */
+  public String settingsJson() {
+    RunInfo timeless = new RunInfo(format, model, modelOptions, classes, channels, imageSize, mean, std, data,
+        dataOptions, batchSize, mixup, cutmix, randomErasing, weights, freezeBackbone, config, "", worldSize);
+    try {
+      return Checkpoints.JSON.writeValueAsString(timeless);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /** Writes {@code run.json} into {@code runDir} atomically. */
   public void write(Path runDir) {

@@ -1,14 +1,20 @@
 package io.nets4j.train;
 
+import io.nets4j.distributed.DistributedGroup;
+import io.nets4j.distributed.GradientReducer;
 import io.nets4j.tensor.Autocast;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.nn.Module;
 import io.nets4j.tensor.Scope;
+import io.nets4j.tensor.Tensors;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -48,6 +55,18 @@ import org.bytedeco.pytorch.global.torch;
  * <p><b>Frozen layers.</b> A batch-norm layer whose parameters are all frozen (a frozen backbone
  * when fine-tuning) runs in evaluation mode: it normalises with, and keeps, its running statistics
  * instead of re-estimating them from the new data.
+ *
+ * <p><b>Data parallel.</b> With {@link #distributed} every process of a job runs this trainer on
+ * its shard of the data (see {@link DataSpec.Opened#trainBatches(int, int, long, double, double,
+ * int, int)}), as {@code torch.nn.parallel.DistributedDataParallel} does: before training the
+ * ranks check that they build the same model with the same settings, and rank 0's parameters and
+ * buffers are broadcast to all; every step broadcasts rank 0's buffers (batch-norm statistics,
+ * DDP's {@code broadcast_buffers=True}), averages the gradients during backward through
+ * libtorch's {@code c10d::Reducer} ({@link GradientReducer}) and sums loss, accuracy and images
+ * over the ranks, so that the logged numbers are the whole job's. Validation runs on rank 0
+ * alone; the decisions that depend on it (best checkpoint, early stopping) and on a stop request
+ * are shared, so that all ranks take the same path. Only the process given a
+ * {@link #runDirectory} (rank 0) writes files.
  */
 public final class Trainer {
   /** Sees every optimizer step (on the training thread). */
@@ -86,6 +105,11 @@ public final class Trainer {
   private Path resumeFrom;
   private boolean resumeWithOtherEpochs;
   private int keepSamples = 32;
+  private DistributedGroup group;
+  private long bucketBytes = GradientReducer.DEFAULT_BUCKET_BYTES;
+  private GradientReducer reducer;
+  private List<Tensor> syncedBuffers = List.of();
+  private boolean jobStop;
 
   private volatile boolean stopRequested;
   private volatile CountDownLatch running;
@@ -185,6 +209,20 @@ public final class Trainer {
     return this;
   }
 
+  /**
+   * Trains data-parallel as one rank of {@code group}; gradients are averaged in buckets of about
+   * {@code bucketBytes} ({@link GradientReducer#DEFAULT_BUCKET_BYTES} as DDP's 25 MiB). Give the
+   * run directory to rank 0 only, and each rank its shard of the training data.
+   */
+  public Trainer distributed(DistributedGroup g, long bucketBytes) {
+    if (bucketBytes < 1) {
+      throw new IllegalArgumentException("the gradient bucket size must be positive, got " + bucketBytes + " bytes");
+    }
+    this.group = g;
+    this.bucketBytes = bucketBytes;
+    return this;
+  }
+
   /** Asks the running {@link #fit} to stop after the current step, saving a checkpoint. */
   public void requestStop() {
     stopRequested = true;
@@ -268,6 +306,9 @@ public final class Trainer {
     } else {
       torch.manual_seed(config.seed());
     }
+    if (group != null) {
+      joinJob(perEpoch, st.step);
+    }
     RunLog log = null;
     if (runDir != null) {
       try {
@@ -304,7 +345,7 @@ public final class Trainer {
             l.onStep(r);
           }
           bar.update(b, e.message(r.lr()));
-          if (stopRequested && b < perEpoch) {
+          if ((group == null ? stopRequested : jobStop) && b < perEpoch) {
             stopped = true;
             break;
           }
@@ -325,8 +366,12 @@ public final class Trainer {
         throw new IllegalStateException("the training data gave " + b + " batches in epoch " + (epoch + 1)
             + " but announced " + perEpoch);
       }
-      Evaluation ev = validation == null ? null
+      Evaluation ev = validation == null || (group != null && !group.isMaster()) ? null
           : Evaluator.evaluate(model, validation, model.numClasses(), config.bf16(), keepSamples);
+      Double monitored = ev == null ? null : config.monitor().of(ev);
+      if (group != null && validation != null) {
+        monitored = shareFromMaster(monitored == null ? Double.NaN : monitored);
+      }
       EpochRecord record = e.record(epoch, st.step, ev);
       st.history.add(record);
       if (log != null) {
@@ -334,8 +379,8 @@ public final class Trainer {
       }
       out.println(line(record));
       boolean improved = false;
-      if (ev != null) {
-        double m = config.monitor().of(ev);
+      if (monitored != null) {
+        double m = monitored;
         if (st.best == null || config.monitor().better(m, st.best)) {
           st.best = m;
           st.bestEpoch = epoch + 1;
@@ -362,7 +407,7 @@ public final class Trainer {
         out.printf(Locale.ROOT, "early stopping: %s has not improved for %d epochs (best %.4f at epoch %d)%n",
             config.monitor().name().toLowerCase(Locale.ROOT), st.withoutImprovement, st.best, st.bestEpoch);
       }
-      if (stopRequested && epoch + 1 < config.epochs()) {
+      if (anyRankStops() && epoch + 1 < config.epochs()) {
         stopped = true;
         out.printf(Locale.ROOT, "stopped after epoch %d; checkpoint %s%n", epoch + 1, st.lastCheckpoint);
       }
@@ -372,6 +417,69 @@ public final class Trainer {
     }
     return new TrainResult(List.copyOf(st.history), lastEval, st.step, stopped, early, st.lastCheckpoint,
         st.bestCheckpoint);
+  }
+
+  /**
+   * Checks that every rank trains the same model with the same settings from the same position,
+   * then gives all of them rank 0's parameters and buffers and sets up the gradient reduction.
+   */
+  private void joinJob(int perEpoch, long step) {
+    StringBuilder what = new StringBuilder(modelName).append('|').append(config)
+        .append("|steps per epoch ").append(perEpoch).append("|at step ").append(step);
+    List<Tensor> all = new ArrayList<>();
+    for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+      what.append('|').append(p.getKey()).append(java.util.Arrays.toString(p.getValue().sizes().vec().get()))
+          .append(p.getValue().scalar_type()).append(p.getValue().requires_grad());
+      all.add(p.getValue());
+    }
+    for (Map.Entry<String, Tensor> b : model.namedBuffers().entrySet()) {
+      what.append('|').append(b.getKey()).append(java.util.Arrays.toString(b.getValue().sizes().vec().get()));
+      all.add(b.getValue());
+    }
+    group.agree("model_and_settings", sha256(what.toString()) + " (" + modelName + ", "
+        + model.namedParameters().size() + " parameters, step " + step + ")");
+    try (NoGradGuard g = new NoGradGuard()) {
+      group.broadcast(all, 0);
+    }
+    syncedBuffers = List.copyOf(model.namedBuffers().values());
+    List<Tensor> trainable = new ArrayList<>();
+    for (Tensor p : model.namedParameters().values()) {
+      if (p.requires_grad()) {
+        trainable.add(p);
+      }
+    }
+    reducer = new GradientReducer(group, trainable, bucketBytes);
+  }
+
+  private static String sha256(String s) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Rank 0's value of {@code v} on every rank. */
+  private Double shareFromMaster(double v) {
+    try (Scope s = Scope.open()) {
+      Tensor t = Tensors.fromDoubles(new double[] {v}, 1);
+      group.broadcast(List.of(t), 0);
+      double shared = t.item_double();
+      return Double.isNaN(shared) ? null : shared;
+    }
+  }
+
+  /** Whether a stop was requested in this process or, in a job, in any rank. */
+  private boolean anyRankStops() {
+    if (group == null) {
+      return stopRequested;
+    }
+    try (Scope s = Scope.open()) {
+      Tensor t = Tensors.fromDoubles(new double[] {stopRequested ? 1 : 0}, 1);
+      group.allreduceSum(t);
+      return t.item_double() > 0;
+    }
   }
 
   private long trainableCount() {
@@ -391,28 +499,55 @@ public final class Trainer {
       LabeledBatch batch = batches.next();
       double lr = config.optimizer().lr() * schedule.factor(step);
       optimizer.setLr(lr);
+      if (group != null) {
+        try (NoGradGuard g = new NoGradGuard()) {
+          group.broadcast(syncedBuffers, 0);
+        }
+        reducer.beforeForward();
+      }
       TrainingLoss.Output o;
       try (Autocast a = Autocast.bfloat16If(config.bf16())) {
         o = loss.compute(model, batch.images(), batch.labels());
       }
       double value = o.loss().item_double();
+      long correct = o.logits().argmax(new LongOptional(1), false).eq(batch.classIndices()).sum().item_long();
+      int images = batch.size();
+      if (group != null) {
+        // the whole job's numbers, and one decision for all ranks on skipping and stopping
+        Tensor sums = Tensors.fromDoubles(new double[] {value, correct, images, stopRequested ? 1 : 0},
+            4);
+        group.allreduceSum(sums);
+        double[] total = Tensors.toDoubleArray(sums);
+        value = total[0] / group.worldSize();
+        correct = Math.round(total[1]);
+        images = (int) Math.round(total[2]);
+        jobStop = total[3] > 0;
+      }
       if (!Double.isFinite(value)) {
-        return nonFinite("the loss is " + value, step, epoch, b, perEpoch, lr, batch.size(), lastCheckpoint);
+        return nonFinite("the loss is " + value, step, epoch, b, perEpoch, lr, images, lastCheckpoint);
       }
       optimizer.zeroGrad();
-      o.loss().backward();
+      if (reducer != null) {
+        reducer.beforeBackward(o.loss());
+        try {
+          o.loss().backward();
+        } catch (RuntimeException e) {
+          throw reducer.failure(e);
+        }
+      } else {
+        o.loss().backward();
+      }
       double norm = Double.NaN;
       if (config.clipGradNorm() > 0) {
         norm = optimizer.clipGradNorm(config.clipGradNorm());
         if (!Double.isFinite(norm)) {
           optimizer.zeroGrad();
           return nonFinite("the gradient norm is " + norm + " (loss " + value + ")", step, epoch, b, perEpoch, lr,
-              batch.size(), lastCheckpoint);
+              images, lastCheckpoint);
         }
       }
       optimizer.step();
-      long correct = o.logits().argmax(new LongOptional(1), false).eq(batch.classIndices()).sum().item_long();
-      return new StepRecord(step, epoch, b, value, correct, batch.size(), lr, norm, false);
+      return new StepRecord(step, epoch, b, value, correct, images, lr, norm, false);
     }
   }
 
