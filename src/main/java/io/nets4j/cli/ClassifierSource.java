@@ -34,11 +34,16 @@ import java.util.SplittableRandom;
  * @param size the crop side for weights of one's own, or 0 for the model's native resolution
  */
 record ClassifierSource(Path run, TrainedModelOptions trained, String weightsConfig, String classNames, int size) {
-  /** The pipeline, its model loaded; {@code orientation} applies to image files. */
-  ImageClassifierPipeline pipeline(ImageDecoder.Orientation orientation) {
+  /** Fails before anything is read unless a run, or a known model and weights, are given. */
+  void check() {
     if (run == null) {
       trained.requireModelAndWeights("give --run, or --model and --weights");
     }
+  }
+
+  /** The pipeline, its model loaded; {@code orientation} applies to image files. */
+  ImageClassifierPipeline pipeline(ImageDecoder.Orientation orientation) {
+    check();
     return run != null ? fromRun(orientation) : fromWeights(orientation);
   }
 

@@ -90,9 +90,10 @@ final class PredictCommand implements Callable<Integer> {
     if (batch < 1) {
       throw new IllegalArgumentException("--batch must be positive, got " + batch);
     }
+    ClassifierSource source = new ClassifierSource(run, trained, weightsConfig, classNames, size);
+    source.check();
     List<Path> files = imageFiles(images);
-    ImageClassifierPipeline pipeline = new ClassifierSource(run, trained, weightsConfig, classNames, size)
-        .pipeline(exifOrientation ? ImageDecoder.Orientation.EXIF : ImageDecoder.Orientation.AS_STORED);
+    ImageClassifierPipeline pipeline = source.pipeline(exifOrientation ? ImageDecoder.Orientation.EXIF : ImageDecoder.Orientation.AS_STORED);
     List<Prediction> predictions = pipeline.predict(files, top, batch);
     for (Prediction p : predictions) {
       System.out.println(p.image());

@@ -119,11 +119,18 @@ final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("serve: stopping (finishing the requests in flight)");
-      server.close();
-      System.err.println("serve: stopped");
+      int status = 0;
+      try {
+        server.close();
+        System.err.println("serve: stopped");
+      } catch (RuntimeException e) {
+        System.err.println("serve: stopping failed: " + e);
+        status = 1;
+      }
       stopped.countDown();
+      System.err.flush();
       // a stop asked for (SIGTERM, Ctrl-C) that went cleanly is a success, not the JVM's 143
-      Runtime.getRuntime().halt(0);
+      Runtime.getRuntime().halt(status);
     }, "nets4j-serve-shutdown"));
     for (ServedModel m : models) {
       System.out.println("serving " + m.name() + " (" + m.platform() + ", input " + m.input() + ") at " + server.uri()

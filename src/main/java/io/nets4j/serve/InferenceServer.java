@@ -61,6 +61,8 @@ public final class InferenceServer implements AutoCloseable {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS");
   private static final String IMAGE_NAME = "request body";
   private static final int DEFAULT_TOP_K = 5;
+  /** The version every served model reports (models are not versioned here). */
+  private static final String VERSION = "1";
   /** The endpoint labels of the metrics; any other path counts as "other", so clients cannot grow the label set. */
   private static final Set<String> ENDPOINTS = Set.of("infer", "ready", "v2/health/live", "v2/health/ready", "v2",
       "ping", "metrics");
@@ -197,6 +199,7 @@ public final class InferenceServer implements AutoCloseable {
         throw new ServeException(503, "the server is shutting down");
       }
       if (path.length >= 3 && path[0].equals("v2") && path[1].equals("models")) {
+        path = withoutVersion(path);
         endpoint = path.length == 3 ? "metadata" : path.length == 4 && ENDPOINTS.contains(path[3]) ? path[3] : "other";
         ServedModel m = model(path[2]);
         modelLabel = m.name();
@@ -229,6 +232,25 @@ public final class InferenceServer implements AutoCloseable {
     send(ex, reply);
     metrics.request(modelLabel, endpoint, reply.status(), seconds(start));
     log(ex, reply.status(), start, modelLabel, "");
+  }
+
+  /**
+   * {@code v2/models/NAME/versions/V/...} as {@code v2/models/NAME/...}: the protocol's optional
+   * version segment, where every served model has the one version {@link #VERSION}.
+   */
+  private String[] withoutVersion(String[] path) {
+    if (path.length < 5 || !path[3].equals("versions")) {
+      return path;
+    }
+    ServedModel m = model(path[2]);
+    if (!path[4].equals(VERSION)) {
+      throw new ServeException(404, "unknown version '" + path[4] + "' of " + m.name() + "; it has version "
+          + VERSION);
+    }
+    String[] out = new String[path.length - 2];
+    System.arraycopy(path, 0, out, 0, 3);
+    System.arraycopy(path, 5, out, 3, path.length - 5);
+    return out;
   }
 
   private ServedModel model(String name) {
@@ -276,7 +298,7 @@ public final class InferenceServer implements AutoCloseable {
     if (path.length == 3) {
       requireMethod(ex, "GET");
       ObjectNode n = JSON.createObjectNode().put("name", m.name()).put("platform", m.platform());
-      n.putArray("versions").add("1");
+      n.putArray("versions").add(VERSION);
       specs(n, "inputs", List.of(m.input()));
       specs(n, "outputs", m.outputs());
       return Reply.json(200, n.toString());
@@ -367,7 +389,7 @@ public final class InferenceServer implements AutoCloseable {
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("model_name", m.name());
-      g.writeStringField("model_version", "1");
+      g.writeStringField("model_version", VERSION);
       if (request.hasNonNull("id")) {
         g.writeStringField("id", request.get("id").asText());
       }

@@ -21,10 +21,12 @@ public record TensorData(String name, String datatype, long[] shape, float[] fp3
     }
   }
 
+  /** An FP32 tensor of {@code values} in row-major order. */
   public static TensorData fp32(String name, long[] shape, float[] values) {
     return new TensorData(name, FP32, shape, values, null);
   }
 
+  /** An INT64 tensor of {@code values} in row-major order. */
   public static TensorData int64(String name, long[] shape, long[] values) {
     return new TensorData(name, INT64, shape, null, values);
   }
@@ -32,14 +34,6 @@ public record TensorData(String name, String datatype, long[] shape, float[] fp3
   @Override
   public long[] shape() {
     return shape.clone();
-  }
-
-  /** This tensor with a leading batch dimension of 1. */
-  TensorData batched() {
-    long[] s = new long[shape.length + 1];
-    s[0] = 1;
-    System.arraycopy(shape, 0, s, 1, shape.length);
-    return new TensorData(name, datatype, s, fp32, int64);
   }
 
   @Override
