@@ -4,6 +4,7 @@ import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Batch normalisation (Ioffe and Szegedy 2015) over the channels of NCHW (or NC) input, with
@@ -22,6 +23,7 @@ public final class BatchNorm2d extends Layer {
   private final Tensor runningVar;
   private final Tensor numBatchesTracked;
   private Layer foldedInto;
+  private ReplicaSum replicas;
 
   public BatchNorm2d(int channels) {
     this(channels, DEFAULT_EPS, DEFAULT_MOMENTUM);
@@ -59,7 +61,53 @@ public final class BatchNorm2d extends Layer {
         numBatchesTracked.add_(new Scalar(1L));
       }
     }
+    if (training && replicas != null) {
+      return synchronizedBatchNorm(x);
+    }
     return F.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps);
+  }
+
+  /**
+   * Makes training normalise with the statistics of the whole data-parallel job's batch, summed
+   * over the replicas by {@code sum}, as {@code torch.nn.SyncBatchNorm}; {@code null} goes back
+   * to each replica's own batch. Evaluation is unchanged (running statistics).
+   */
+  public void synchronize(ReplicaSum sum) {
+    this.replicas = sum;
+  }
+
+  /**
+   * Batch norm over all replicas' batches, by two passes (mean, then the mean squared deviation,
+   * as ATen's own batch norm is exact to rounding); the running variance is the unbiased one, as
+   * in {@code torch.nn.SyncBatchNorm}.
+   */
+  private Tensor synchronizedBatchNorm(Tensor x) {
+    int rank = (int) x.dim();
+    long[] dims = new long[rank - 1];
+    dims[0] = 0;
+    for (int d = 2; d < rank; d++) {
+      dims[d - 1] = d;
+    }
+    long[] perChannel = new long[rank];
+    java.util.Arrays.fill(perChannel, 1);
+    perChannel[1] = channels;
+    Tensor localCount = torch.full(new long[] {1}, new Scalar((double) (x.numel() / channels)),
+        new org.bytedeco.pytorch.TensorOptions().dtype(new org.bytedeco.pytorch.ScalarTypeOptional(x.scalar_type())));
+    Tensor sums = replicas.apply(torch.cat(new org.bytedeco.pytorch.TensorVector(x.sum(dims, false,
+        new org.bytedeco.pytorch.ScalarTypeOptional()), localCount)));
+    Tensor count = sums.narrow(0, channels, 1);
+    Tensor mean = sums.narrow(0, 0, channels).div(count);
+    Tensor centered = x.sub(mean.view(perChannel));
+    Tensor var = replicas.apply(centered.mul(centered).sum(dims, false, new org.bytedeco.pytorch.ScalarTypeOptional()))
+        .div(count);
+    try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+      double n = count.item_double();
+      runningMean.mul_(new Scalar(1 - momentum)).add_(mean.detach().to(runningMean.scalar_type()), new Scalar(momentum));
+      runningVar.mul_(new Scalar(1 - momentum)).add_(var.detach().mul(new Scalar(n / Math.max(1, n - 1)))
+          .to(runningVar.scalar_type()), new Scalar(momentum));
+    }
+    Tensor normalized = centered.mul(var.add(new Scalar(eps)).rsqrt().view(perChannel));
+    return normalized.mul(weight.view(perChannel)).add(bias.view(perChannel));
   }
 
   /**

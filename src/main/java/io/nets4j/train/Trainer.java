@@ -107,6 +107,7 @@ public final class Trainer {
   private int keepSamples = 32;
   private DistributedGroup group;
   private long bucketBytes = GradientReducer.DEFAULT_BUCKET_BYTES;
+  private boolean syncBatchNorm;
   private GradientReducer reducer;
   private List<Tensor> syncedBuffers = List.of();
   private boolean jobStop;
@@ -220,6 +221,15 @@ public final class Trainer {
     }
     this.group = g;
     this.bucketBytes = bucketBytes;
+    return this;
+  }
+
+  /**
+   * With {@link #distributed}: batch norms normalise with the statistics of the whole job's batch
+   * ({@code torch.nn.SyncBatchNorm}), so that the job trains as one process with the job's batch.
+   */
+  public Trainer syncBatchNorm(boolean on) {
+    this.syncBatchNorm = on;
     return this;
   }
 
@@ -425,7 +435,8 @@ public final class Trainer {
    */
   private void joinJob(int perEpoch, long step) {
     StringBuilder what = new StringBuilder(modelName).append('|').append(config)
-        .append("|steps per epoch ").append(perEpoch).append("|at step ").append(step);
+        .append("|steps per epoch ").append(perEpoch).append("|at step ").append(step).append("|sync batch norm ")
+        .append(syncBatchNorm);
     List<Tensor> all = new ArrayList<>();
     for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
       what.append('|').append(p.getKey()).append(java.util.Arrays.toString(p.getValue().sizes().vec().get()))
@@ -442,6 +453,14 @@ public final class Trainer {
       group.broadcast(all, 0);
     }
     syncedBuffers = List.copyOf(model.namedBuffers().values());
+    if (syncBatchNorm) {
+      io.nets4j.nn.ReplicaSum sum = group.replicaSum();
+      for (Module m : model.namedModules().values()) {
+        if (m instanceof io.nets4j.nn.BatchNorm2d bn) {
+          bn.synchronize(sum);
+        }
+      }
+    }
     List<Tensor> trainable = new ArrayList<>();
     for (Tensor p : model.namedParameters().values()) {
       if (p.requires_grad()) {

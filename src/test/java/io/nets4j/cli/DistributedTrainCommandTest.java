@@ -50,7 +50,7 @@ class DistributedTrainCommandTest {
       for (int node = 0; node < 2; node++) {
         nodes.add(jvms.start(MAIN, job("nodes", 2, "--nnodes", "2", "--node-rank", Integer.toString(node),
             "--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", Integer.toString(port),
-            "--dist-timeout", "60", "--threads", "1"), Map.of(), log("node" + node)));
+            "--dist-timeout", "60", "--threads", "1", "--sync-batch-norm"), Map.of(), log("node" + node)));
       }
       for (int node = 0; node < 2; node++) {
         Path log = log("node" + node);
@@ -63,12 +63,13 @@ class DistributedTrainCommandTest {
 
     // the same job through the launcher, stopped after one epoch and resumed for the second
     CliTest.Run first = CliTest.run(job("launched", 1, "--nproc-per-node", "2", "--master-port",
-        Integer.toString(ChildJvms.freePort()), "--dist-timeout", "60").toArray(new String[0]));
+        Integer.toString(ChildJvms.freePort()), "--dist-timeout", "60", "--sync-batch-norm").toArray(new String[0]));
     assertEquals(0, first.exit(), first.out() + first.err());
     assertTrue(first.out().contains("data parallel: 2 processes"), first.out());
     Path launched = tmp.resolve("runs/launched");
     RunInfo info = RunInfo.read(launched);
     assertEquals(2, info.worldSize());
+    assertTrue(info.syncBatchNorm());
     for (String f : List.of("metrics.jsonl", "steps.jsonl", "plots/loss.png", "checkpoints/latest.json")) {
       assertTrue(Files.isRegularFile(launched.resolve(f)), f);
     }
