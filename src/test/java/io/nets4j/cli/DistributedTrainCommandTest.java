@@ -171,6 +171,25 @@ class DistributedTrainCommandTest {
     }
   }
 
+  @Test
+  void benchComparesTwoProcessesWithOneProcessOfAllThreads() {
+    CliTest.Run r = CliTest.run("bench", "resnet20_cifar", "--mode", "train", "--nproc-per-node", "2", "--batch", "2",
+        "--size", "16", "--warmup", "1", "--iters", "10", "--threads", "1", "--master-port",
+        Integer.toString(ChildJvms.freePort()));
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("resnet20_cifar data parallel, 4 images per step (batch 2 per process): 1 process x 2 "
+        + "threads vs 2 processes x 1 threads"), r.out());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("scaling efficiency (\\d+\\.\\d+)").matcher(r.out());
+    assertTrue(m.find() && Double.parseDouble(m.group(1)) > 0, r.out());
+    // the raw allreduce moves exactly the model's gradient bytes (float32)
+    long parameters = io.nets4j.models.Models.create("resnet20_cifar").parameterCount();
+    assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "gradients %.1f MB: raw allreduce",
+        parameters * 4 / 1e6)), r.out());
+    CliTest.Run bad = CliTest.run("bench", "resnet20_cifar", "--nproc-per-node", "2");
+    assertEquals(1, bad.exit());
+    assertTrue(bad.err().contains("--nproc-per-node measures training: add --mode train"), bad.err());
+  }
+
   private Path log(String name) {
     return tmp.resolve(name + ".log");
   }
