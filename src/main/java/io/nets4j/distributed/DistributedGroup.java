@@ -31,6 +31,7 @@ public final class DistributedGroup {
   private static final long BROADCAST_BUCKET_BYTES = 250L << 20;
 
   private final DistributedConfig config;
+  // held only to keep the store's Java wrappers reachable as long as the group
   private final Object adoptedStore;
   private final Store store;
   private final ProcessGroup group;

@@ -2,8 +2,13 @@ package io.nets4j.nn;
 
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
+import java.util.Arrays;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -57,7 +62,7 @@ public final class BatchNorm2d extends Layer {
       throw fail("expected more than 1 value per channel when training, got input " + Tensors.describe(x));
     }
     if (training) {
-      try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+      try (NoGradGuard g = new NoGradGuard()) {
         numBatchesTracked.add_(new Scalar(1L));
       }
     }
@@ -89,18 +94,18 @@ public final class BatchNorm2d extends Layer {
       dims[d - 1] = d;
     }
     long[] perChannel = new long[rank];
-    java.util.Arrays.fill(perChannel, 1);
+    Arrays.fill(perChannel, 1);
     perChannel[1] = channels;
     Tensor localCount = torch.full(new long[] {1}, new Scalar((double) (x.numel() / channels)),
-        new org.bytedeco.pytorch.TensorOptions().dtype(new org.bytedeco.pytorch.ScalarTypeOptional(x.scalar_type())));
-    Tensor sums = replicas.apply(torch.cat(new org.bytedeco.pytorch.TensorVector(x.sum(dims, false,
-        new org.bytedeco.pytorch.ScalarTypeOptional()), localCount)));
+        new TensorOptions().dtype(new ScalarTypeOptional(x.scalar_type())));
+    // the element count travels with the sums: the ranks' batches need not be equal
+    Tensor sums = replicas.apply(torch.cat(new TensorVector(x.sum(dims, false, new ScalarTypeOptional()),
+        localCount)));
     Tensor count = sums.narrow(0, channels, 1);
     Tensor mean = sums.narrow(0, 0, channels).div(count);
     Tensor centered = x.sub(mean.view(perChannel));
-    Tensor var = replicas.apply(centered.mul(centered).sum(dims, false, new org.bytedeco.pytorch.ScalarTypeOptional()))
-        .div(count);
-    try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+    Tensor var = replicas.apply(centered.mul(centered).sum(dims, false, new ScalarTypeOptional())).div(count);
+    try (NoGradGuard g = new NoGradGuard()) {
       double n = count.item_double();
       runningMean.mul_(new Scalar(1 - momentum)).add_(mean.detach().to(runningMean.scalar_type()), new Scalar(momentum));
       runningVar.mul_(new Scalar(1 - momentum)).add_(var.detach().mul(new Scalar(n / Math.max(1, n - 1)))
