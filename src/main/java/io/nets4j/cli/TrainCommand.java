@@ -206,6 +206,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--dist-timeout", defaultValue = "1800", paramLabel = "SECONDS", description = "data parallel: how long a rank waits for the others before failing (default: ${DEFAULT-VALUE}, as PyTorch)")
   double distTimeout;
 
+  @Option(names = "--sync-batch-norm", description = "data parallel: batch norms use the statistics of the whole job's batch (as torch.nn.SyncBatchNorm)")
+  boolean syncBatchNorm;
+
   @Option(names = "--dist-backend", defaultValue = "gloo", paramLabel = "gloo|nccl", description = "data parallel: gloo (CPU) or nccl (CUDA, untested) (default: ${DEFAULT-VALUE})")
   String distBackend;
 
@@ -318,7 +321,7 @@ final class TrainCommand implements Callable<Integer> {
       if (!(bucketCapMb > 0)) {
         throw new IllegalArgumentException("--bucket-cap-mb must be positive, got " + bucketCapMb);
       }
-      trainer.distributed(group, Math.max(1, Math.round(bucketCapMb * (1 << 20))));
+      trainer.distributed(group, Math.max(1, Math.round(bucketCapMb * (1 << 20)))).syncBatchNorm(run.syncBatchNorm());
       out.printf(Locale.ROOT, "data parallel: %d processes (rank 0 of %s:%d), %d images per step (%d per process), "
           + "%d libtorch threads per process, gradient buckets of %s MB%n", world, group.config().masterAddr(),
           group.config().masterPort(), world * run.batchSize(), run.batchSize(), torch.get_num_threads(), bucketCapMb);
@@ -369,13 +372,13 @@ final class TrainCommand implements Callable<Integer> {
     return new RunInfo(RunInfo.FORMAT, model, modelOptions, opened.classes(), opened.channels(), opened.imageSize(),
         opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch, mixup, cutmix, randomErasing,
         weights == null ? null : weights.toAbsolutePath().toString(), freezeBackbone, config,
-        OffsetDateTime.now().toString(), world);
+        OffsetDateTime.now().toString(), world, syncBatchNorm);
   }
 
   private static RunInfo withConfig(RunInfo r, TrainConfig config) {
     return new RunInfo(r.format(), r.model(), r.modelOptions(), r.classes(), r.channels(), r.imageSize(), r.mean(),
         r.std(), r.data(), r.dataOptions(), r.batchSize(), r.mixup(), r.cutmix(), r.randomErasing(), r.weights(),
-        r.freezeBackbone(), config, r.created(), r.worldSize());
+        r.freezeBackbone(), config, r.created(), r.worldSize(), r.syncBatchNorm());
   }
 
 

@@ -20,8 +20,11 @@ public record DistributedConfig(String masterAddr, int masterPort, int worldSize
     Duration timeout, DistributedBackend backend) {
   /** The environment variable of the timeout, in seconds. */
   public static final String TIMEOUT_VARIABLE = "NETS4J_DIST_TIMEOUT";
-  /** The default timeout: long enough for a slow validation pass on one rank, short enough to notice a dead one. */
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+  /**
+   * The default timeout, PyTorch's {@code default_pg_timeout}: long enough for rank 0's
+   * validation pass while the others wait (a dead rank is usually noticed at once anyway).
+   */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
 
   public DistributedConfig {
     if (masterAddr == null || masterAddr.isBlank()) {

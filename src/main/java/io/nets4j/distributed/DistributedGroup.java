@@ -9,7 +9,10 @@ import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.ProcessGroup;
 import org.bytedeco.pytorch.ReduceOp;
 import org.bytedeco.pytorch.Store;
+import io.nets4j.nn.ReplicaSum;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorBase;
+import org.bytedeco.pytorch.TensorTensorHook;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 import org.bytedeco.pytorch.global.torch;
@@ -28,6 +31,7 @@ public final class DistributedGroup {
   private static final long BROADCAST_BUCKET_BYTES = 250L << 20;
 
   private final DistributedConfig config;
+  // held only to keep the store's Java wrappers reachable as long as the group
   private final Object adoptedStore;
   private final Store store;
   private final ProcessGroup group;
@@ -84,6 +88,47 @@ public final class DistributedGroup {
           root);
     } catch (RuntimeException e) {
       throw failure("broadcast from rank " + root, e);
+    }
+  }
+
+  /**
+   * A differentiable sum over the ranks ({@link ReplicaSum}), for synchronised batch norm: the
+   * value is the allreduced sum; a gradient hook on the local tensor allreduces its gradient in
+   * the backward pass. The result is {@code total + (local - local.detach())}: exactly the total,
+   * with the identity as derivative.
+   */
+  public ReplicaSum replicaSum() {
+    GradientSum.use(this);
+    return local -> {
+      Tensor total = local.detach().clone();
+      allreduceSum(total);
+      if (!local.requires_grad()) {
+        return total;
+      }
+      local.register_hook(GradientSum.HOOK);
+      return total.add(local.sub(local.detach()));
+    };
+  }
+
+  /**
+   * The gradient hook of {@link #replicaSum}. JavaCPP gives each callback class only a few
+   * native entry points, so there is one hook per process, reused for every tensor, and it sums
+   * over the one group of the process.
+   */
+  private static final class GradientSum extends TensorTensorHook {
+    static final GradientSum HOOK = new GradientSum();
+    private static volatile DistributedGroup group;
+
+    static void use(DistributedGroup g) {
+      group = g;
+    }
+
+    @Override
+    public TensorBase call(TensorBase grad) {
+      Tensor summed = new Tensor(grad).clone();
+      group.allreduceSum(summed);
+      // returned by value: autograd keeps its own reference, whatever frees this handle
+      return summed;
     }
   }
 

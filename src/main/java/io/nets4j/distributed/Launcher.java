@@ -113,7 +113,7 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
         if (p.isAlive()) {
           allDone = false;
         } else if (p.exitValue() != 0) {
-          int rank = worker(local, DistributedBackend.GLOO).rank();
+          int rank = nodeRank * nprocPerNode + local;
           out.printf("nets4j launcher: rank %d (pid %d) exited with code %d; stopping the other workers of this "
               + "machine%n", rank, p.pid(), p.exitValue());
           stop(workers);

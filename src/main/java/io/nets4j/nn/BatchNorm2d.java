@@ -2,8 +2,14 @@ package io.nets4j.nn;
 
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
+import java.util.Arrays;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Batch normalisation (Ioffe and Szegedy 2015) over the channels of NCHW (or NC) input, with
@@ -22,6 +28,7 @@ public final class BatchNorm2d extends Layer {
   private final Tensor runningVar;
   private final Tensor numBatchesTracked;
   private Layer foldedInto;
+  private ReplicaSum replicas;
 
   public BatchNorm2d(int channels) {
     this(channels, DEFAULT_EPS, DEFAULT_MOMENTUM);
@@ -55,11 +62,57 @@ public final class BatchNorm2d extends Layer {
       throw fail("expected more than 1 value per channel when training, got input " + Tensors.describe(x));
     }
     if (training) {
-      try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+      try (NoGradGuard g = new NoGradGuard()) {
         numBatchesTracked.add_(new Scalar(1L));
       }
     }
+    if (training && replicas != null) {
+      return synchronizedBatchNorm(x);
+    }
     return F.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps);
+  }
+
+  /**
+   * Makes training normalise with the statistics of the whole data-parallel job's batch, summed
+   * over the replicas by {@code sum}, as {@code torch.nn.SyncBatchNorm}; {@code null} goes back
+   * to each replica's own batch. Evaluation is unchanged (running statistics).
+   */
+  public void synchronize(ReplicaSum sum) {
+    this.replicas = sum;
+  }
+
+  /**
+   * Batch norm over all replicas' batches, by two passes (mean, then the mean squared deviation,
+   * as ATen's own batch norm is exact to rounding); the running variance is the unbiased one, as
+   * in {@code torch.nn.SyncBatchNorm}.
+   */
+  private Tensor synchronizedBatchNorm(Tensor x) {
+    int rank = (int) x.dim();
+    long[] dims = new long[rank - 1];
+    dims[0] = 0;
+    for (int d = 2; d < rank; d++) {
+      dims[d - 1] = d;
+    }
+    long[] perChannel = new long[rank];
+    Arrays.fill(perChannel, 1);
+    perChannel[1] = channels;
+    Tensor localCount = torch.full(new long[] {1}, new Scalar((double) (x.numel() / channels)),
+        new TensorOptions().dtype(new ScalarTypeOptional(x.scalar_type())));
+    // the element count travels with the sums: the ranks' batches need not be equal
+    Tensor sums = replicas.apply(torch.cat(new TensorVector(x.sum(dims, false, new ScalarTypeOptional()),
+        localCount)));
+    Tensor count = sums.narrow(0, channels, 1);
+    Tensor mean = sums.narrow(0, 0, channels).div(count);
+    Tensor centered = x.sub(mean.view(perChannel));
+    Tensor var = replicas.apply(centered.mul(centered).sum(dims, false, new ScalarTypeOptional())).div(count);
+    try (NoGradGuard g = new NoGradGuard()) {
+      double n = count.item_double();
+      runningMean.mul_(new Scalar(1 - momentum)).add_(mean.detach().to(runningMean.scalar_type()), new Scalar(momentum));
+      runningVar.mul_(new Scalar(1 - momentum)).add_(var.detach().mul(new Scalar(n / Math.max(1, n - 1)))
+          .to(runningVar.scalar_type()), new Scalar(momentum));
+    }
+    Tensor normalized = centered.mul(var.add(new Scalar(eps)).rsqrt().view(perChannel));
+    return normalized.mul(weight.view(perChannel)).add(bias.view(perChannel));
   }
 
   /**

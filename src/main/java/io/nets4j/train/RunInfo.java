@@ -31,11 +31,12 @@ import java.util.List;
  * @param created when the run started (ISO-8601)
  * @param worldSize processes of the data-parallel job that trained it (1, or 0 in runs older than
  *     distributed training: one process); {@code batchSize} is per process
+ * @param syncBatchNorm whether batch norms used the statistics of the whole job's batch
  */
 public record RunInfo(String format, String model, ModelOptions modelOptions, List<String> classes, int channels,
     int imageSize, float[] mean, float[] std, String data, DataSpec.Options dataOptions, int batchSize, double mixup,
     double cutmix, double randomErasing, String weights, boolean freezeBackbone, TrainConfig config, String created,
-    int worldSize) {
+    int worldSize, boolean syncBatchNorm) {
   public static final String FORMAT = "nets4j-run/1";
   public static final String FILE = "run.json";
 
@@ -47,7 +48,7 @@ public record RunInfo(String format, String model, ModelOptions modelOptions, Li
   /** The settings as JSON without the creation time: what the ranks of a job must agree on. */
   public String settingsJson() {
     RunInfo timeless = new RunInfo(format, model, modelOptions, classes, channels, imageSize, mean, std, data,
-        dataOptions, batchSize, mixup, cutmix, randomErasing, weights, freezeBackbone, config, "", worldSize);
+        dataOptions, batchSize, mixup, cutmix, randomErasing, weights, freezeBackbone, config, "", worldSize, syncBatchNorm);
     try {
       return Checkpoints.JSON.writeValueAsString(timeless);
     } catch (JsonProcessingException e) {

@@ -4,19 +4,23 @@ import io.nets4j.distributed.DistributedGroup;
 import io.nets4j.distributed.GradientReducer;
 import io.nets4j.tensor.Autocast;
 import io.nets4j.models.ImageClassifier;
+import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Module;
+import io.nets4j.nn.ReplicaSum;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -107,6 +111,7 @@ public final class Trainer {
   private int keepSamples = 32;
   private DistributedGroup group;
   private long bucketBytes = GradientReducer.DEFAULT_BUCKET_BYTES;
+  private boolean syncBatchNorm;
   private GradientReducer reducer;
   private List<Tensor> syncedBuffers = List.of();
   private boolean jobStop;
@@ -220,6 +225,15 @@ public final class Trainer {
     }
     this.group = g;
     this.bucketBytes = bucketBytes;
+    return this;
+  }
+
+  /**
+   * With {@link #distributed}: batch norms normalise with the statistics of the whole job's batch
+   * ({@code torch.nn.SyncBatchNorm}), so that the job trains as one process with the job's batch.
+   */
+  public Trainer syncBatchNorm(boolean on) {
+    this.syncBatchNorm = on;
     return this;
   }
 
@@ -425,15 +439,16 @@ public final class Trainer {
    */
   private void joinJob(int perEpoch, long step) {
     StringBuilder what = new StringBuilder(modelName).append('|').append(config)
-        .append("|steps per epoch ").append(perEpoch).append("|at step ").append(step);
+        .append("|steps per epoch ").append(perEpoch).append("|at step ").append(step).append("|sync batch norm ")
+        .append(syncBatchNorm);
     List<Tensor> all = new ArrayList<>();
     for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
-      what.append('|').append(p.getKey()).append(java.util.Arrays.toString(p.getValue().sizes().vec().get()))
+      what.append('|').append(p.getKey()).append(Arrays.toString(p.getValue().sizes().vec().get()))
           .append(p.getValue().scalar_type()).append(p.getValue().requires_grad());
       all.add(p.getValue());
     }
     for (Map.Entry<String, Tensor> b : model.namedBuffers().entrySet()) {
-      what.append('|').append(b.getKey()).append(java.util.Arrays.toString(b.getValue().sizes().vec().get()));
+      what.append('|').append(b.getKey()).append(Arrays.toString(b.getValue().sizes().vec().get()));
       all.add(b.getValue());
     }
     group.agree("model_and_settings", sha256(what.toString()) + " (" + modelName + ", "
@@ -442,6 +457,14 @@ public final class Trainer {
       group.broadcast(all, 0);
     }
     syncedBuffers = List.copyOf(model.namedBuffers().values());
+    if (syncBatchNorm) {
+      ReplicaSum sum = group.replicaSum();
+      for (Module m : model.namedModules().values()) {
+        if (m instanceof BatchNorm2d bn) {
+          bn.synchronize(sum);
+        }
+      }
+    }
     List<Tensor> trainable = new ArrayList<>();
     for (Tensor p : model.namedParameters().values()) {
       if (p.requires_grad()) {
@@ -454,7 +477,7 @@ public final class Trainer {
   private static String sha256(String s) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(d, 0, 8);
+      return HexFormat.of().formatHex(d, 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -514,8 +537,7 @@ public final class Trainer {
       int images = batch.size();
       if (group != null) {
         // the whole job's numbers, and one decision for all ranks on skipping and stopping
-        Tensor sums = Tensors.fromDoubles(new double[] {value, correct, images, stopRequested ? 1 : 0},
-            4);
+        Tensor sums = Tensors.fromDoubles(new double[] {value, correct, images, stopRequested ? 1 : 0}, 4);
         group.allreduceSum(sums);
         double[] total = Tensors.toDoubleArray(sums);
         value = total[0] / group.worldSize();
@@ -779,7 +801,7 @@ public final class Trainer {
 
   private static float[] filled(int n, float v) {
     float[] a = new float[n];
-    java.util.Arrays.fill(a, v);
+    Arrays.fill(a, v);
     return a;
   }
 }

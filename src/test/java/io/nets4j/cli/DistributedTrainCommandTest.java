@@ -50,7 +50,7 @@ class DistributedTrainCommandTest {
       for (int node = 0; node < 2; node++) {
         nodes.add(jvms.start(MAIN, job("nodes", 2, "--nnodes", "2", "--node-rank", Integer.toString(node),
             "--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", Integer.toString(port),
-            "--dist-timeout", "60", "--threads", "1"), Map.of(), log("node" + node)));
+            "--dist-timeout", "60", "--threads", "1", "--sync-batch-norm"), Map.of(), log("node" + node)));
       }
       for (int node = 0; node < 2; node++) {
         Path log = log("node" + node);
@@ -63,12 +63,13 @@ class DistributedTrainCommandTest {
 
     // the same job through the launcher, stopped after one epoch and resumed for the second
     CliTest.Run first = CliTest.run(job("launched", 1, "--nproc-per-node", "2", "--master-port",
-        Integer.toString(ChildJvms.freePort()), "--dist-timeout", "60").toArray(new String[0]));
+        Integer.toString(ChildJvms.freePort()), "--dist-timeout", "60", "--sync-batch-norm").toArray(new String[0]));
     assertEquals(0, first.exit(), first.out() + first.err());
     assertTrue(first.out().contains("data parallel: 2 processes"), first.out());
     Path launched = tmp.resolve("runs/launched");
     RunInfo info = RunInfo.read(launched);
     assertEquals(2, info.worldSize());
+    assertTrue(info.syncBatchNorm());
     for (String f : List.of("metrics.jsonl", "steps.jsonl", "plots/loss.png", "checkpoints/latest.json")) {
       assertTrue(Files.isRegularFile(launched.resolve(f)), f);
     }
@@ -168,6 +169,25 @@ class DistributedTrainCommandTest {
         assertTrue(!out.contains("epoch 1/1"), "no training step ran:\n" + out);
       }
     }
+  }
+
+  @Test
+  void benchComparesTwoProcessesWithOneProcessOfAllThreads() {
+    CliTest.Run r = CliTest.run("bench", "resnet20_cifar", "--mode", "train", "--nproc-per-node", "2", "--batch", "2",
+        "--size", "16", "--warmup", "1", "--iters", "10", "--threads", "1", "--master-port",
+        Integer.toString(ChildJvms.freePort()));
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("resnet20_cifar data parallel, 4 images per step (batch 2 per process): 1 process x 2 "
+        + "threads vs 2 processes x 1 threads"), r.out());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("scaling efficiency (\\d+\\.\\d+)").matcher(r.out());
+    assertTrue(m.find() && Double.parseDouble(m.group(1)) > 0, r.out());
+    // the raw allreduce moves exactly the model's gradient bytes (float32)
+    long parameters = io.nets4j.models.Models.create("resnet20_cifar").parameterCount();
+    assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "gradients %.1f MB: raw allreduce",
+        parameters * 4 / 1e6)), r.out());
+    CliTest.Run bad = CliTest.run("bench", "resnet20_cifar", "--nproc-per-node", "2");
+    assertEquals(1, bad.exit());
+    assertTrue(bad.err().contains("--nproc-per-node measures training: add --mode train"), bad.err());
   }
 
   private Path log(String name) {

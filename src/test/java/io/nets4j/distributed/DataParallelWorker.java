@@ -2,7 +2,12 @@ package io.nets4j.distributed;
 
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.nn.Activation;
+import io.nets4j.nn.AdaptiveAvgPool2d;
+import io.nets4j.nn.BatchNorm2d;
+import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Linear;
+import io.nets4j.nn.Sequential;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.NativeRuntime;
 import io.nets4j.tensor.Tensors;
@@ -26,9 +31,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * One rank of the equivalence test ({@link DataParallelTest}): trains a small float64 MLP (no
- * batch norm, no dropout) with SGD on generated shapes and writes its final parameters. Run as a
- * child JVM with torchrun's variables, or in-process without them (one process).
+ * One rank of the equivalence tests ({@link DataParallelTest}): trains a small float64 model (an
+ * MLP, or a convolution with batch norm; no dropout) with SGD on generated shapes and writes its
+ * final parameters and floating-point buffers. Run as a child JVM with torchrun's variables, or
+ * in-process without them (one process).
  */
 public final class DataParallelWorker {
   static final int TRAIN_SIZE = 48;
@@ -36,21 +42,24 @@ public final class DataParallelWorker {
 
   private DataParallelWorker() {}
 
-  /** {@code args}: batch size per process, output file of this rank's parameters. */
+  /** {@code args}: batch size per process, output file of this rank's parameters, {@code mlp} or {@code sync-bn}. */
   public static void main(String[] args) throws IOException {
     NativeRuntime.load();
     torch.set_num_threads(1);
     DistributedConfig config = DistributedConfig.fromEnvironment(System.getenv(), DistributedBackend.GLOO)
         .orElseThrow();
     DistributedGroup group = ProcessGroups.connect(config);
-    write(train(Integer.parseInt(args[0]), group), Path.of(args[1]));
+    write(train(Integer.parseInt(args[0]), group, args[2].equals("sync-bn")), Path.of(args[1]));
     System.exit(0);
   }
 
-  /** Trains {@link #EPOCHS} epochs with {@code batch} images per process; {@code group} null: one process. */
-  static Map<String, double[]> train(int batch, DistributedGroup group) {
+  /**
+   * Trains {@link #EPOCHS} epochs with {@code batch} images per process; {@code group} null: one
+   * process. With {@code batchNorm} the model has a batch norm, synchronised over the ranks.
+   */
+  static Map<String, double[]> train(int batch, DistributedGroup group, boolean batchNorm) {
     DataSpec.Opened data = DataSpec.parse("shapes").open(new DataSpec.Options(16, TRAIN_SIZE, 8, 0.1, 3));
-    Mlp model = model();
+    ImageClassifier model = model(batchNorm);
     TrainConfig config = TrainConfig.defaults(EPOCHS).withOptimizer(OptimizerSpec.sgd(0.2).withMomentum(0.9)
         .withWeightDecay(1e-3)).withSchedule(ScheduleSpec.constant()).withSeed(5).withLogEverySteps(0);
     int rank = group == null ? 0 : group.rank();
@@ -58,27 +67,32 @@ public final class DataParallelWorker {
     Trainer trainer = new Trainer(model, "mlp", config).progress(Trainer.ProgressMode.NONE)
         .output(new PrintStream(OutputStream.nullOutputStream()));
     if (group != null) {
-      trainer.distributed(group, 1024); // small buckets: several allreduces per step
+      trainer.distributed(group, 1024).syncBatchNorm(batchNorm); // small buckets: several allreduces per step
     }
     trainer.fit(float64(data.trainBatches(batch, 0, 11, 0, 0, rank, world)), null);
     return parameters(model);
   }
 
-  /** The parameters before training. */
-  static Map<String, double[]> initial() {
-    return parameters(model());
+  /** The parameters and buffers before training. */
+  static Map<String, double[]> initial(boolean batchNorm) {
+    return parameters(model(batchNorm));
   }
 
-  private static Mlp model() {
+  private static ImageClassifier model(boolean batchNorm) {
     torch.manual_seed(7);
-    Mlp model = new Mlp(3 * 16 * 16, 16, 6);
+    ImageClassifier model = batchNorm ? new ConvBn(8, 6) : new Mlp(3 * 16 * 16, 16, 6);
     model.to(DType.FLOAT64);
     return model;
   }
 
-  private static Map<String, double[]> parameters(Mlp model) {
+  private static Map<String, double[]> parameters(ImageClassifier model) {
     Map<String, double[]> params = new LinkedHashMap<>();
     model.namedParameters().forEach((k, v) -> params.put(k, Tensors.toDoubleArray(v)));
+    model.namedBuffers().forEach((k, v) -> {
+      if (v.is_floating_point()) {
+        params.put(k, Tensors.toDoubleArray(v));
+      }
+    });
     return params;
   }
 
@@ -139,6 +153,49 @@ public final class DataParallelWorker {
         params.put(k, v);
       }
       return params;
+    }
+  }
+
+  /** Convolution (stride 2), batch norm, ReLU, global average pooling, linear. */
+  static final class ConvBn extends ImageClassifier {
+    private final Sequential features;
+    private final AdaptiveAvgPool2d pool = register("pool", new AdaptiveAvgPool2d(1, 1));
+    private Linear fc;
+    private int classes;
+    private final int width;
+
+    ConvBn(int width, int classes) {
+      this.width = width;
+      this.classes = classes;
+      features = register("features", new Sequential(new Conv2d(3, width, ConvSpec.kernel(3).stride(2).padding(1)
+          .noBias()), new BatchNorm2d(width), Activation.relu()));
+      fc = register("fc", new Linear(width, classes));
+    }
+
+    @Override
+    public Tensor forwardFeatures(Tensor x) {
+      return features.forward(x);
+    }
+
+    @Override
+    public Tensor forwardHead(Tensor f) {
+      return fc.forward(pool.forward(f).flatten(1, -1));
+    }
+
+    @Override
+    public int numFeatures() {
+      return width;
+    }
+
+    @Override
+    public int numClasses() {
+      return classes;
+    }
+
+    @Override
+    public void resetClassifier(int n) {
+      fc = replace("fc", new Linear(width, n));
+      classes = n;
     }
   }
 
