@@ -14,6 +14,7 @@ import io.nets4j.detection.Detectors;
 import io.nets4j.detection.eval.DetectionMetrics;
 import io.nets4j.detection.rcnn.RegionDetector;
 import io.nets4j.detection.rcnn.RegionTraining;
+import io.nets4j.nn.Limits;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.io.IOException;
@@ -83,7 +84,7 @@ final class DetectCommand implements Callable<Integer> {
       names.add("shapes-scene-" + seed);
     }
     for (Path p : images) {
-      inputs.add(ImageFiles.readRgb(p));
+      inputs.add(ImageFiles.readRgb(p, Limits.MAX_DENSE_INPUT_PIXELS));
       String n = p.getFileName().toString();
       names.add(n.contains(".") ? n.substring(0, n.lastIndexOf('.')) : n);
     }

@@ -50,6 +50,17 @@ public final class ImageDecoder {
    *     larger than {@link ImageFiles#MAX_PIXELS}, truncated or corrupt
    */
   public static RgbImage read(Path file, Orientation orientation) {
+    return read(file, orientation, ImageFiles.MAX_PIXELS);
+  }
+
+  /**
+   * Like {@link #read(Path, Orientation)}, refusing from the header, before anything is decoded, an
+   * image of more than {@code maxPixels} pixels (at most {@link ImageFiles#MAX_PIXELS}).
+   */
+  public static RgbImage read(Path file, Orientation orientation, long maxPixels) {
+    if (maxPixels < 1 || maxPixels > ImageFiles.MAX_PIXELS) {
+      throw new IllegalArgumentException("maxPixels must be in [1, " + ImageFiles.MAX_PIXELS + "], got " + maxPixels);
+    }
     if (!Files.isRegularFile(file)) {
       throw new DatasetException(file, "no such image file");
     }
@@ -59,10 +70,10 @@ public final class ImageDecoder {
       byte[] head = in.readNBytes(8);
       in.reset();
       if (PngDecoder.isPng(head)) {
-        PngDecoder.Decoded d = PngDecoder.decode(file, in, exif);
+        PngDecoder.Decoded d = PngDecoder.decode(file, in, exif, maxPixels);
         return exif ? Exif.upright(d.image(), Exif.orientation(d.exif())) : d.image();
       }
-      RgbImage image = fromBuffered(ImageFiles.decode(file));
+      RgbImage image = fromBuffered(ImageFiles.decode(file, maxPixels));
       boolean jpeg = head.length >= 3 && (head[0] & 0xff) == 0xFF && (head[1] & 0xff) == 0xD8;
       return exif && jpeg ? Exif.upright(image, Exif.orientation(Exif.fromJpeg(in))) : image;
     } catch (EOFException e) {

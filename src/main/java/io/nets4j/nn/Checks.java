@@ -1,5 +1,7 @@
 package io.nets4j.nn;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 
@@ -96,6 +98,26 @@ public final class Checks {
           + value + "'");
     }
     return value;
+  }
+
+  /**
+   * An output file (or folder) the command may write: its parent folder (or the nearest existing
+   * ancestor, where the folders will be created) must be a writable folder. Checked before the
+   * work, so a typo in an output path does not cost a training run.
+   */
+  public static Path writableOutput(String name, Path target) {
+    Path p = target.toAbsolutePath().normalize().getParent();
+    while (p != null && !Files.exists(p)) {
+      p = p.getParent();
+    }
+    if (p == null || !Files.isDirectory(p) || !Files.isWritable(p)) {
+      throw new IllegalArgumentException(name + " " + target + ": " + (p == null ? "no existing parent folder"
+          : Files.isDirectory(p) ? "the folder " + p + " is not writable" : p + " is not a folder"));
+    }
+    if (Files.isRegularFile(target) && !Files.isWritable(target)) {
+      throw new IllegalArgumentException(name + " " + target + ": the file is not writable");
+    }
+    return target;
   }
 
   private static String describe(long min, long max) {
