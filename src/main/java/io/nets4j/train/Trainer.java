@@ -1,8 +1,8 @@
 package io.nets4j.train;
 
-import io.nets4j.tensor.Autocast;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.nn.Module;
+import io.nets4j.tensor.Autocast;
 import io.nets4j.tensor.Scope;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -274,6 +274,9 @@ public final class Trainer {
         Files.createDirectories(runDir);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create the run directory " + runDir + " (" + e + ")", e);
+      }
+      for (Path leftover : Checkpoints.removeTemporaries(runDir)) {
+        out.println("removed " + leftover + ", left half-written by a process that was killed");
       }
       log = new RunLog(runDir);
       log.truncate(st.history, st.step);

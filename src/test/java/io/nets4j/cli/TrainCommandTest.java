@@ -1,6 +1,7 @@
 package io.nets4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.data.ImageFiles;
@@ -95,11 +96,41 @@ class TrainCommandTest {
   @Test
   @Order(2)
   void resumeContinuesTheRunForMoreEpochs() throws IOException {
+    CliTest.Run refused = CliTest.run("train", "--resume", run().toString(), "--model", "vgg11", "--lr", "5",
+        "--batch", "7", "--seed", "0");
+    assertEquals(1, refused.exit());
+    assertTrue(refused.err().contains("these options differ: --model vgg11 (the run has resnet18), --lr 5 (the run"
+        + " has 0.001), --batch 7 (the run has 16)") && !refused.err().contains("--seed"), refused.err());
+    // a damaged latest checkpoint: the newest intact one is used, with a warning
+    Path latest = Checkpoints.resolve(run());
+    Path copy = run().resolve("checkpoints").resolve("step-00000099");
+    try (Stream<Path> files = Files.list(latest)) {
+      Files.createDirectories(copy);
+      for (Path f : files.toList()) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    Files.writeString(copy.resolve("model.safetensors"), "damaged");
+    Files.writeString(run().resolve("checkpoints").resolve("latest.json"), "{\"checkpoint\": \"step-00000099\"}");
+    Files.createDirectories(run().resolve("checkpoints").resolve(".step-00000005.tmp-1f"));
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream saved = System.err;
+    try {
+      System.setErr(new java.io.PrintStream(err, true));
+      assertEquals(latest, Checkpoints.resolve(run()));
+    } finally {
+      System.setErr(saved);
+    }
+    assertTrue(err.toString().contains("step-00000099, which is damaged") && err.toString().contains(
+        "using the newest intact checkpoint, " + latest), err.toString());
+    io.nets4j.train.AtomicFiles.deleteTree(copy);
     CliTest.Run r = CliTest.run("train", "--resume", run().toString(), "--epochs", "2", "--progress", "none");
     assertEquals(0, r.exit(), r.out() + r.err());
     assertTrue(r.out().contains("resumed from"), r.out());
     assertEquals(2, Files.readAllLines(run().resolve("metrics.jsonl")).size());
     assertEquals(8, Checkpoints.info(Checkpoints.resolve(run())).step());
+    assertTrue(r.out().contains("removed " + run().resolve("checkpoints").resolve(".step-00000005.tmp-1f")), r.out());
+    assertFalse(Files.exists(run().resolve("checkpoints").resolve(".step-00000005.tmp-1f")));
   }
 
   @Test
@@ -161,5 +192,45 @@ class TrainCommandTest {
     try (Stream<Path> s = Files.list(tmp)) {
       assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("2")), "no run directory for a failed start");
     }
+    String[][] refused = {
+        {"--lr", "Infinity", "--lr must be a finite number > 0, got Infinity"},
+        {"--mixup", "-1", "--mixup must be a finite number >= 0, got -1.0"},
+        {"--epochs", "0", "--epochs must be positive, got 0"},
+        {"--image-size", "100000", "--image-size must be in [0, 4096], got 100000"},
+        {"--name", "../../x", "--name must be a plain folder name"},
+        {"--model", "ResNet20_Cifar", "did you mean resnet20_cifar"},
+        {"--model", "fcn8s", "'fcn8s' is a segmentation model, not a classifier; train it with `nets4j segment train"},
+        {"--model", "fasterrcnn_light", "is a detector, not a classifier"}};
+    for (String[] bad : refused) {
+      r = CliTest.run("train", bad[0], bad[1], "--out", tmp.resolve("refused").toString());
+      assertEquals(1, r.exit(), String.join(" ", bad));
+      assertTrue(r.err().contains(bad[2]), r.err());
+    }
+    assertFalse(Files.exists(tmp.resolve("refused")));
+    r = CliTest.run("train", "--model", "swin_x");
+    assertFalse(r.err().contains("fcn") || r.err().contains("resnet"), r.err());
+  }
+
+  @Test
+  @Order(7)
+  void aRunThatFailsBeforeItsFirstCheckpointLeavesNothingThatBlocksARetry() throws IOException {
+    Path data = Files.createDirectories(tmp.resolve("broken-data"));
+    Files.writeString(data.resolve("fake.png"), "not a png");
+    Path list = Files.writeString(data.resolve("list.csv"), "fake.png,0\nfake.png,1\n".repeat(8));
+    Path runs = tmp.resolve("failing-runs");
+    for (int attempt = 0; attempt < 2; attempt++) {
+      CliTest.Run r = CliTest.run("train", "--data", "list:" + list, "--image-size", "16", "--batch", "4",
+          "--epochs", "1", "--workers", "0", "--progress", "none", "--out", runs.toString(), "--name", "again");
+      assertEquals(1, r.exit());
+      assertTrue(r.err().contains("fake.png") && r.err().contains("(epoch 1, batch 1)") && !r.err().contains("exists"),
+          r.err());
+      assertTrue(r.err().contains("removed " + runs.resolve("again")), r.err());
+      assertFalse(Files.exists(runs.resolve("again")));
+    }
+    // a directory a killed run left before its first checkpoint does not block a retry either
+    Files.createDirectories(runs.resolve("killed"));
+    Files.copy(run().resolve("run.json"), runs.resolve("killed").resolve("run.json"));
+    CliTest.Run r = CliTest.run("train", "--resume", runs.resolve("killed").toString());
+    assertTrue(r.err().contains("stopped before its first checkpoint"), r.err());
   }
 }
