@@ -170,7 +170,7 @@ public final class Checkpoints {
         if (problem == null) {
           return target;
         }
-        problem = file + " names " + target + ", which is damaged (" + problem + ")";
+        problem = file + " names " + target + ", which is not a complete checkpoint (" + problem + ")";
         break;
       }
     }

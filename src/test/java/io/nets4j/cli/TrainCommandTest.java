@@ -121,7 +121,7 @@ class TrainCommandTest {
     } finally {
       System.setErr(saved);
     }
-    assertTrue(err.toString().contains("step-00000099, which is damaged") && err.toString().contains(
+    assertTrue(err.toString().contains("step-00000099, which is not a complete checkpoint") && err.toString().contains(
         "using the newest intact checkpoint, " + latest), err.toString());
     io.nets4j.train.AtomicFiles.deleteTree(copy);
     CliTest.Run r = CliTest.run("train", "--resume", run().toString(), "--epochs", "2", "--progress", "none");
