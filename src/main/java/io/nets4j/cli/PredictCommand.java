@@ -8,15 +8,17 @@ import io.nets4j.data.ImageDecoder;
 import io.nets4j.data.ImageFiles;
 import io.nets4j.data.Interpolation;
 import io.nets4j.data.Transform;
-import io.nets4j.inference.ImageClassifierPipeline;
 import io.nets4j.inference.ImageClassifierPipeline.Label;
 import io.nets4j.inference.ImageClassifierPipeline.Prediction;
+import io.nets4j.inference.ImageClassifierPipeline;
 import io.nets4j.io.SafeTensors;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
 import io.nets4j.models.Weights;
 import io.nets4j.models.WeightsInfo;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import io.nets4j.train.AtomicFiles;
@@ -98,11 +100,13 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (top < 1) {
-      throw new IllegalArgumentException("--top must be positive, got " + top);
-    }
-    if (batch < 1) {
-      throw new IllegalArgumentException("--batch must be positive, got " + batch);
+    Checks.positive("--top", top);
+    Checks.positive("--batch", batch);
+    Checks.range("--size", size, 0, Limits.MAX_INPUT_SIDE);
+    for (Path out : java.util.Arrays.asList(logitsFile, jsonFile, csvFile)) {
+      if (out != null) {
+        Checks.writableOutput("output", out);
+      }
     }
     if (run == null) {
       trained.requireModelAndWeights("give --run, or --model and --weights");
@@ -261,8 +265,19 @@ final class PredictCommand implements Callable<Integer> {
     return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
   }
 
+  /**
+   * Class names: a file of one name per line, or names separated by commas. Text that looks like a
+   * path (a folder separator, or a {@code .txt} ending) but names no file is an error, not one
+   * class name.
+   */
   private static List<String> parseClasses(String text) {
     Path p = Path.of(text);
+    boolean pathLike = !text.contains(",") && (text.contains("/") || text.contains(java.io.File.separator)
+        || text.toLowerCase(Locale.ROOT).endsWith(".txt"));
+    if (pathLike && !Files.isRegularFile(p)) {
+      throw new IllegalArgumentException("--classes " + text + ": no such file (give a file of one class name per"
+          + " line, or the names separated by commas)");
+    }
     if (Files.isRegularFile(p)) {
       try {
         return Files.readAllLines(p).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();

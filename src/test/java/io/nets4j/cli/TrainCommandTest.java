@@ -61,6 +61,9 @@ class TrainCommandTest {
     assertTrue(r.out().contains("epoch 1/1 4/4"), "plain progress lines:\n" + r.out());
     assertTrue(r.out().contains("validation top-1"), r.out());
     Path run = run();
+    // the weight decay in force is the one run.json records
+    assertTrue(r.out().contains("AdamW(lr 0.001, betas (0.9, 0.999), eps 1.0E-8, weight decay 0.05 except"), r.out());
+    assertTrue(Files.readString(run.resolve("run.json")).contains("\"weightDecay\" : 0.05"));
     for (String f : List.of("run.json", "metrics.jsonl", "steps.jsonl", "evaluation.json", "plots/loss.png",
         "plots/accuracy.png", "plots/confusion.png", "plots/predictions.png", "checkpoints/latest.json",
         "checkpoints/best.json")) {
@@ -207,6 +210,26 @@ class TrainCommandTest {
       assertTrue(r.err().contains(bad[2]), r.err());
     }
     assertFalse(Files.exists(tmp.resolve("refused")));
+    Path weights = tmp.resolve("w.safetensors");
+    Path png = tmp.resolve("one.png");
+    io.nets4j.data.ImageFiles.writePng(new io.nets4j.data.Image(new float[3 * 8 * 8], 3, 8, 8), png);
+    String[][] predictRefused = {
+        {"--size", "100000", "--size must be in [0, 4096], got 100000"},
+        {"--size", "-3", "--size must be in [0, 4096], got -3"},
+        {"--classes", "/missing/file", "--classes /missing/file: no such file"}};
+    io.nets4j.io.StateDicts.save(io.nets4j.models.Models.create("resnet18",
+        io.nets4j.models.ModelOptions.defaults().withNumClasses(2)), weights);
+    for (String[] bad : predictRefused) {
+      r = CliTest.run("predict", "--model", "resnet18", "--weights", weights.toString(), bad[0], bad[1], png.toString());
+      assertEquals(1, r.exit(), String.join(" ", bad));
+      assertTrue(r.err().contains(bad[2]), r.err());
+    }
+    r = CliTest.run("eval", run().toString(), "--limit", "-1");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("--limit must be 0 or more, got -1"), r.err());
+    r = CliTest.run("demo", "--help");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("--steps"), r.out());
     r = CliTest.run("train", "--model", "swin_x");
     assertFalse(r.err().contains("fcn") || r.err().contains("resnet"), r.err());
   }
