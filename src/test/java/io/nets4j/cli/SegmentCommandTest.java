@@ -56,6 +56,20 @@ class SegmentCommandTest {
   }
 
   @Test
+  void segmentTrainValidatesItsOptionsBeforeCreatingTheRun() {
+    String[][] refused = {{"--name", "../../x", "--name must be a plain folder name"},
+        {"--model", "resnet18", "'resnet18' is a classifier, not a segmentation model"},
+        {"--stop-at", "NaN", "--stop-at must be in [0, 1], got NaN"},
+        {"--steps", "0", "--steps must be positive, got 0"}};
+    for (String[] bad : refused) {
+      CliTest.Run r = CliTest.run("segment", "train", bad[0], bad[1], "--out", dir.resolve("runs").toString());
+      assertEquals(1, r.exit(), String.join(" ", bad));
+      assertTrue(r.err().contains(bad[2]), r.err());
+    }
+    assertFalse(Files.exists(dir.resolve("runs")));
+  }
+
+  @Test
   void trainsOnShapesAndWritesTheOverlay() {
     Path png = dir.resolve("scene.png");
     CliTest.Run r = CliTest.run("segment", "--train-steps", "2", "--size", "24", "--output", png.toString());
