@@ -169,8 +169,9 @@ public record DataSpec(Kind kind, Path path) {
             Transforms.identity(), 3, size, PatternDataset.MEAN, PatternDataset.STD);
       }
       case IDX -> {
-        IdxDataset train = IdxDataset.openFolder(path, true);
-        IdxDataset val = IdxDataset.openFolder(path, false);
+        // only the random subsets asked for are read into memory (the same samples subset() would pick)
+        IdxDataset train = IdxDataset.openFolder(path, true, o.trainSize(), o.seed());
+        IdxDataset val = IdxDataset.openFolder(path, false, o.valSize(), o.seed());
         if (train.height() != val.height() || train.width() != val.width()) {
           throw new IllegalArgumentException(path + ": the training images are " + train.height() + "x" + train.width()
               + ", the test images " + val.height() + "x" + val.width() + "; both files must hold one image size");

@@ -1,5 +1,6 @@
 package io.nets4j.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -148,6 +149,35 @@ class IdxDatasetTest {
     byte[] gz = gzip(full);
     e = fails(write("cutgz.gz", Arrays.copyOf(gz, gz.length / 2)), lab);
     assertTrue(e.getMessage().startsWith(dir.resolve("cutgz.gz").toString()), e.getMessage());
+  }
+
+  /** A subset read from the files holds the samples a subset of the whole data set holds, in its order. */
+  @Test
+  void aRandomSubsetIsReadAloneAndMatchesTheSubsetOfTheWhole() throws IOException {
+    int n = 40;
+    byte[] px = pixels(n, 3, 2);
+    byte[] labels = new byte[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = (byte) (i * 7 % 10);
+    }
+    for (boolean gz : new boolean[] {false, true}) {
+      Path folder = Files.createDirectories(dir.resolve(gz ? "gz" : "plain"));
+      String ext = gz ? ".gz" : "";
+      Files.write(folder.resolve("train-images-idx3-ubyte" + ext), gz ? gzip(idx(3, new int[] {n, 3, 2}, px))
+          : idx(3, new int[] {n, 3, 2}, px));
+      Files.write(folder.resolve("train-labels-idx1-ubyte" + ext), gz ? gzip(idx(1, new int[] {n}, labels))
+          : idx(1, new int[] {n}, labels));
+      IdxDataset whole = IdxDataset.openFolder(folder, true);
+      ClassificationDataset expected = Datasets.randomSplit(whole, 7.0 / n, 5).validation();
+      IdxDataset subset = IdxDataset.openFolder(folder, true, 7, 5);
+      assertEquals(7, subset.size());
+      for (int i = 0; i < 7; i++) {
+        assertEquals(expected.get(i).label(), subset.get(i).label());
+        assertArrayEquals(expected.get(i).image().data(), subset.get(i).image().data());
+      }
+      assertEquals(n, IdxDataset.openFolder(folder, true, 0, 5).size());
+      assertEquals(n, IdxDataset.openFolder(folder, true, n + 3, 5).size());
+    }
   }
 
   @Test
