@@ -107,8 +107,19 @@ record ClassifierSource(Path run, TrainedModelOptions trained, String weightsCon
     return fallback;
   }
 
+  /**
+   * Class names: a file of one name per line, or names separated by commas. Text that looks like a
+   * path (a folder separator, or a {@code .txt} ending) but names no file is an error, not one
+   * class name.
+   */
   private static List<String> parseClasses(String text) {
     Path p = Path.of(text);
+    boolean pathLike = !text.contains(",") && (text.contains("/") || text.contains(java.io.File.separator)
+        || text.toLowerCase(java.util.Locale.ROOT).endsWith(".txt"));
+    if (pathLike && !Files.isRegularFile(p)) {
+      throw new IllegalArgumentException("--classes " + text + ": no such file (give a file of one class name per"
+          + " line, or the names separated by commas)");
+    }
     if (Files.isRegularFile(p)) {
       try {
         return Files.readAllLines(p).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();

@@ -4,7 +4,9 @@ import io.nets4j.data.PatternImages;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
+import io.nets4j.nn.Checks;
 import io.nets4j.nn.F;
+import io.nets4j.nn.Limits;
 import io.nets4j.tensor.Scope;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Option;
  * {@code nets4j demo}: trains a ResNet on images generated in-process (no download) and reports
  * loss and accuracy, showing the whole stack — model, autograd, optimizer, memory scopes — at work.
  */
-@Command(name = "demo", description = "Train a small ResNet for a few hundred steps on generated texture images.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Train a small ResNet for a few hundred steps on generated texture images.")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "resnet18", description = "registered model (default: ${DEFAULT-VALUE})")
   String model;
@@ -43,9 +45,11 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (steps < 1 || batch < 1) {
-      throw new IllegalArgumentException("--steps and --batch must be positive");
-    }
+    Checks.positive("--steps", steps);
+    Checks.positive("--batch", batch);
+    Checks.range("--size", size, 8, Limits.MAX_INPUT_SIDE);
+    Checks.positive("--lr", lr);
+    ModelNames.requireClassifier(model);
     torch.manual_seed(seed);
     int classes = PatternImages.CLASSES.size();
     ImageClassifier net = Models.create(model, ModelOptions.defaults().withNumClasses(classes));

@@ -14,6 +14,8 @@ import io.nets4j.detection.Detectors;
 import io.nets4j.detection.eval.DetectionMetrics;
 import io.nets4j.detection.rcnn.RegionDetector;
 import io.nets4j.detection.rcnn.RegionTraining;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.io.IOException;
@@ -68,6 +70,9 @@ final class DetectCommand implements Callable<Integer> {
     if (weights == null) {
       throw new IllegalArgumentException("--weights is required (train a detector with `nets4j detect train --out RUN`)");
     }
+    Checks.probability("--score", score);
+    Checks.nonNegative("--scale", scale);
+    Checks.writableOutput("--out", out);
     Path file = Files.isDirectory(weights) ? weights.resolve(Train.WEIGHTS) : weights;
     Detectors.Loaded loaded = Detectors.load(file);
     if (model != null && !model.equals(loaded.name())) {
@@ -83,7 +88,7 @@ final class DetectCommand implements Callable<Integer> {
       names.add("shapes-scene-" + seed);
     }
     for (Path p : images) {
-      inputs.add(ImageFiles.readRgb(p));
+      inputs.add(ImageFiles.readRgb(p, Limits.MAX_DENSE_INPUT_PIXELS));
       String n = p.getFileName().toString();
       names.add(n.contains(".") ? n.substring(0, n.lastIndexOf('.')) : n);
     }
@@ -182,6 +187,14 @@ final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+      if (Files.exists(out.resolve(WEIGHTS))) {
+        throw new IllegalArgumentException("--out " + out + " already holds a trained detector (" + WEIGHTS
+            + "); give another --out, or remove it to train again");
+      }
+      Checks.writableOutput("--out", out);
+      if (size != null) {
+        Checks.range("--size", size, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
+      }
       if ((coco == null) != (valCoco == null)) {
         throw new IllegalArgumentException("--coco and --val-coco go together (training and held-out annotations)");
       }

@@ -2,6 +2,8 @@ package io.nets4j.cli;
 
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
 import io.nets4j.train.DataSpec;
 import io.nets4j.train.Evaluation;
 import io.nets4j.train.EvaluationReport;
@@ -57,6 +59,13 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Checks.nonNegative("--limit", limit);
+    Checks.positive("--batch", batch);
+    Checks.nonNegative("--workers", workers);
+    Checks.range("--image-size", imageSize, 0, Limits.MAX_INPUT_SIDE);
+    if (out != null) {
+      Checks.writableOutput("--out", out);
+    }
     ImageClassifier net;
     DataSpec.Opened opened;
     List<String> classes;

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.nets4j.data.ImageDecoder;
-import io.nets4j.inference.ImageClassifierPipeline;
 import io.nets4j.inference.ImageClassifierPipeline.Label;
 import io.nets4j.inference.ImageClassifierPipeline.Prediction;
+import io.nets4j.inference.ImageClassifierPipeline;
 import io.nets4j.io.SafeTensors;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import io.nets4j.train.AtomicFiles;
@@ -84,11 +86,13 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (top < 1) {
-      throw new IllegalArgumentException("--top must be positive, got " + top);
-    }
-    if (batch < 1) {
-      throw new IllegalArgumentException("--batch must be positive, got " + batch);
+    Checks.positive("--top", top);
+    Checks.positive("--batch", batch);
+    Checks.range("--size", size, 0, Limits.MAX_INPUT_SIDE);
+    for (Path out : java.util.Arrays.asList(logitsFile, jsonFile, csvFile)) {
+      if (out != null) {
+        Checks.writableOutput("output", out);
+      }
     }
     ClassifierSource source = new ClassifierSource(run, trained, weightsConfig, classNames, size);
     source.check();

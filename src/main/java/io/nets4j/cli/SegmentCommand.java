@@ -9,6 +9,8 @@ import io.nets4j.io.LoadMode;
 import io.nets4j.io.StateDicts;
 import io.nets4j.segmentation.SegmentationModel;
 import io.nets4j.segmentation.SegmentationModels;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
 import io.nets4j.segmentation.SegmentationOptions;
 import io.nets4j.segmentation.SegmentationRun;
 import io.nets4j.segmentation.SegmentationTraining;
@@ -97,6 +99,9 @@ final class SegmentCommand implements Callable<Integer> {
     if (output == null) {
       throw new IllegalArgumentException("--output is required (the PNG to write, or with --examples a directory)");
     }
+    Checks.writableOutput("--output", output);
+    Checks.positive("--scale", scale);
+    Image given = input == null ? null : ImageFiles.readRgb(input, Limits.MAX_DENSE_INPUT_PIXELS);
     torch.manual_seed(seed);
     if (examples > 0) {
       if (run == null) {
@@ -121,7 +126,7 @@ final class SegmentCommand implements Callable<Integer> {
         trainBriefly(net);
       }
     }
-    Image image = input != null ? ImageFiles.readRgb(input)
+    Image image = given != null ? given
         : ShapesDataset.scenes(1, sceneSize, seed + 1).segmentation().get(0).image();
     int[] mask = predict(net, image);
     ImageFiles.writePng(overlay(image, mask), output);
@@ -148,9 +153,6 @@ final class SegmentCommand implements Callable<Integer> {
 
   /** The run's first {@code examples} test scenes, each as image | ground truth | prediction. */
   private void writeExamples(SegmentationRun run) {
-    if (scale < 1) {
-      throw new IllegalArgumentException("--scale must be positive, got " + scale);
-    }
     SegmentationModel net = run.createModel();
     StateDicts.load(net, weights.resolve(SegmentationRun.WEIGHTS), LoadMode.STRICT);
     Dataset<SegmentationSample> test = run.testData();

@@ -1,9 +1,13 @@
 package io.nets4j.cli;
 
 import io.nets4j.data.ShapesDataset;
+import io.nets4j.models.Models;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
 import io.nets4j.segmentation.SegmentationModels;
 import io.nets4j.segmentation.SegmentationOptions;
 import io.nets4j.segmentation.SegmentationRun;
+import io.nets4j.train.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -99,6 +103,30 @@ final class SegmentTrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Checks.range("--width", width, 0.001, 4);
+    Checks.range("--size", size, 16, Limits.MAX_INPUT_SIDE);
+    Checks.positive("--steps", steps);
+    Checks.positive("--batch", batch);
+    Checks.positive("--mosaic", mosaic);
+    if (lr != null) {
+      Checks.positive("--lr", lr);
+    }
+    if (weightDecay != null) {
+      Checks.nonNegative("--weight-decay", weightDecay);
+    }
+    Checks.positive("--train-size", trainSize);
+    Checks.positive("--val-size", valSize);
+    Checks.positive("--test-size", testSize);
+    Checks.positive("--eval-every", evalEvery);
+    Checks.probability("--stop-at", stopAt);
+    Checks.nonNegative("--max-minutes", maxMinutes);
+    if (name != null) {
+      Checks.simpleName("--name", name);
+    }
+    if (Models.contains(model)) {
+      throw new IllegalArgumentException("'" + model + "' is a classifier, not a segmentation model; train it with"
+          + " `nets4j train --model " + model + "`");
+    }
     if (!SegmentationModels.contains(model)) {
       throw new IllegalArgumentException("unknown segmentation model '" + model + "' (closest: "
           + String.join(", ", SegmentationModels.closest(model, 3)) + "; see `nets4j list`)");
@@ -127,7 +155,17 @@ final class SegmentTrainCommand implements Callable<Integer> {
       throw new UncheckedIOException("cannot create " + runDir + " (" + e + ")", e);
     }
     System.out.println("run " + runDir);
-    SegmentationRun.Evaluation e = run.train(runDir, System.out);
+    SegmentationRun.Evaluation e;
+    try {
+      e = run.train(runDir, System.out);
+    } catch (RuntimeException | Error failure) {
+      // without kept weights the directory is of no use, and would block the same --name
+      if (!Files.exists(runDir.resolve(SegmentationRun.WEIGHTS))) {
+        AtomicFiles.deleteTree(runDir);
+        System.err.println("removed " + runDir + ": the run failed before it kept any weights");
+      }
+      throw failure;
+    }
     System.out.printf(Locale.ROOT, "%d steps in %.0f s (process CPU time %.0f s); kept the weights of step %d%n",
         e.steps(), e.seconds(), e.cpuSeconds(), e.bestStep());
     printTest(e);

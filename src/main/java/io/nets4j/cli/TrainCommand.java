@@ -9,6 +9,9 @@ import io.nets4j.io.LoadReport;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
+import io.nets4j.train.AtomicFiles;
 import io.nets4j.train.Checkpoints;
 import io.nets4j.train.DataSpec;
 import io.nets4j.train.FineTuning;
@@ -32,10 +35,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -212,8 +217,17 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--dist-backend", defaultValue = "gloo", paramLabel = "gloo|nccl", description = "data parallel: gloo (CPU) or nccl (CUDA, untested) (default: ${DEFAULT-VALUE})")
   String distBackend;
 
+  /**
+   * Options that a resumed run may change: they do not change its numbers (the data-parallel ones
+   * are checked against the run's process count where the job starts).
+   */
+  private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--epochs", "--progress", "--workers",
+      "--nproc-per-node", "--nnodes", "--node-rank", "--master-addr", "--master-port", "--threads", "--bucket-cap-mb",
+      "--dist-timeout", "--dist-backend");
+
   @Override
   public Integer call() {
+    validate();
     DistributedBackend backend = DistributedBackend.parse(distBackend);
     Optional<DistributedConfig> worker = DistributedConfig.fromEnvironment(System.getenv(), backend);
     if (worker.isEmpty() && nprocPerNode > 0) {
@@ -261,14 +275,20 @@ final class TrainCommand implements Callable<Integer> {
     PrintStream out = master ? System.out : new PrintStream(OutputStream.nullOutputStream());
     RunInfo run;
     Path runDir;
+    Path checkpoint = null;
     DataSpec.Opened opened;
     if (resume != null) {
       runDir = RunInfo.runDirectory(resume);
       run = RunInfo.read(runDir);
+      refuseOtherSettings(run, runDir);
+      if (!Checkpoints.hasCheckpoint(runDir)) {
+        throw new IllegalArgumentException("the run " + runDir + " stopped before its first checkpoint, so there is"
+            + " nothing to resume; start it again with the same --name (its directory is replaced)");
+      }
+      checkpoint = Checkpoints.resolve(resume);
       // the checkpoint's settings are the run's current ones (an earlier resume may have extended it)
-      TrainConfig current = Checkpoints.info(Checkpoints.resolve(resume)).config();
-      run = withConfig(run, spec.commandLine().getParseResult().hasMatchedOption("--epochs")
-          ? current.withEpochs(epochs) : current);
+      TrainConfig current = Checkpoints.info(checkpoint).config();
+      run = withConfig(run, given("--epochs") ? current.withEpochs(epochs) : current);
       if (run.processes() != world) {
         throw new IllegalArgumentException("the run " + runDir + " was trained by " + run.processes() + " process"
             + (run.processes() == 1 ? "" : "es") + ", this job has " + world + "; resume it with the same number "
@@ -281,15 +301,14 @@ final class TrainCommand implements Callable<Integer> {
       }
     } else {
       DataSpec dataSpec = DataSpec.parse(data);
-      Models.info(model); // an unknown model fails here, with the closest names, before the data is read
+      ModelNames.requireClassifier(model); // before the data is read
+      runDir = this.out.resolve(name != null ? name : defaultName());
+      if (master) {
+        refuseExisting(runDir);
+      }
       DataSpec.Options dataOptions = new DataSpec.Options(imageSize, trainSize, valSize, valFraction, seed);
       opened = dataSpec.open(dataOptions);
       run = newRun(dataSpec, dataOptions, opened, world);
-      runDir = this.out.resolve(name != null ? name : defaultName());
-      if (master && Files.isDirectory(runDir) && isNotEmpty(runDir)) {
-        throw new IllegalArgumentException("the run directory " + runDir + " exists; use --resume " + runDir
-            + " to continue it, or another --name");
-      }
     }
     if (group != null) {
       // a rank started with other options fails here, before any training, with what differs
@@ -304,6 +323,7 @@ final class TrainCommand implements Callable<Integer> {
     if (run.freezeBackbone()) {
       out.println("frozen backbone; training " + FineTuning.freezeBackbone(net));
     }
+    boolean created = resume == null && master && !Files.exists(runDir);
     if (resume == null && master) {
       try {
         Files.createDirectories(runDir);
@@ -327,15 +347,25 @@ final class TrainCommand implements Callable<Integer> {
           group.config().masterPort(), world * run.batchSize(), run.batchSize(), torch.get_num_threads(), bucketCapMb);
     }
     if (resume != null) {
-      trainer.resumeFrom(resume, spec.commandLine().getParseResult().hasMatchedOption("--epochs"));
+      trainer.resumeFrom(checkpoint, given("--epochs"));
     }
     out.printf(Locale.ROOT, "run %s: %s on %s (%d training, %d validation images, %d classes, %dx%d)%n",
         runDir, run.model(), run.data(), opened.train().size(), opened.validation().size(), run.classes().size(),
         run.imageSize(), run.imageSize());
     opened = opened.withRandomErasing(run.randomErasing());
     int rank = group == null ? 0 : group.rank();
-    TrainResult result = trainer.fit(opened.trainBatches(run.batchSize(), loaderThreads, run.config().seed(),
-        run.mixup(), run.cutmix(), rank, world), opened.validationBatches(Math.max(run.batchSize(), 64), loaderThreads));
+    TrainResult result;
+    try {
+      result = trainer.fit(opened.trainBatches(run.batchSize(), loaderThreads, run.config().seed(), run.mixup(),
+          run.cutmix(), rank, world), opened.validationBatches(Math.max(run.batchSize(), 64), loaderThreads));
+    } catch (RuntimeException | Error e) {
+      // a run that never saved a checkpoint cannot be resumed: leave nothing that blocks a retry
+      if (created && !Checkpoints.hasCheckpoint(runDir)) {
+        AtomicFiles.deleteTree(runDir);
+        System.err.println("removed " + runDir + ": the run failed before its first checkpoint");
+      }
+      throw e;
+    }
     if (result.lastEvaluation() != null) {
       out.printf(Locale.ROOT, "validation top-1 %.2f%% (chance %.2f%%), top-%d %.2f%%, loss %.4f on %d images%n",
           100 * result.lastEvaluation().top1(), 100.0 / run.classes().size(), result.lastEvaluation().k(),
@@ -348,6 +378,137 @@ final class TrainCommand implements Callable<Integer> {
           + (world > 1 ? " (with the same number of processes)" : ""));
     }
     return 0;
+  }
+
+  /** Every option checked before anything is read or created. */
+  private void validate() {
+    Checks.positive("--epochs", epochs);
+    Checks.positive("--batch", batch);
+    if (lr != null) {
+      Checks.positive("--lr", lr);
+    }
+    Checks.nonNegative("--momentum", momentum);
+    if (weightDecay != null) {
+      Checks.nonNegative("--weight-decay", weightDecay);
+    }
+    Checks.nonNegative("--warmup", warmup);
+    Checks.positive("--step-epochs", stepEpochs);
+    Checks.range("--gamma", gamma, 0, 1);
+    Checks.range("--label-smoothing", labelSmoothing, 0, 0.999);
+    Checks.nonNegative("--mixup", mixup);
+    Checks.nonNegative("--cutmix", cutmix);
+    Checks.probability("--random-erasing", randomErasing);
+    Checks.nonNegative("--clip-grad", clipGrad);
+    if (workers != null) {
+      Checks.nonNegative("--workers", workers);
+    }
+    Checks.range("--image-size", imageSize, 0, Limits.MAX_INPUT_SIDE);
+    Checks.nonNegative("--train-size", trainSize);
+    Checks.nonNegative("--val-size", valSize);
+    Checks.range("--val-fraction", valFraction, 0.001, 0.999);
+    if (dropRate != -1) {
+      Checks.range("--drop-rate", dropRate, 0, 0.999);
+    }
+    if (dropPath != -1) {
+      Checks.range("--drop-path", dropPath, 0, 0.999);
+    }
+    Checks.nonNegative("--patience", patience);
+    Checks.nonNegative("--log-every", logEvery);
+    Checks.positive("--keep", keep);
+    if (name != null) {
+      Checks.simpleName("--name", name);
+    }
+  }
+
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  /**
+   * A resumed run keeps the settings of its {@code run.json} (its numbers depend on them): an option
+   * given with another value is refused, each named with the run's value.
+   */
+  private void refuseOtherSettings(RunInfo run, Path runDir) {
+    List<String> differ = new ArrayList<>();
+    for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+      String option = o.longestName();
+      if (RESUME_OPTIONS.contains(option)) {
+        continue;
+      }
+      Object recorded = recorded(run, option);
+      Object value = o.getValue();
+      if (recorded == null || !same(value, recorded)) {
+        differ.add(option + " " + String.join(" ", o.originalStringValues())
+            + (recorded == null ? " (not a setting of a resumed run)" : " (the run has " + recorded + ")"));
+      }
+    }
+    if (!differ.isEmpty()) {
+      throw new IllegalArgumentException("--resume continues " + runDir + " with the settings of its " + RunInfo.FILE
+          + "; these options differ: " + String.join(", ", differ) + ". Only --epochs, --workers and --progress may"
+          + " change; start a new run (another --name) for other settings");
+    }
+  }
+
+  /** The run's value of a setting option, or {@code null} for an option that is not one. */
+  private static Object recorded(RunInfo r, String option) {
+    TrainConfig c = r.config();
+    return switch (option) {
+      case "--data" -> r.data();
+      case "--model" -> r.model();
+      case "--batch" -> r.batchSize();
+      case "--optimizer" -> c.optimizer().kind().name().toLowerCase(Locale.ROOT);
+      case "--lr" -> c.optimizer().lr();
+      case "--momentum" -> c.optimizer().momentum();
+      case "--nesterov" -> c.optimizer().nesterov();
+      case "--weight-decay" -> c.optimizer().weightDecay();
+      case "--schedule" -> c.schedule().kind().name().toLowerCase(Locale.ROOT);
+      case "--label-smoothing" -> c.labelSmoothing();
+      case "--mixup" -> r.mixup();
+      case "--cutmix" -> r.cutmix();
+      case "--random-erasing" -> r.randomErasing();
+      case "--clip-grad" -> c.clipGradNorm();
+      case "--bf16" -> c.bf16();
+      case "--seed" -> c.seed();
+      case "--image-size" -> r.dataOptions().imageSize();
+      case "--train-size" -> r.dataOptions().trainSize();
+      case "--val-size" -> r.dataOptions().valSize();
+      case "--val-fraction" -> r.dataOptions().valFraction();
+      case "--freeze-backbone" -> r.freezeBackbone();
+      case "--patience" -> c.patience();
+      case "--monitor" -> c.monitor().name().toLowerCase(Locale.ROOT);
+      case "--on-nan" -> c.onNonFinite().name().toLowerCase(Locale.ROOT);
+      case "--log-every" -> c.logEverySteps();
+      case "--keep" -> c.keepCheckpoints();
+      case "--sync-batch-norm" -> r.syncBatchNorm();
+      default -> null;
+    };
+  }
+
+  private static boolean same(Object given, Object recorded) {
+    if (given instanceof Number a && recorded instanceof Number b) {
+      return a.doubleValue() == b.doubleValue();
+    }
+    if (given instanceof String a && recorded instanceof String b) {
+      return a.trim().equalsIgnoreCase(b.trim());
+    }
+    return recorded.equals(given);
+  }
+
+  /**
+   * Refuses an existing run directory, except one a run left before its first checkpoint (killed,
+   * or an older version that did not clean up): nothing can be resumed from it, so it is replaced.
+   */
+  private static void refuseExisting(Path runDir) {
+    if (!Files.isDirectory(runDir) || !isNotEmpty(runDir)) {
+      return;
+    }
+    if (Files.isRegularFile(runDir.resolve(RunInfo.FILE)) && !Checkpoints.hasCheckpoint(runDir)) {
+      System.err.println("note: replacing " + runDir + ", a run that stopped before its first checkpoint");
+      AtomicFiles.deleteTree(runDir);
+      return;
+    }
+    throw new IllegalArgumentException("the run directory " + runDir + " exists; use --resume " + runDir
+        + " to continue it, or another --name");
   }
 
   private RunInfo newRun(DataSpec dataSpec, DataSpec.Options dataOptions, DataSpec.Opened opened, int world) {
@@ -363,12 +524,6 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig config = new TrainConfig(epochs, opt, sched, labelSmoothing, clipGrad, bf16, seed, patience,
         TrainConfig.Monitor.valueOf(monitor.trim().toUpperCase(Locale.ROOT)), logEvery, keep,
         TrainConfig.NonFinitePolicy.valueOf(onNan.trim().toUpperCase(Locale.ROOT)));
-    if (batch < 1) {
-      throw new IllegalArgumentException("--batch must be positive, got " + batch);
-    }
-    if (!(randomErasing >= 0 && randomErasing <= 1)) {
-      throw new IllegalArgumentException("--random-erasing is a probability in [0, 1], got " + randomErasing);
-    }
     return new RunInfo(RunInfo.FORMAT, model, modelOptions, opened.classes(), opened.channels(), opened.imageSize(),
         opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch, mixup, cutmix, randomErasing,
         weights == null ? null : weights.toAbsolutePath().toString(), freezeBackbone, config,

@@ -45,7 +45,7 @@ final class TrainedModelOptions {
     if (model == null || weights == null) {
       throw new IllegalArgumentException(usage);
     }
-    Models.info(model);
+    ModelNames.requireClassifier(model);
   }
 
   /** {@code --model} built with {@code options}, with every tensor of {@code --weights} loaded. */

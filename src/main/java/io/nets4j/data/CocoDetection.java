@@ -93,9 +93,13 @@ public final class CocoDetection implements Dataset<DetectionSample> {
       if (!Files.isRegularFile(file)) {
         throw new DatasetException(annotationsJson, "image " + id + ": file " + file + " does not exist");
       }
-      int width = (int) requiredLong(im, "width", "image " + id, annotationsJson);
-      int height = (int) requiredLong(im, "height", "image " + id, annotationsJson);
-      if (images.put(id, new Entry(id, file, width, height, new ArrayList<>(), new ArrayList<>())) != null) {
+      long width = requiredLong(im, "width", "image " + id, annotationsJson);
+      long height = requiredLong(im, "height", "image " + id, annotationsJson);
+      if (width < 1 || height < 1 || width * height > ImageFiles.MAX_PIXELS) {
+        throw new DatasetException(annotationsJson, "image " + id + " (" + name + "): size " + width + "x" + height
+            + " is not a size of an image (each side at least 1, at most " + ImageFiles.MAX_PIXELS + " pixels)");
+      }
+      if (images.put(id, new Entry(id, file, (int) width, (int) height, new ArrayList<>(), new ArrayList<>())) != null) {
         throw new DatasetException(annotationsJson, "image id " + id + " appears twice");
       }
     }

@@ -209,7 +209,10 @@ public final class DataLoader {
     return order;
   }
 
-  /** Iterates the batches of epoch {@code epoch} (numbering is the caller's, e.g. from 0). */
+  /**
+   * Iterates the batches of epoch {@code epoch}, counted from 0 (error messages count epochs and
+   * batches from 1, as the progress display does).
+   */
   public Epoch epoch(int epoch) {
     return epoch(epoch, 0);
   }
@@ -252,7 +255,7 @@ public final class DataLoader {
         System.arraycopy(img.data(), 0, images, k * c * h * w, c * h * w);
         labels[k] = sample.label();
       } catch (RuntimeException e) {
-        throw new DataLoaderException(index, "sample " + index + " (epoch " + epoch + ", batch " + batch + "): "
+        throw new DataLoaderException(index, "sample " + index + " (epoch " + (epoch + 1) + ", batch " + (batch + 1) + "): "
             + e.getMessage(), e);
       }
     }
@@ -357,13 +360,13 @@ public final class DataLoader {
         if (cause instanceof Error err) {
           throw err;
         }
-        throw new DataLoaderException(-1, "batch " + batch + " of epoch " + epoch + " failed: " + cause, cause);
+        throw new DataLoaderException(-1, "batch " + (batch + 1) + " of epoch " + (epoch + 1) + " failed: " + cause, cause);
       } catch (InterruptedException e) {
         close();
         Thread.currentThread().interrupt();
-        throw new DataLoaderException(-1, "interrupted while waiting for batch " + batch + " of epoch " + epoch, e);
+        throw new DataLoaderException(-1, "interrupted while waiting for batch " + (batch + 1) + " of epoch " + (epoch + 1), e);
       } catch (CancellationException e) {
-        throw new IllegalStateException("epoch " + epoch + " was closed", e);
+        throw new IllegalStateException("epoch " + (epoch + 1) + " was closed", e);
       }
     }
 

@@ -57,6 +57,24 @@ public final class Datasets {
       throw new IllegalArgumentException("validation fraction must be in [0, 1], got " + validationFraction);
     }
     int n = dataset.size();
+    int[] order = randomOrder(n, seed);
+    int val = (int) Math.round(n * validationFraction);
+    return new Split(subset(dataset, java.util.Arrays.copyOfRange(order, val, n)),
+        subset(dataset, java.util.Arrays.copyOfRange(order, 0, val)));
+  }
+
+  /**
+   * The indices of the random subset of {@code count} of {@code size} samples that
+   * {@code randomSplit(d, (double) count / size, seed).validation()} holds, in its order: for a
+   * reader that loads only those samples.
+   */
+  public static int[] randomSubsetIndices(int size, int count, long seed) {
+    int val = (int) Math.round(size * ((double) count / size));
+    return java.util.Arrays.copyOf(randomOrder(size, seed), val);
+  }
+
+  /** A permutation of {@code 0..n-1}, the same for the same seed (Fisher-Yates). */
+  private static int[] randomOrder(int n, long seed) {
     int[] order = new int[n];
     for (int i = 0; i < n; i++) {
       order[i] = i;
@@ -68,8 +86,6 @@ public final class Datasets {
       order[i] = order[j];
       order[j] = t;
     }
-    int val = (int) Math.round(n * validationFraction);
-    return new Split(subset(dataset, java.util.Arrays.copyOfRange(order, val, n)),
-        subset(dataset, java.util.Arrays.copyOfRange(order, 0, val)));
+    return order;
   }
 }

@@ -27,13 +27,16 @@ public final class IdxDataset implements ClassificationDataset {
   private final int height;
   private final int width;
   private final List<String> classes;
+  /** Sample {@code i} is record {@code slot[i]} of the arrays read ({@code null}: sample i is record i). */
+  private final int[] slot;
 
-  private IdxDataset(byte[] pixels, byte[] labels, int height, int width, List<String> classes) {
+  private IdxDataset(byte[] pixels, byte[] labels, int height, int width, List<String> classes, int[] slot) {
     this.pixels = pixels;
     this.labels = labels;
     this.height = height;
     this.width = width;
     this.classes = classes;
+    this.slot = slot;
   }
 
   /**
@@ -44,12 +47,29 @@ public final class IdxDataset implements ClassificationDataset {
    *     image and label counts that differ, or a label out of range
    */
   public static IdxDataset open(Path imagesFile, Path labelsFile, List<String> classNames) {
+    return open(imagesFile, labelsFile, classNames, null);
+  }
+
+  /**
+   * Like {@link #open(Path, Path, List)}, keeping only the samples at {@code indices} (in that
+   * order; {@code null} for all): memory for the subset only, however large the files are.
+   */
+  public static IdxDataset open(Path imagesFile, Path labelsFile, List<String> classNames, int[] indices) {
     List<String> classes = List.copyOf(classNames);
     if (classes.isEmpty()) {
       throw new IllegalArgumentException("no class names given for " + labelsFile);
     }
-    IdxFile.Contents images = IdxFile.read(imagesFile, 3);
-    IdxFile.Contents labels = IdxFile.read(labelsFile, 1);
+    int[] records = indices == null ? null : java.util.Arrays.stream(indices).sorted().distinct().toArray();
+    if (records != null) {
+      int imageCount = IdxFile.count(imagesFile, 3);
+      int labelCount = IdxFile.count(labelsFile, 1);
+      if (imageCount != labelCount) {
+        throw new DatasetException(labelsFile, labelCount + " labels, but " + imagesFile + " holds " + imageCount
+            + " images");
+      }
+    }
+    IdxFile.Contents images = IdxFile.read(imagesFile, 3, records);
+    IdxFile.Contents labels = IdxFile.read(labelsFile, 1, records);
     if (images.dims()[0] != labels.dims()[0]) {
       throw new DatasetException(labelsFile, labels.dims()[0] + " labels, but " + imagesFile + " holds "
           + images.dims()[0] + " images");
@@ -57,11 +77,19 @@ public final class IdxDataset implements ClassificationDataset {
     byte[] l = labels.data();
     for (int i = 0; i < l.length; i++) {
       if ((l[i] & 0xff) >= classes.size()) {
-        throw new DatasetException(labelsFile, "label " + (l[i] & 0xff) + " of sample " + i + " (offset " + (8 + i)
-            + ") is out of range for " + classes.size() + " classes");
+        int sample = records == null ? i : records[i];
+        throw new DatasetException(labelsFile, "label " + (l[i] & 0xff) + " of sample " + sample + " (offset "
+            + (8 + sample) + ") is out of range for " + classes.size() + " classes");
       }
     }
-    return new IdxDataset(images.data(), l, images.dims()[1], images.dims()[2], classes);
+    int[] slot = null;
+    if (indices != null) {
+      slot = new int[indices.length];
+      for (int i = 0; i < indices.length; i++) {
+        slot[i] = java.util.Arrays.binarySearch(records, indices[i]);
+      }
+    }
+    return new IdxDataset(images.data(), l, images.dims()[1], images.dims()[2], classes, slot);
   }
 
   /**
@@ -72,17 +100,36 @@ public final class IdxDataset implements ClassificationDataset {
    * name, else the digits {@code "0".."9"}; use {@link #openFolder(Path, boolean, List)} to say.
    */
   public static IdxDataset openFolder(Path dir, boolean train) {
-    boolean fashion = false;
-    for (Path part : dir.toAbsolutePath().normalize()) {
-      fashion |= part.toString().toLowerCase(Locale.ROOT).contains("fashion");
-    }
-    return openFolder(dir, train, fashion ? FASHION_MNIST_CLASSES : MNIST_CLASSES);
+    return openFolder(dir, train, isFashion(dir) ? FASHION_MNIST_CLASSES : MNIST_CLASSES);
   }
 
   /** Like {@link #openFolder(Path, boolean)}, with the given class names. */
   public static IdxDataset openFolder(Path dir, boolean train, List<String> classNames) {
     String split = train ? "train" : "t10k";
     return open(find(dir, split + "-images", "idx3-ubyte"), find(dir, split + "-labels", "idx1-ubyte"), classNames);
+  }
+
+  /**
+   * Like {@link #openFolder(Path, boolean)}, reading only the random subset of {@code count}
+   * samples ({@code 0}: all) that {@link Datasets#randomSplit} would draw with {@code seed}: a
+   * {@code --train-size} of 64 costs 64 images of memory, whatever the file declares.
+   */
+  public static IdxDataset openFolder(Path dir, boolean train, int count, long seed) {
+    String split = train ? "train" : "t10k";
+    Path images = find(dir, split + "-images", "idx3-ubyte");
+    Path labels = find(dir, split + "-labels", "idx1-ubyte");
+    int n = IdxFile.count(images, 3);
+    List<String> classes = isFashion(dir) ? FASHION_MNIST_CLASSES : MNIST_CLASSES;
+    return open(images, labels, classes, count == 0 || count >= n ? null : Datasets.randomSubsetIndices(n, count,
+        seed));
+  }
+
+  private static boolean isFashion(Path dir) {
+    boolean fashion = false;
+    for (Path part : dir.toAbsolutePath().normalize()) {
+      fashion |= part.toString().toLowerCase(Locale.ROOT).contains("fashion");
+    }
+    return fashion;
   }
 
   private static Path find(Path dir, String stem, String kind) {
@@ -103,19 +150,20 @@ public final class IdxDataset implements ClassificationDataset {
 
   @Override
   public int size() {
-    return labels.length;
+    return slot == null ? labels.length : slot.length;
   }
 
   @Override
   public LabeledImage get(int index) {
-    java.util.Objects.checkIndex(index, labels.length);
+    java.util.Objects.checkIndex(index, size());
+    int record = slot == null ? index : slot[index];
     int n = height * width;
     float[] data = new float[n];
-    int off = index * n;
+    int off = record * n;
     for (int i = 0; i < n; i++) {
       data[i] = (pixels[off + i] & 0xff) / 255f;
     }
-    return new LabeledImage(new Image(data, 1, height, width), labels[index] & 0xff);
+    return new LabeledImage(new Image(data, 1, height, width), labels[record] & 0xff);
   }
 
   @Override

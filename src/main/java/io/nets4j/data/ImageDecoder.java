@@ -51,11 +51,22 @@ public final class ImageDecoder {
    *     larger than {@link ImageFiles#MAX_PIXELS}, truncated or corrupt
    */
   public static RgbImage read(Path file, Orientation orientation) {
+    return read(file, orientation, ImageFiles.MAX_PIXELS);
+  }
+
+  /**
+   * Like {@link #read(Path, Orientation)}, refusing from the header, before anything is decoded, an
+   * image of more than {@code maxPixels} pixels (at most {@link ImageFiles#MAX_PIXELS}).
+   */
+  public static RgbImage read(Path file, Orientation orientation, long maxPixels) {
+    if (maxPixels < 1 || maxPixels > ImageFiles.MAX_PIXELS) {
+      throw new IllegalArgumentException("maxPixels must be in [1, " + ImageFiles.MAX_PIXELS + "], got " + maxPixels);
+    }
     if (!Files.isRegularFile(file)) {
       throw new DatasetException(file, "no such image file");
     }
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      return decode(file, in, file.toFile(), orientation);
+      return decode(file, in, file.toFile(), orientation, maxPixels);
     } catch (IOException e) {
       throw new DatasetException(file, "cannot read the image file (" + e + ")", e);
     }
@@ -72,14 +83,15 @@ public final class ImageDecoder {
   public static RgbImage decode(byte[] encoded, String name, Orientation orientation) {
     Path label = Path.of(name);
     try {
-      return decode(label, new ByteArrayInputStream(encoded), new ByteArrayInputStream(encoded), orientation);
+      return decode(label, new ByteArrayInputStream(encoded), new ByteArrayInputStream(encoded), orientation,
+          ImageFiles.MAX_PIXELS);
     } catch (IOException e) {
       throw new DatasetException(label, "cannot read the image (" + e + ")", e);
     }
   }
 
   /** Decodes {@code in} (marked and reset for the signature); {@code source} is what javax.imageio reads. */
-  private static RgbImage decode(Path file, InputStream in, Object source, Orientation orientation)
+  private static RgbImage decode(Path file, InputStream in, Object source, Orientation orientation, long maxPixels)
       throws IOException {
     boolean exif = orientation == Orientation.EXIF;
     try {
@@ -87,10 +99,10 @@ public final class ImageDecoder {
       byte[] head = in.readNBytes(8);
       in.reset();
       if (PngDecoder.isPng(head)) {
-        PngDecoder.Decoded d = PngDecoder.decode(file, in, exif);
+        PngDecoder.Decoded d = PngDecoder.decode(file, in, exif, maxPixels);
         return exif ? Exif.upright(d.image(), Exif.orientation(d.exif())) : d.image();
       }
-      RgbImage image = fromBuffered(ImageFiles.decode(file, source));
+      RgbImage image = fromBuffered(ImageFiles.decode(file, source, maxPixels));
       boolean jpeg = head.length >= 3 && (head[0] & 0xff) == 0xFF && (head[1] & 0xff) == 0xD8;
       return exif && jpeg ? Exif.upright(image, Exif.orientation(Exif.fromJpeg(in))) : image;
     } catch (EOFException e) {

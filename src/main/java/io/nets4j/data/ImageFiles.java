@@ -1,8 +1,10 @@
 package io.nets4j.data;
 
+import io.nets4j.nn.Limits;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
@@ -16,7 +18,7 @@ public final class ImageFiles {
    * The largest image decoded, in pixels (8192 x 8192). The size is read from the header before
    * decoding, so a file that claims to be enormous fails with a clear error, not an OutOfMemoryError.
    */
-  public static final long MAX_PIXELS = 1L << 26;
+  public static final long MAX_PIXELS = Limits.MAX_IMAGE_PIXELS;
 
   private ImageFiles() {}
 
@@ -32,11 +34,32 @@ public final class ImageFiles {
   }
 
   /**
-   * Decodes {@code source} (a {@code File} or an {@code InputStream}, as {@code
-   * ImageIO.createImageInputStream} takes) through {@code javax.imageio}, its size checked from the
-   * header first; {@code file} names it in errors.
+   * Like {@link #readRgb(Path)}, refusing an image of more than {@code maxPixels} pixels from its
+   * header, before decoding (e.g. {@link Limits#MAX_DENSE_INPUT_PIXELS} for a segmentation input).
    */
-  static BufferedImage decode(Path file, Object source) {
+  public static Image readRgb(Path file, long maxPixels) {
+    return ImageDecoder.read(file, ImageDecoder.Orientation.AS_STORED, maxPixels).toImage();
+  }
+
+  /** Refuses a {@code w x h} image above {@code maxPixels}, saying how far to downscale it. */
+  static void checkPixels(Path file, long w, long h, long maxPixels) {
+    if (w * h > maxPixels) {
+      double scale = Math.sqrt((double) maxPixels / (w * h));
+      throw new DatasetException(file, String.format(java.util.Locale.ROOT, "image of %dx%d pixels is larger than"
+          + " the limit of %d pixels here; downscale it (to about %dx%d) first", w, h, maxPixels,
+          (long) Math.floor(w * scale), (long) Math.floor(h * scale)));
+    }
+  }
+
+  /**
+   * Decodes {@code source} (a {@code File} or an {@code InputStream}, as {@code
+   * ImageIO.createImageInputStream} takes) through {@code javax.imageio}, its size checked against
+   * {@code maxPixels} from the header first; {@code file} names it in errors.
+   */
+  static BufferedImage decode(Path file, Object source, long maxPixels) {
+    if (source instanceof java.io.File f && !f.isFile()) {
+      throw new DatasetException(file, "no such image file");
+    }
     // bytes in memory need no disk cache (ImageIO's default writes a temporary file per stream)
     try (ImageInputStream in = source instanceof InputStream stream ? new MemoryCacheImageInputStream(stream)
         : ImageIO.createImageInputStream(source)) {
@@ -50,11 +73,7 @@ public final class ImageFiles {
       ImageReader reader = readers.next();
       try {
         reader.setInput(in, true, true);
-        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-        if (pixels > MAX_PIXELS) {
-          throw new DatasetException(file, "image of " + reader.getWidth(0) + "x" + reader.getHeight(0)
-              + " pixels is larger than the limit of " + MAX_PIXELS + " pixels");
-        }
+        checkPixels(file, reader.getWidth(0), reader.getHeight(0), maxPixels);
         BufferedImage img = reader.read(0);
         if (img == null || img.getWidth() < 1 || img.getHeight() < 1) {
           throw new DatasetException(file, "the image decodes to nothing");
@@ -90,10 +109,13 @@ public final class ImageFiles {
         out.setRGB(x, y, (r << 16) | (g << 8) | b);
       }
     }
+    // encoded in memory first: ImageIO.write(File) prints a stack trace itself when it cannot create the file
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
     try {
-      if (!ImageIO.write(out, "png", file.toFile())) {
+      if (!ImageIO.write(out, "png", png)) {
         throw new DatasetException(file, "no PNG writer available");
       }
+      Files.write(file, png.toByteArray());
     } catch (IOException e) {
       throw new DatasetException(file, "cannot write (" + e + ")", e);
     }

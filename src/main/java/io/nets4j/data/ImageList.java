@@ -3,6 +3,7 @@ package io.nets4j.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nets4j.nn.Limits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,9 +87,7 @@ public final class ImageList implements ClassificationDataset {
     if (entries.isEmpty()) {
       throw new DatasetException(listFile, "lists no images");
     }
-    if (classes == null) {
-      classes = inferClasses(entries);
-    }
+    classes = classes == null ? inferClasses(listFile, entries) : checkCount(listFile, classes);
     Map<String, Integer> byName = new HashMap<>();
     for (int i = 0; i < classes.size(); i++) {
       byName.putIfAbsent(classes.get(i), i);
@@ -120,18 +120,44 @@ public final class ImageList implements ClassificationDataset {
 
   private record Json(List<Entry> entries, List<String> classes) {}
 
-  private static List<String> inferClasses(List<Entry> entries) {
-    int max = -1;
+  /**
+   * Integer labels name classes {@code 0..max} only if every one of them is used: a mistyped label
+   * ({@code 5000000} for {@code 5}) would otherwise make a classifier of millions of classes.
+   */
+  private static List<String> inferClasses(Path file, List<Entry> entries) {
+    Entry largest = null;
+    Set<Integer> used = new HashSet<>();
     for (Entry e : entries) {
       Integer index = parseIndex(e.label());
       if (index == null) {
         TreeSet<String> names = new TreeSet<>();
         entries.forEach(x -> names.add(x.label()));
-        return List.copyOf(names);
+        return checkCount(file, List.copyOf(names));
       }
-      max = Math.max(max, index);
+      used.add(index);
+      if (largest == null || index > parseIndex(largest.label())) {
+        largest = e;
+      }
+    }
+    int max = parseIndex(largest.label());
+    if (max >= Limits.MAX_CLASSES) {
+      throw new DatasetException(file, largest.where() + ": label " + max + " would make " + (max + 1L)
+          + " classes, more than the limit of " + Limits.MAX_CLASSES + "; is it mistyped?");
+    }
+    if (used.size() != max + 1) {
+      int unused = IntStream.rangeClosed(0, max).filter(i -> !used.contains(i)).findFirst().orElseThrow();
+      throw new DatasetException(file, largest.where() + ": label " + max + " makes the classes 0.." + max
+          + ", but only " + used.size() + " of them are used (the first unused is " + unused + "); integer labels"
+          + " must be dense, or list the class names (a JSON list's \"classes\")");
     }
     return IntStream.rangeClosed(0, max).mapToObj(Integer::toString).toList();
+  }
+
+  private static List<String> checkCount(Path file, List<String> classes) {
+    if (classes.size() > Limits.MAX_CLASSES) {
+      throw new DatasetException(file, classes.size() + " classes, more than the limit of " + Limits.MAX_CLASSES);
+    }
+    return classes;
   }
 
   private static Integer parseIndex(String s) {

@@ -25,7 +25,7 @@ import java.util.zip.InflaterInputStream;
  *       {@code (i, i, i)}.
  * </ul>
  *
- * The size is checked against {@link ImageFiles#MAX_PIXELS} from the header before any pixel data
+ * The size is checked against a pixel limit (at most {@link ImageFiles#MAX_PIXELS}) from the header before any pixel data
  * is inflated, and the pixel data is inflated row by row, so memory stays at the output image.
  */
 final class PngDecoder {
@@ -46,14 +46,14 @@ final class PngDecoder {
    * Decodes the PNG in {@code in}; {@code wantExif} also reads the chunks after the image data
    * (where an {@code eXIf} chunk may be), tolerating a file cut after the image data as PIL does.
    */
-  static Decoded decode(Path file, InputStream in, boolean wantExif) throws IOException {
+  static Decoded decode(Path file, InputStream in, boolean wantExif, long maxPixels) throws IOException {
     Chunks chunks = new Chunks(file, new DataInputStream(in));
     byte[] signature = new byte[SIGNATURE.length];
     chunks.in.readFully(signature);
     if (!isPng(signature)) {
       throw new DatasetException(file, "not a PNG file (bad signature)");
     }
-    Header h = Header.read(file, chunks);
+    Header h = Header.read(file, chunks, maxPixels);
     byte[] palette = null;
     byte[] exif = null;
     while (true) {
@@ -113,7 +113,7 @@ final class PngDecoder {
 
   /** The IHDR fields. */
   private record Header(int width, int height, int bitDepth, int colorType, boolean interlaced) {
-    static Header read(Path file, Chunks chunks) throws IOException {
+    static Header read(Path file, Chunks chunks, long maxPixels) throws IOException {
       chunks.next();
       if (!chunks.type.equals("IHDR") || chunks.length != 13) {
         throw new DatasetException(file, "PNG file does not start with a 13-byte IHDR chunk");
@@ -125,10 +125,7 @@ final class PngDecoder {
         throw new DatasetException(file, "PNG size " + w + "x" + h + " is invalid");
       }
       // the bound comes before the checksum, so a damaged size field still names the size
-      if (w * h > ImageFiles.MAX_PIXELS) {
-        throw new DatasetException(file, "image of " + w + "x" + h + " pixels is larger than the limit of "
-            + ImageFiles.MAX_PIXELS + " pixels");
-      }
+      ImageFiles.checkPixels(file, w, h, maxPixels);
       chunks.checkCrc(d);
       int depth = d[8] & 0xff;
       int color = d[9] & 0xff;

@@ -7,6 +7,8 @@ import io.nets4j.detection.yolo.YoloV1;
 import io.nets4j.io.SafeTensors;
 import io.nets4j.io.StateDicts;
 import io.nets4j.io.WeightsFile;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,6 +32,10 @@ public final class Detectors {
 
   static final String NAME_KEY = "nets4j.detector";
   static final String SIZE_KEY = "nets4j.image_size";
+  /** The smallest square side a detector takes (its coarsest feature map has a cell). */
+  public static final int MIN_SIDE = 16;
+  /** The largest square side, the side of {@link Limits#MAX_DENSE_INPUT_PIXELS}. */
+  public static final int MAX_SIDE = (int) Math.sqrt(Limits.MAX_DENSE_INPUT_PIXELS);
   static final String CLASSES_KEY = "nets4j.classes";
 
   /** R-CNN's warped region side for the small shapes scenes (the paper warps to 227 px). */
@@ -99,7 +105,11 @@ public final class Detectors {
           + CLASSES_KEY + "); it was not written by `nets4j detect train`");
     }
     List<String> classes = Arrays.asList(meta.get(CLASSES_KEY).split("\n"));
-    int size = Integer.parseInt(meta.get(SIZE_KEY));
+    if (classes.size() > Limits.MAX_CLASSES) {
+      throw new IllegalArgumentException(file + ": metadata " + CLASSES_KEY + " lists " + classes.size()
+          + " classes, more than the limit of " + Limits.MAX_CLASSES);
+    }
+    int size = Checks.intEntry(meta, SIZE_KEY, file, MIN_SIDE, MAX_SIDE, 0);
     Detector d = create(name, classes.size(), size);
     d.load(file);
     return new Loaded(d, name, size, classes);

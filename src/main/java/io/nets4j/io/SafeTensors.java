@@ -44,9 +44,23 @@ public final class SafeTensors {
 
   private SafeTensors() {}
 
+  /**
+   * Refuses a path that is not a regular file before it is opened: opening a FIFO blocks until
+   * something writes to it, and a device can be endless.
+   */
+  static void requireRegularFile(String file, Path path) {
+    if (Files.isRegularFile(path)) {
+      return;
+    }
+    throw new SafeTensorsException(file, null, !Files.exists(path) ? "no such file"
+        : Files.isDirectory(path) ? "is a directory, not a weights file"
+        : "is not a regular file (a FIFO, socket or device); weights are read from files only");
+  }
+
   /** Reads and validates the header of a safetensors file; tensor data is read on demand. */
   public static SafeTensorsFile read(Path path) {
     String file = fileName(path);
+    requireRegularFile(file, path);
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < 8) {

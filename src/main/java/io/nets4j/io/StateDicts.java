@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Saves a module's state_dict to a safetensors file and loads one back into a module. Loading
@@ -138,6 +139,12 @@ public final class StateDicts {
           + (problems.size() == 1 ? " problem" : " problems") + "), nothing was loaded:\n  "
           + String.join("\n  ", problems), new LoadReport(label, List.of(), missing, unexpected, skipped));
     }
+    String nonFinite = firstNonFinite(matching, source);
+    if (nonFinite != null) {
+      throw new StateDictException(label + ": " + nonFinite + "; weights with NaN or infinite values are refused"
+          + " (was the model saved after its training diverged?), nothing was loaded",
+          new LoadReport(label, List.of(), missing, unexpected, skipped));
+    }
     try (NoGradGuard g = new NoGradGuard()) {
       for (String key : matching) {
         // one scope per tensor, so that at most one tensor read from a file is alive at a time
@@ -149,6 +156,29 @@ public final class StateDicts {
       }
     }
     return new LoadReport(label, matching, missing, unexpected, skipped);
+  }
+
+  /**
+   * The first floating-point tensor holding a NaN or an infinity, described, or {@code null}: read
+   * in a pass of its own, so a refused file leaves the model as it was.
+   */
+  private static String firstNonFinite(List<String> keys, Map<String, Source> source) {
+    for (String key : keys) {
+      Source s = source.get(key);
+      if (!s.dtype().isFloatingPoint()) {
+        continue;
+      }
+      try (Scope scope = Scope.open()) {
+        Tensor bad = torch.isfinite(s.value().get()).logical_not().reshape(-1);
+        long count = bad.sum().item_long();
+        if (count > 0) {
+          long first = bad.nonzero().reshape(-1).get(0).item_long();
+          return "tensor '" + key + "' (" + describe(s.dtype(), s.shape()) + ") has " + count + " NaN or infinite "
+              + (count == 1 ? "value" : "values") + ", the first at flat index " + first;
+        }
+      }
+    }
+    return null;
   }
 
   /** Why {@code source} cannot be copied into {@code target}, or {@code null} if it can. */
@@ -163,7 +193,8 @@ public final class StateDicts {
     }
     String what = shapeDiffers && dtypeDiffers ? "shape and dtype" : shapeDiffers ? "shape" : "dtype";
     String hint = !shapeDiffers && dtype.isFloatingPoint() && source.dtype().isFloatingPoint()
-        ? " (load with convertDtypes to convert)" : "";
+        ? " (only the floating-point type differs: convert the file's tensors to " + dtype.safetensorsCode()
+        + " before loading, e.g. PyTorch's model.to(dtype) before saving)" : "";
     return what + " mismatch: expected " + describe(dtype, shape) + ", got " + describe(source.dtype(), source.shape())
         + hint;
   }

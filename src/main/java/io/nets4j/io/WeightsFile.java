@@ -45,6 +45,7 @@ public sealed interface WeightsFile permits SafeTensorsFile, PyTorchFile {
      */
     public static Format of(Path path) {
       String file = SafeTensors.fileName(path);
+      SafeTensors.requireRegularFile(file, path);
       try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
         ByteBuffer head = ByteBuffer.allocate(32);
         SafeTensors.readFully(ch, head, 0);

@@ -69,14 +69,26 @@ public final class Registry<O, M extends Module> {
     return Tensors.onDevice("meta", () -> e.factory().apply(options).parameterCount());
   }
 
-  /** The registered names nearest to {@code name} by edit distance (prefix matches first). */
+  /**
+   * The registered names nearest to {@code name}, ignoring case: prefix matches first, then by edit
+   * distance, leaving out names that differ in more than a third of the characters (at least 2),
+   * which would be guesses rather than corrections.
+   */
   public List<String> closest(String name, int n) {
     String q = name.toLowerCase(Locale.ROOT);
+    int tolerance = Math.max(2, q.length() / 3);
     List<String> names = new ArrayList<>(entries.keySet());
-    names.sort(Comparator.comparingInt((String s) -> s.startsWith(q) || q.startsWith(s) ? 0 : 1)
-        .thenComparingInt(s -> editDistance(q, s))
+    names.removeIf(s -> !(prefixMatch(q, s.toLowerCase(Locale.ROOT)) || editDistance(q, s.toLowerCase(Locale.ROOT))
+        <= tolerance));
+    names.sort(Comparator.comparingInt((String s) -> s.equalsIgnoreCase(q) ? 0 : 1)
+        .thenComparingInt(s -> prefixMatch(q, s.toLowerCase(Locale.ROOT)) ? 0 : 1)
+        .thenComparingInt(s -> editDistance(q, s.toLowerCase(Locale.ROOT)))
         .thenComparing(Comparator.naturalOrder()));
     return names.subList(0, Math.min(n, names.size()));
+  }
+
+  private static boolean prefixMatch(String q, String s) {
+    return q.length() >= 3 && (s.startsWith(q) || q.startsWith(s));
   }
 
   private Entry<O, M> entry(String name) {

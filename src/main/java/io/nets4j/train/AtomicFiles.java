@@ -79,8 +79,8 @@ public final class AtomicFiles {
     }
   }
 
-  /** Deletes a directory tree (checkpoints that are no longer kept). */
-  static void deleteTree(Path dir) {
+  /** Deletes a directory tree (checkpoints no longer kept, a run that failed before its first checkpoint). */
+  public static void deleteTree(Path dir) {
     if (!Files.exists(dir)) {
       return;
     }

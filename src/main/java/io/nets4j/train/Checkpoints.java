@@ -38,7 +38,10 @@ import org.bytedeco.pytorch.global.torch;
  * </ul>
  * The directory is written under a temporary name and renamed when complete, so a checkpoint
  * directory is never partial, even if the process dies while saving. {@code checkpoints/latest.json}
- * and {@code best.json} (each replaced atomically) name the newest and the best checkpoint.
+ * and {@code best.json} (each replaced atomically) name the newest and the best checkpoint. A
+ * pointer to a damaged checkpoint (a file truncated or changed on disk) falls back to the newest
+ * intact one, with a warning; temporaries a killed process left are removed when a run starts
+ * ({@link #removeTemporaries}).
  */
 public final class Checkpoints {
   /** The value of {@link CheckpointInfo#format}. */
@@ -119,13 +122,7 @@ public final class Checkpoints {
 
   /** Removes the oldest checkpoints beyond {@code keep}, sparing {@code spare} (the best one). */
   static void prune(Path checkpointsDir, int keep, Path spare) {
-    List<Path> all = new ArrayList<>();
-    try (Stream<Path> list = Files.list(checkpointsDir)) {
-      list.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isDirectory(p)).sorted()
-          .forEach(all::add);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + checkpointsDir + " (" + e + ")", e);
-    }
+    List<Path> all = stepDirectories(checkpointsDir);
     for (int i = 0; i < all.size() - keep; i++) {
       Path p = all.get(i);
       if (spare == null || !p.toAbsolutePath().normalize().equals(spare.toAbsolutePath().normalize())) {
@@ -158,22 +155,105 @@ public final class Checkpoints {
       return path;
     }
     Path dir = Files.isDirectory(path.resolve(DIRECTORY)) ? path.resolve(DIRECTORY) : path;
+    String problem = null;
     for (String p : pointer.equals(BEST) ? List.of(BEST, LATEST) : List.of(LATEST)) {
       Path file = dir.resolve(p);
       if (Files.isRegularFile(file)) {
+        Path target;
         try {
-          Path target = dir.resolve(JSON.readValue(file.toFile(), Pointer.class).checkpoint());
-          if (!Files.isRegularFile(target.resolve(INFO_FILE))) {
-            throw new IllegalArgumentException(file + " names " + target + ", which is not a complete checkpoint");
-          }
-          return target;
-        } catch (IOException e) {
-          throw new IllegalArgumentException("cannot read " + file + " (" + e.getMessage() + ")", e);
+          target = dir.resolve(JSON.readValue(file.toFile(), Pointer.class).checkpoint()).normalize();
+        } catch (IOException | RuntimeException e) {
+          problem = "cannot read " + file + " (" + e.getMessage() + ")";
+          break;
         }
+        problem = damage(target);
+        if (problem == null) {
+          return target;
+        }
+        problem = file + " names " + target + ", which is not a complete checkpoint (" + problem + ")";
+        break;
       }
+    }
+    // a damaged or missing pointer: the newest checkpoint that is intact, said so
+    List<Path> steps = stepDirectories(dir);
+    for (int i = steps.size() - 1; i >= 0; i--) {
+      if (damage(steps.get(i)) == null) {
+        System.err.println("warning: " + (problem != null ? problem : "no " + LATEST + " in " + dir)
+            + "; using the newest intact checkpoint, " + steps.get(i));
+        return steps.get(i);
+      }
+    }
+    if (problem != null) {
+      throw new IllegalArgumentException(problem + ", and no other checkpoint in " + dir + " is intact");
     }
     throw new IllegalArgumentException("no checkpoint at " + path + " (expected a run directory with "
         + DIRECTORY + "/" + LATEST + ", a checkpoint directory with " + INFO_FILE + ", or that file)");
+  }
+
+  /**
+   * Why the checkpoint directory cannot be resumed from, or {@code null} if it is intact: its
+   * {@code checkpoint.json} reads, and both weight files pass the safetensors header and size checks.
+   */
+  static String damage(Path checkpoint) {
+    if (!Files.isDirectory(checkpoint)) {
+      return "no such directory";
+    }
+    try {
+      info(checkpoint);
+      SafeTensors.read(checkpoint.resolve(MODEL_FILE));
+      SafeTensors.read(checkpoint.resolve(TRAINING_FILE));
+      return null;
+    } catch (RuntimeException e) {
+      return e.getMessage();
+    }
+  }
+
+  /** The complete checkpoint directories {@code step-*}, oldest first. */
+  private static List<Path> stepDirectories(Path checkpointsDir) {
+    if (!Files.isDirectory(checkpointsDir)) {
+      return List.of();
+    }
+    try (Stream<Path> list = Files.list(checkpointsDir)) {
+      return list.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isDirectory(p)).sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + checkpointsDir + " (" + e + ")", e);
+    }
+  }
+
+  /**
+   * Removes what a killed process left half-written in a run directory and its checkpoints: the
+   * temporary {@code .step-N.tmp-*} checkpoint directories and {@code .NAME.tmp-*} files, which
+   * are never read (complete ones are renamed to their final names).
+   *
+   * @return the paths removed
+   */
+  public static List<Path> removeTemporaries(Path runDir) {
+    List<Path> removed = new ArrayList<>();
+    for (Path dir : List.of(runDir, runDir.resolve(DIRECTORY))) {
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> list = Files.list(dir)) {
+        for (Path p : list.filter(Checkpoints::isTemporary).toList()) {
+          AtomicFiles.deleteTree(p);
+          removed.add(p);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot list " + dir + " (" + e + ")", e);
+      }
+    }
+    return removed;
+  }
+
+  private static boolean isTemporary(Path p) {
+    String name = p.getFileName().toString();
+    return name.startsWith(".") && name.contains(".tmp-");
+  }
+
+  /** Whether the run directory holds at least one complete checkpoint. */
+  public static boolean hasCheckpoint(Path runDir) {
+    return !stepDirectories(runDir.resolve(DIRECTORY)).isEmpty();
   }
 
   /** Reads a checkpoint's {@code checkpoint.json}. */

@@ -12,6 +12,8 @@ import io.nets4j.data.LabeledImage;
 import io.nets4j.data.ShapesDataset;
 import io.nets4j.data.Transform;
 import io.nets4j.data.Transforms;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,10 +64,10 @@ public record DataSpec(Kind kind, Path path) {
    */
   public record Options(int imageSize, int trainSize, int valSize, double valFraction, long seed) {
     public Options {
-      if (imageSize < 0 || trainSize < 0 || valSize < 0 || !(valFraction > 0 && valFraction < 1)) {
-        throw new IllegalArgumentException("invalid data options: image size " + imageSize + ", train size "
-            + trainSize + ", validation size " + valSize + ", validation fraction " + valFraction);
-      }
+      Checks.range("image size", imageSize, 0, Limits.MAX_INPUT_SIDE);
+      Checks.nonNegative("training subset size", trainSize);
+      Checks.nonNegative("validation subset size", valSize);
+      Checks.range("validation fraction", valFraction, 0.001, 0.999);
     }
   }
 
@@ -106,6 +108,13 @@ public record DataSpec(Kind kind, Path path) {
    */
   public record Opened(ClassificationDataset train, ClassificationDataset validation, Transform trainTransform,
       Transform evalTransform, int channels, int imageSize, float[] mean, float[] std) {
+    public Opened {
+      if (train.classes().size() < 2) {
+        throw new IllegalArgumentException("the data has " + train.classes().size() + " class " + train.classes()
+            + "; a classifier needs at least 2");
+      }
+    }
+
     public List<String> classes() {
       return train.classes();
     }
@@ -170,8 +179,13 @@ public record DataSpec(Kind kind, Path path) {
             Transforms.identity(), 3, size, PatternDataset.MEAN, PatternDataset.STD);
       }
       case IDX -> {
-        IdxDataset train = IdxDataset.openFolder(path, true);
-        IdxDataset val = IdxDataset.openFolder(path, false);
+        // only the random subsets asked for are read into memory (the same samples subset() would pick)
+        IdxDataset train = IdxDataset.openFolder(path, true, o.trainSize(), o.seed());
+        IdxDataset val = IdxDataset.openFolder(path, false, o.valSize(), o.seed());
+        if (train.height() != val.height() || train.width() != val.width()) {
+          throw new IllegalArgumentException(path + ": the training images are " + train.height() + "x" + train.width()
+              + ", the test images " + val.height() + "x" + val.width() + "; both files must hold one image size");
+        }
         boolean fashion = train.classes().equals(IdxDataset.FASHION_MNIST_CLASSES);
         int size = o.imageSize() == 0 ? train.height() : o.imageSize();
         yield fileData(subset(train, o.trainSize(), o.seed()), subset(val, o.valSize(), o.seed()), 1, size,

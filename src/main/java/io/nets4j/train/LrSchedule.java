@@ -10,7 +10,7 @@ public interface LrSchedule {
   /** The learning-rate factor at optimizer step {@code step} (0-based). */
   double factor(long step);
 
-  /** A short description for logs and checkpoints, e.g. {@code warmup(100, 0.01) then cosine(900, 0)}. */
+  /** A short description for logs and checkpoints, e.g. {@code linear warm-up(100 steps from lr x 0.01) then cosine(900 steps, min 0.0)}. */
   String describe();
 
   /** The base learning rate throughout. */
@@ -113,7 +113,9 @@ public interface LrSchedule {
 
     @Override
     public String describe() {
-      return String.format(Locale.ROOT, "linear warm-up(%d steps from %s) then %s", steps, startFactor, then.describe());
+      // "from lr x 0.01": a bare 0.01 next to the optimizer's weight decay was read as another decay
+      return String.format(Locale.ROOT, "linear warm-up(%d steps from lr x %s) then %s", steps, startFactor,
+          then.describe());
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.nets4j.train;
 
+import io.nets4j.nn.Checks;
 import io.nets4j.nn.Module;
 import java.util.Locale;
 
@@ -41,11 +42,12 @@ public record OptimizerSpec(Kind kind, double lr, double momentum, boolean neste
   }
 
   public OptimizerSpec {
-    if (!(lr > 0) || momentum < 0 || weightDecay < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1
-        || !(eps > 0)) {
-      throw new IllegalArgumentException("invalid " + kind + " settings: lr " + lr + ", momentum " + momentum
-          + ", weight decay " + weightDecay + ", betas (" + beta1 + ", " + beta2 + "), eps " + eps);
-    }
+    Checks.positive(kind + " learning rate", lr);
+    Checks.nonNegative(kind + " momentum", momentum);
+    Checks.nonNegative(kind + " weight decay", weightDecay);
+    Checks.range(kind + " beta1", beta1, 0, 0.999999);
+    Checks.range(kind + " beta2", beta2, 0, 0.999999);
+    Checks.positive(kind + " eps", eps);
     if (nesterov && (kind != Kind.SGD || momentum == 0)) {
       throw new IllegalArgumentException("Nesterov momentum needs SGD with momentum > 0");
     }

@@ -2,6 +2,8 @@ package io.nets4j.train;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.nets4j.models.ModelOptions;
+import io.nets4j.nn.Checks;
+import io.nets4j.nn.Limits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +40,20 @@ public record RunInfo(String format, String model, ModelOptions modelOptions, Li
     double cutmix, double randomErasing, String weights, boolean freezeBackbone, TrainConfig config, String created,
     int worldSize, boolean syncBatchNorm) {
   public static final String FORMAT = "nets4j-run/1";
+
+  /** A run.json edited by hand (or damaged) is refused where it is read, before a size is computed from it. */
+  public RunInfo {
+    Checks.range("imageSize", imageSize, 1, Limits.MAX_INPUT_SIDE);
+    Checks.range("channels", channels, 1, 3);
+    Checks.positive("batchSize", batchSize);
+    if (classes == null || classes.size() < 2 || classes.size() > Limits.MAX_CLASSES) {
+      throw new IllegalArgumentException("classes must list 2 to " + Limits.MAX_CLASSES + " names, got "
+          + (classes == null ? "none" : classes.size()));
+    }
+    if (mean == null || std == null || mean.length != channels || std.length != channels) {
+      throw new IllegalArgumentException("mean and std must have one value per channel (" + channels + ")");
+    }
+  }
   public static final String FILE = "run.json";
 
   /** The number of processes that trained the run (1 for runs older than distributed training). */

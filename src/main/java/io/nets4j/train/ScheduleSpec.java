@@ -1,5 +1,6 @@
 package io.nets4j.train;
 
+import io.nets4j.nn.Checks;
 import java.util.Locale;
 
 /**
@@ -31,10 +32,11 @@ public record ScheduleSpec(Kind kind, double warmupEpochs, double warmupStartFac
   }
 
   public ScheduleSpec {
-    if (warmupEpochs < 0 || stepEpochs <= 0 || warmupStartFactor < 0 || warmupStartFactor > 1 || minFactor < 0) {
-      throw new IllegalArgumentException("invalid schedule: warm-up " + warmupEpochs + " epochs from "
-          + warmupStartFactor + ", min factor " + minFactor + ", step every " + stepEpochs + " epochs");
-    }
+    Checks.nonNegative("warm-up epochs", warmupEpochs);
+    Checks.probability("warm-up start factor", warmupStartFactor);
+    Checks.nonNegative("minimum factor", minFactor);
+    Checks.positive("epochs between decays", stepEpochs);
+    Checks.range("decay factor (gamma)", gamma, 0, 1);
   }
 
   /** Cosine decay to 0 without warm-up. */

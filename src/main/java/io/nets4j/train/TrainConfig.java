@@ -1,5 +1,7 @@
 package io.nets4j.train;
 
+import io.nets4j.nn.Checks;
+
 /**
  * What a training run does; everything that decides its numbers (with the model, the data and
  * the seed of the data), so that it is recorded with every checkpoint.
@@ -48,16 +50,12 @@ public record TrainConfig(int epochs, OptimizerSpec optimizer, ScheduleSpec sche
   }
 
   public TrainConfig {
-    if (epochs < 1) {
-      throw new IllegalArgumentException("epochs must be positive, got " + epochs);
-    }
-    if (labelSmoothing < 0 || labelSmoothing >= 1) {
-      throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + labelSmoothing);
-    }
-    if (clipGradNorm < 0 || patience < 0 || logEverySteps < 0 || keepCheckpoints < 1) {
-      throw new IllegalArgumentException("invalid settings: clip " + clipGradNorm + ", patience " + patience
-          + ", log every " + logEverySteps + ", keep " + keepCheckpoints + " checkpoints");
-    }
+    Checks.positive("epochs", epochs);
+    Checks.range("label smoothing", labelSmoothing, 0, 0.999);
+    Checks.nonNegative("gradient clipping norm", clipGradNorm);
+    Checks.nonNegative("patience", patience);
+    Checks.nonNegative("log every (steps)", logEverySteps);
+    Checks.positive("checkpoints kept", keepCheckpoints);
   }
 
   /** {@code epochs} epochs of SGD (lr 0.1, momentum 0.9, weight decay 5e-4) with cosine decay, seed 0. */

@@ -2,11 +2,11 @@ package io.nets4j.train;
 
 import io.nets4j.distributed.DistributedGroup;
 import io.nets4j.distributed.GradientReducer;
-import io.nets4j.tensor.Autocast;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.ReplicaSum;
+import io.nets4j.tensor.Autocast;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.io.IOException;
@@ -329,6 +329,9 @@ public final class Trainer {
         Files.createDirectories(runDir);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create the run directory " + runDir + " (" + e + ")", e);
+      }
+      for (Path leftover : Checkpoints.removeTemporaries(runDir)) {
+        out.println("removed " + leftover + ", left half-written by a process that was killed");
       }
       log = new RunLog(runDir);
       log.truncate(st.history, st.step);

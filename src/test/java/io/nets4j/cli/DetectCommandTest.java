@@ -26,6 +26,31 @@ class DetectCommandTest {
     assertTrue(Files.isRegularFile(runDir.resolve("model.safetensors")));
     assertTrue(Files.isRegularFile(runDir.resolve("train-log.csv")));
     assertTrue(t.out().contains("step 2/2") && t.out().contains("mAP@.5="), t.out());
+    byte[] trained = readBytes(runDir.resolve("model.safetensors"));
+    CliTest.Run again = CliTest.run("detect", "train", "--model", "yolo_v1", "--size", "32", "--steps", "1",
+        "--batch", "2", "--val-images", "3", "--out", runDir.toString());
+    assertEquals(1, again.exit());
+    assertTrue(again.err().contains("already holds a trained detector (model.safetensors)"), again.err());
+    assertTrue(java.util.Arrays.equals(trained, readBytes(runDir.resolve("model.safetensors"))));
+    for (String[] bad : new String[][] {{"--score", "NaN", "--score must be in [0, 1], got NaN"},
+        {"--scale", "-2", "--scale must be 0 or more, got -2"}}) {
+      CliTest.Run r = CliTest.run("detect", "--weights", runDir.toString(), bad[0], bad[1], "--out", dir.toString());
+      assertEquals(1, r.exit());
+      assertTrue(r.err().contains(bad[2]), r.err());
+    }
+    for (String[] meta : new String[][] {{"64000", "nets4j.image_size = 64000 must be in [16, 1448]"},
+        {"abc", "nets4j.image_size = \"abc\" is not an integer"}}) {
+      Path edited = dir.resolve("meta-" + meta[0] + ".safetensors");
+      try (io.nets4j.tensor.Scope s = io.nets4j.tensor.Scope.open()) {
+        io.nets4j.io.SafeTensorsFile f = io.nets4j.io.SafeTensors.read(runDir.resolve("model.safetensors"));
+        java.util.Map<String, String> m = new java.util.HashMap<>(f.metadata());
+        m.put("nets4j.image_size", meta[0]);
+        io.nets4j.io.SafeTensors.write(edited, f.tensors(), m);
+      }
+      CliTest.Run r = CliTest.run("detect", "--weights", edited.toString(), "--out", dir.toString());
+      assertEquals(1, r.exit());
+      assertTrue(r.err().contains(edited + ": metadata " + meta[1]), r.err());
+    }
 
     Path input = dir.resolve("in.png");
     ImageFiles.writePng(new Image(new float[3 * 40 * 50], 3, 40, 50), input);
@@ -75,6 +100,14 @@ class DetectCommandTest {
     CliTest.Run alone = CliTest.run("detect", "train", "--coco", trainJson.toString(), "--out", runDir.toString());
     assertEquals(1, alone.exit());
     assertTrue(alone.err().startsWith("nets4j detect train: --coco and --val-coco go together"), alone.err());
+  }
+
+  private static byte[] readBytes(Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test

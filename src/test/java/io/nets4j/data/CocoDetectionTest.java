@@ -99,6 +99,23 @@ class CocoDetectionTest {
   }
 
   @Test
+  void impossibleImageSizesAreRefusedWithTheImage() throws IOException {
+    writeImages("a.png");
+    for (String size : new String[] {"\"width\": -64, \"height\": 64", "\"width\": 0, \"height\": 6",
+        "\"width\": 4000000000, \"height\": 3"}) {
+      Path json = writeJson("""
+          {"images": [{"id": 1, "file_name": "a.png", %s}],
+           "categories": [{"id": 1, "name": "x"}],
+           "annotations": [{"id": 5, "image_id": 1, "category_id": 1, "bbox": [0, 0, 2, 2]}]}
+          """.formatted(size));
+      DatasetException e = assertThrows(DatasetException.class, () -> CocoDetection.open(dir, json), size);
+      assertTrue(e.getMessage().contains("image 1 (a.png): size ") && e.getMessage().contains("is not a size of an"
+          + " image"), e.getMessage());
+      assertTrue(!e.getMessage().contains("leaves the"), e.getMessage());
+    }
+  }
+
+  @Test
   void unknownImageIdAndMissingArraysAreErrors() throws IOException {
     writeImages("a.png");
     Path json = writeJson("""

@@ -206,7 +206,7 @@ class DataLoaderTest {
         }
       });
       assertEquals(13, e.sampleIndex());
-      assertTrue(e.getMessage().contains("sample 13 (epoch 0, batch 3)")
+      assertTrue(e.getMessage().contains("sample 13 (epoch 1, batch 4)") // counted from 1, as the progress display counts
           && e.getMessage().contains("cannot read record 13"), e.getMessage());
       Throwable root = e;
       while (root.getCause() != null) {

@@ -1,5 +1,6 @@
 package io.nets4j.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -150,17 +151,51 @@ class IdxDatasetTest {
     assertTrue(e.getMessage().startsWith(dir.resolve("cutgz.gz").toString()), e.getMessage());
   }
 
+  /** A subset read from the files holds the samples a subset of the whole data set holds, in its order. */
+  @Test
+  void aRandomSubsetIsReadAloneAndMatchesTheSubsetOfTheWhole() throws IOException {
+    int n = 40;
+    byte[] px = pixels(n, 3, 2);
+    byte[] labels = new byte[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = (byte) (i * 7 % 10);
+    }
+    for (boolean gz : new boolean[] {false, true}) {
+      Path folder = Files.createDirectories(dir.resolve(gz ? "gz" : "plain"));
+      String ext = gz ? ".gz" : "";
+      Files.write(folder.resolve("train-images-idx3-ubyte" + ext), gz ? gzip(idx(3, new int[] {n, 3, 2}, px))
+          : idx(3, new int[] {n, 3, 2}, px));
+      Files.write(folder.resolve("train-labels-idx1-ubyte" + ext), gz ? gzip(idx(1, new int[] {n}, labels))
+          : idx(1, new int[] {n}, labels));
+      IdxDataset whole = IdxDataset.openFolder(folder, true);
+      ClassificationDataset expected = Datasets.randomSplit(whole, 7.0 / n, 5).validation();
+      IdxDataset subset = IdxDataset.openFolder(folder, true, 7, 5);
+      assertEquals(7, subset.size());
+      for (int i = 0; i < 7; i++) {
+        assertEquals(expected.get(i).label(), subset.get(i).label());
+        assertArrayEquals(expected.get(i).image().data(), subset.get(i).image().data());
+      }
+      assertEquals(n, IdxDataset.openFolder(folder, true, 0, 5).size());
+      assertEquals(n, IdxDataset.openFolder(folder, true, n + 3, 5).size());
+    }
+  }
+
   @Test
   void lyingHeaderDoesNotAllocate() throws IOException {
     Path lab = write("lab", idx(1, new int[] {2}, new byte[] {1, 2}));
-    // Claims 1.75 GB of pixels but holds 8 bytes: rejected before any allocation, plain or gzipped.
-    byte[] liar = idx(3, new int[] {0x70000000, 1, 1}, new byte[8]);
+    // Claims 805 MB of pixels but holds 8 bytes: rejected before any allocation, plain or gzipped.
+    byte[] liar = idx(3, new int[] {0x30000000, 1, 1}, new byte[8]);
     DatasetException e = fails(write("liar", liar), lab);
     assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     e = fails(write("liar.gz", gzip(liar)), lab);
     assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains("ends after 8"), e.getMessage());
-    e = fails(write("huge", idx(3, new int[] {100000, 100000, 100000}, new byte[8])), lab);
-    assertTrue(e.getMessage().contains("more than 2 GB"), e.getMessage());
+    // Past the 1 GiB limit (a 2 MB gzip of zeros can expand to 2 GB): refused from the header, before inflating.
+    byte[] huge = idx(3, new int[] {0x70000000, 1, 1}, new byte[8]);
+    for (Path p : List.of(write("huge", huge), write("huge.gz", gzip(huge)))) {
+      e = fails(p, lab);
+      assertTrue(e.getMessage().startsWith(p.toString()) && e.getMessage().contains("more than 1073741824 bytes"),
+          e.getMessage());
+    }
     e = fails(write("negative", idx(3, new int[] {-1, 2, 2}, new byte[0])), lab);
     assertTrue(e.getMessage().contains("invalid dimension -1 at offset 4"), e.getMessage());
   }

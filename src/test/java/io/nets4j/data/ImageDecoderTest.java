@@ -49,6 +49,29 @@ class ImageDecoderTest {
   }
 
   @Test
+  void aCallerLimitIsCheckedFromTheHeader() throws IOException {
+    Path big = withHeader("big.png", b -> b.putInt(16, 4096).putInt(20, 4096));
+    DatasetException e = assertThrows(DatasetException.class, () -> ImageFiles.readRgb(big, 1L << 21));
+    assertTrue(e.getMessage().contains("4096x4096") && e.getMessage().contains("limit of 2097152"), e.getMessage());
+  }
+
+  @Test
+  void aPngThatCannotBeWrittenFailsWithItsNameAndPrintsNothing() {
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    Path file = tmp.resolve("missing-folder").resolve("x.png");
+    try {
+      System.setErr(new java.io.PrintStream(printed, true));
+      DatasetException e = assertThrows(DatasetException.class,
+          () -> ImageFiles.writePng(new Image(new float[3], 3, 1, 1), file));
+      assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains("cannot write"), e.getMessage());
+    } finally {
+      System.setErr(err);
+    }
+    assertEquals("", printed.toString());
+  }
+
+  @Test
   void damagedPngsNameTheProblem() throws IOException {
     byte[] good = Files.readAllBytes(DIR.resolve("rgb8.png"));
     assertTrue(error(Files.write(tmp.resolve("cut.png"), Arrays.copyOf(good, good.length - 200)))

@@ -51,13 +51,31 @@ class ImageListTest {
 
   @Test
   void csvWithIndices() throws IOException {
-    Path csv = list("l.csv", "img/a.png,3\nimg/d.png,0\n");
+    Path csv = list("l.csv", "img/a.png,3\nimg/d.png,0\nimg/a.png,1\nimg/d.png,2\n");
     ImageList ds = ImageList.open(csv);
     assertEquals(List.of("0", "1", "2", "3"), ds.classes());
     assertEquals(3, ds.get(0).label());
     DatasetException e = assertThrows(DatasetException.class, () -> ImageList.open(csv, List.of("x", "y")));
     assertTrue(e.getMessage().startsWith(csv.toString()) && e.getMessage().contains("line 1: label 3 is out of range"),
         e.getMessage());
+  }
+
+  @Test
+  void aMistypedIntegerLabelIsRefusedBeforeAnyClassifierIsBuilt() throws IOException {
+    Path csv = list("typo.csv", "img/a.png,0\nimg/d.png,1\nimg/a.png,5000000\n");
+    DatasetException e = assertThrows(DatasetException.class, () -> ImageList.open(csv));
+    assertTrue(e.getMessage().startsWith(csv.toString()) && e.getMessage().contains("line 3: label 5000000")
+        && e.getMessage().contains("limit of 100000"), e.getMessage());
+  }
+
+  @Test
+  void integerLabelsMustBeDense() throws IOException {
+    Path csv = list("sparse.csv", "img/a.png,0\nimg/d.png,7\n");
+    DatasetException e = assertThrows(DatasetException.class, () -> ImageList.open(csv));
+    assertTrue(e.getMessage().contains("line 2: label 7") && e.getMessage().contains("only 2 of them are used")
+        && e.getMessage().contains("first unused is 1"), e.getMessage());
+    // listed class names make sparse indices fine
+    assertEquals(8, ImageList.open(csv, List.of("a", "b", "c", "d", "e", "f", "g", "h")).classes().size());
   }
 
   @Test
@@ -100,7 +118,7 @@ class ImageListTest {
     m = failure(list("list.txt", "img/a.png,1"));
     assertTrue(m.contains("unknown list format"), m);
     Path undecodable = list("img/fake.png", "not a png");
-    ImageList ds = ImageList.open(list("u.csv", "img/fake.png,1\n"));
+    ImageList ds = ImageList.open(list("u.csv", "img/fake.png,0\n"));
     DatasetException e = assertThrows(DatasetException.class, () -> ds.get(0));
     assertTrue(e.getMessage().startsWith(undecodable.toString()), e.getMessage());
   }

@@ -222,7 +222,19 @@ class SafeTensorsMalformedTest {
 
   @Test
   void missingFile() {
-    rejects(dir.resolve("absent.safetensors"), "cannot read", "NoSuchFileException");
+    rejects(dir.resolve("absent.safetensors"), "absent.safetensors: no such file");
+  }
+
+  /** A FIFO is refused before it is opened: opening it would block until something writes to it. */
+  @Test
+  void aFifoIsRefusedWithoutBlocking() throws Exception {
+    Path fifo = dir.resolve("pipe.safetensors");
+    org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+        "mkfifo is available");
+    rejects(fifo, "pipe.safetensors: is not a regular file (a FIFO, socket or device)");
+    SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> WeightsFile.open(fifo));
+    assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    rejects(dir, "is a directory");
   }
 
   @Test

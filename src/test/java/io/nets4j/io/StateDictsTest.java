@@ -175,6 +175,26 @@ class StateDictsTest {
   }
 
   @Test
+  void nonFiniteWeightsAreRefusedNamingTheFirstBadKeyAndNothingIsLoaded() {
+    Tiny source = trained();
+    Map<String, Tensor> state = new LinkedHashMap<>(source.stateDict());
+    float[] w = Tensors.toFloatArray(state.get("conv.weight"));
+    w[7] = Float.NaN;
+    w[9] = Float.POSITIVE_INFINITY;
+    state.put("conv.weight", Tensors.fromFloats(w, 4, 3, 3, 3));
+    Path p = dir.resolve("nan.safetensors");
+    SafeTensors.write(p, state, Map.of());
+    Tiny target = new Tiny();
+    Map<String, byte[]> before = bytes(target);
+    for (LoadMode mode : LoadMode.values()) {
+      StateDictException e = assertThrows(StateDictException.class, () -> StateDicts.load(target, p, mode));
+      assertTrue(e.getMessage().startsWith("nan.safetensors: tensor 'conv.weight' (F32 [4, 3, 3, 3]) has 2 NaN or"
+          + " infinite values, the first at flat index 7"), e.getMessage());
+    }
+    assertSameState(before, target);
+  }
+
+  @Test
   void floatingDtypeMismatchFailsUnlessConversionIsAllowed() {
     Tiny source = trained();
     Map<String, Tensor> state = new LinkedHashMap<>(source.stateDict());
@@ -184,7 +204,7 @@ class StateDictsTest {
 
     StateDictException e = assertThrows(StateDictException.class, () -> StateDicts.load(new Tiny(), p));
     assertTrue(e.getMessage().contains("'conv.weight': dtype mismatch: expected F32 [4, 3, 3, 3], got F64 [4, 3, 3, 3]"
-        + " (load with convertDtypes to convert)"), e.getMessage());
+        + " (only the floating-point type differs: convert the file's tensors to F32 before loading"), e.getMessage());
 
     Tiny fresh = new Tiny();
     LoadReport report = StateDicts.load(fresh, p, LoadMode.STRICT, true);

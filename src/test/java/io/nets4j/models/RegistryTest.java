@@ -49,7 +49,10 @@ class RegistryTest {
   void unknownNamesSuggestTheClosest() {
     Registry<Integer, Linear> r = linears();
     assertEquals(List.of("linear2", "linear3"), r.closest("linear", 2));
-    assertEquals(List.of("bilinear", "linear2", "linear3"), r.closest("bilinaer", 3));
+    // names that differ in more than a third of the characters are guesses, not corrections
+    assertEquals(List.of("bilinear"), r.closest("bilinaer", 3));
+    assertEquals(List.of("linear2", "linear3"), r.closest("LINEAR2", 3)); // the same name in another case first
+    assertEquals(List.of(), r.closest("fcn8s", 3));
     UnknownModelException e = assertThrows(UnknownModelException.class, () -> r.create("linaer2", 4));
     assertEquals("linear2", e.suggestions().get(0));
     assertTrue(e.getMessage().contains("unknown model 'linaer2'"), e.getMessage());

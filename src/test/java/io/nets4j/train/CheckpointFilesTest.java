@@ -95,6 +95,18 @@ class CheckpointFilesTest {
   }
 
   @Test
+  void aRunJsonWithImpossibleSizesIsRefusedWhereItIsRead() throws IOException {
+    String good = Files.readString(Path.of("src/test/resources/io/nets4j/fuzz/ReadersFuzzTestInputs/checkpointMetadata"
+        + "/run.json"));
+    Files.writeString(tmp.resolve(RunInfo.FILE), good);
+    assertEquals(16, RunInfo.read(tmp).imageSize());
+    Files.writeString(tmp.resolve(RunInfo.FILE), good.replaceFirst("\"imageSize\" : 16", "\"imageSize\" : 64000"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunInfo.read(tmp));
+    assertTrue(e.getMessage().contains("run.json") && e.getMessage().contains("imageSize must be in [1, 4096], got"
+        + " 64000"), e.getMessage());
+  }
+
+  @Test
   void missingCheckpointsGiveClearErrors() throws IOException {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoints.resolve(tmp));
     assertTrue(e.getMessage().contains("no checkpoint at"), e.getMessage());

@@ -2,6 +2,7 @@ package io.nets4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,8 @@ class LrScheduleTest {
     assertEquals(1, s.factor(100), EPS);
     assertEquals(0.5, s.factor(300), EPS);
     assertEquals(0, s.factor(500), EPS);
+    // the start factor reads as a fraction of the rate, not as a bare number beside the weight decay
+    assertTrue(s.describe().startsWith("linear warm-up(100 steps from lr x 0.01) then cosine"), s.describe());
     LrSchedule step = ScheduleSpec.step(2, 0.5).build(10, 6);
     assertEquals(1, step.factor(19), EPS);
     assertEquals(0.5, step.factor(20), EPS);
