@@ -187,17 +187,17 @@ final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+      if ((coco == null) != (valCoco == null)) {
+        throw new IllegalArgumentException("--coco and --val-coco go together (training and held-out annotations)");
+      }
+      if (size != null) {
+        Checks.range("--size", size, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
+      }
       if (Files.exists(out.resolve(WEIGHTS))) {
         throw new IllegalArgumentException("--out " + out + " already holds a trained detector (" + WEIGHTS
             + "); give another --out, or remove it to train again");
       }
       Checks.writableOutput("--out", out);
-      if (size != null) {
-        Checks.range("--size", size, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
-      }
-      if ((coco == null) != (valCoco == null)) {
-        throw new IllegalArgumentException("--coco and --val-coco go together (training and held-out annotations)");
-      }
       CocoDetection cocoTrain = coco != null ? openCoco(coco, cocoImages) : null;
       CocoDetection cocoVal = valCoco != null ? openCoco(valCoco, valCocoImages) : null;
       if (cocoTrain != null && !cocoTrain.classes().equals(cocoVal.classes())) {

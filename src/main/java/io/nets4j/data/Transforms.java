@@ -350,6 +350,11 @@ public final class Transforms {
     if (outH == image.height() && outW == image.width()) {
       return image;
     }
+    // checked in long arithmetic: an int product of the sides (or with the channels) can wrap
+    if ((long) outH * outW > ImageFiles.MAX_PIXELS) {
+      throw new IllegalArgumentException("resizing a " + image.width() + "x" + image.height() + " image to " + outW
+          + "x" + outH + " would make more than " + ImageFiles.MAX_PIXELS + " pixels");
+    }
     int c = image.channels();
     int ih = image.height();
     int iw = image.width();

@@ -110,6 +110,16 @@ class TransformsTest {
         Transforms.centerCrop(3, 4).apply(one, RNG).data());
   }
 
+  /** {@code predict --size 100000} once wrapped the int size of the output into "Index ... out of bounds". */
+  @Test
+  void aResizeBeyondThePixelLimitIsRefusedBeforeItsSizeIsComputed() {
+    Image img = new Image(new float[3 * 7 * 5], 3, 7, 5);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Transforms.resize(114285).apply(img, RNG));
+    assertTrue(e.getMessage().contains("resizing a 5x7 image to 114285x159999 would make more than 67108864 pixels"),
+        e.getMessage());
+  }
+
   @Test
   void resizeOfAConstantImageIsConstant() {
     float[] d = new float[3 * 7 * 5];
