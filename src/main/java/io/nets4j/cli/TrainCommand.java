@@ -263,6 +263,9 @@ final class TrainCommand implements Callable<Integer> {
       args.add(defaultName());
     }
     int code = launcher.run(Main.class.getName(), args, backend, System.out);
+    if (code == Launcher.INTERRUPTED) {
+      return code;
+    }
     if (code != 0) {
       throw new IllegalStateException("the job failed: a worker exited with code " + code + " (see its messages above)");
     }

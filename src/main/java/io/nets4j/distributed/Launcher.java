@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts the worker JVMs of one machine of a job, as {@code torchrun} does: {@code nprocPerNode}
@@ -35,7 +37,9 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
     Duration timeout) {
   /** The variable that tells a worker its launcher's process id. */
   public static final String LAUNCHER_PID = "NETS4J_LAUNCHER_PID";
-  private static final Duration GRACE = Duration.ofSeconds(15);
+  /** What {@link #run} returns when the launcher was interrupted (as a shell reports SIGINT). */
+  public static final int INTERRUPTED = 130;
+  private static final Duration GRACE = Duration.ofSeconds(30);
 
   public Launcher {
     if (nprocPerNode < 1) {
@@ -68,7 +72,19 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
   public int run(String mainClass, List<String> args, DistributedBackend backend, PrintStream out) {
     List<Process> workers = new ArrayList<>();
     List<Thread> pumps = new ArrayList<>();
-    Thread hook = new Thread(() -> stop(workers), "nets4j-launcher-shutdown");
+    AtomicBoolean interrupted = new AtomicBoolean();
+    CountDownLatch finished = new CountDownLatch(1);
+    // on SIGTERM/SIGINT: pass it on and let the watching thread see the workers out (the JVM ends
+    // when this hook returns, so it waits for that thread, which relays the workers' last lines)
+    Thread hook = new Thread(() -> {
+      interrupted.set(true);
+      signal(workers);
+      try {
+        finished.await(GRACE.toSeconds() + 20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "nets4j-launcher-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       for (int local = 0; local < nprocPerNode; local++) {
@@ -83,9 +99,11 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
         }
         pumps.add(pump(p.getInputStream(), c.rank() == 0 ? "" : "[rank " + c.rank() + "] ", out));
       }
-      int code = watch(workers, out);
-      for (Thread t : pumps) {
-        t.join(TimeUnit.SECONDS.toMillis(5));
+      int code = watch(workers, interrupted, out);
+      drain(pumps);
+      if (interrupted.get()) {
+        out.println("nets4j launcher: interrupted; the workers have stopped");
+        return INTERRUPTED;
       }
       return code;
     } catch (IOException e) {
@@ -94,25 +112,33 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stop(workers);
-      return 130;
+      return INTERRUPTED;
     } finally {
+      finished.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
-        // the JVM is shutting down: the hook stops the workers
+        // the JVM is shutting down: the hook has stopped the workers
       }
     }
   }
 
-  /** Waits until all workers succeed or one fails; in that case stops the others. */
-  private int watch(List<Process> workers, PrintStream out) throws InterruptedException {
+  /**
+   * Waits until all workers succeed, one fails (then stops the others) or the launcher is
+   * interrupted (then waits for the signalled workers, killing them after the grace period).
+   */
+  private int watch(List<Process> workers, AtomicBoolean interrupted, PrintStream out) throws InterruptedException {
     while (true) {
+      if (interrupted.get()) {
+        stop(workers);
+        return INTERRUPTED;
+      }
       boolean allDone = true;
       for (int local = 0; local < workers.size(); local++) {
         Process p = workers.get(local);
         if (p.isAlive()) {
           allDone = false;
-        } else if (p.exitValue() != 0) {
+        } else if (p.exitValue() != 0 && !interrupted.get()) {
           int rank = nodeRank * nprocPerNode + local;
           out.printf("nets4j launcher: rank %d (pid %d) exited with code %d; stopping the other workers of this "
               + "machine%n", rank, p.pid(), p.exitValue());
@@ -127,15 +153,20 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
     }
   }
 
-  /** SIGTERM to every live worker (they save a checkpoint and stop), then SIGKILL after the grace period. */
+  private static void signal(List<Process> workers) {
+    synchronized (workers) {
+      // through the handle: Process.destroy() would also close the pipes of the workers' output
+      workers.forEach(p -> p.toHandle().destroy());
+    }
+  }
+
+  /** SIGTERM to every live worker (they save a checkpoint and stop), then SIGKILL after 30 s. */
   private static void stop(List<Process> workers) {
     List<Process> copy;
     synchronized (workers) {
       copy = List.copyOf(workers);
     }
-    for (Process p : copy) {
-      p.destroy();
-    }
+    signal(copy);
     long deadline = System.nanoTime() + GRACE.toNanos();
     for (Process p : copy) {
       try {
@@ -148,6 +179,17 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
       } catch (InterruptedException e) {
         p.destroyForcibly();
         Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void drain(List<Thread> pumps) {
+    for (Thread t : pumps) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
   }

@@ -134,6 +134,32 @@ class DistributedTrainCommandTest {
     }
   }
 
+  @Test
+  void interruptingTheLauncherStopsEveryWorkerAtOneStepWithACheckpointThatResumes() throws Exception {
+    List<String> args = new ArrayList<>(job("interrupted", 2, "--nproc-per-node", "2", "--master-port",
+        Integer.toString(ChildJvms.freePort()), "--dist-timeout", "60"));
+    args.set(args.indexOf("--train-size") + 1, "256");
+    Path run = tmp.resolve("runs/interrupted");
+    try (ChildJvms jvms = new ChildJvms()) {
+      Process launcher = jvms.start(MAIN, args, Map.of(), log("interrupted"));
+      ChildJvms.waitFor(log("interrupted"), "epoch 1/2 ", 180);
+      List<ProcessHandle> workers = launcher.children().toList();
+      launcher.destroy(); // SIGTERM, as Ctrl-C
+      ChildJvms.exitCode(launcher, 120, log("interrupted"));
+      assertGone(workers, ChildJvms.read(log("interrupted")));
+    }
+    String out = ChildJvms.read(log("interrupted"));
+    assertTrue(out.contains("stopped at step"), out);
+    long stoppedAt = Checkpoints.info(Checkpoints.resolve(run)).step();
+    assertTrue(stoppedAt > 0 && stoppedAt < 32, "stopped at step " + stoppedAt + " of 32:\n" + out);
+    CliTest.Run resumed = CliTest.run("train", "--resume", run.toString(), "--nproc-per-node", "2", "--master-port",
+        Integer.toString(ChildJvms.freePort()), "--dist-timeout", "60");
+    assertEquals(0, resumed.exit(), resumed.out() + resumed.err());
+    assertTrue(resumed.out().contains("resumed from"), resumed.out());
+    assertEquals(32, Checkpoints.info(Checkpoints.resolve(run)).step());
+    assertEquals(2, metrics(run).size());
+  }
+
   private List<String> longJob(String name, int port) {
     List<String> args = new ArrayList<>(job(name, 50, "--nproc-per-node", "2", "--master-port", Integer.toString(port),
         "--dist-timeout", "20"));
