@@ -326,72 +326,19 @@ public final class InferenceServer implements AutoCloseable {
     }
   }
 
-  /** A KServe v2 inference request: one FP32 input {@code [N, ...]}, the outputs asked for (all by default). */
+  /** Answers a KServe v2 inference request ({@link KServeRequest}) with the model's outputs, batched. */
   private Reply infer(ServedModel m, byte[] body) {
-    JsonNode request;
-    try {
-      request = JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw ServeException.badRequest("malformed JSON: " + e.getOriginalMessage() + " at line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    if (request == null || !request.isObject()) {
-      throw ServeException.badRequest("the request body must be a JSON object with \"inputs\"");
-    }
-    JsonNode inputs = request.get("inputs");
-    if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
-      throw ServeException.badRequest("\"inputs\" must be an array of one tensor (" + m.input() + ")");
-    }
-    JsonNode input = inputs.get(0);
-    String name = text(input, "name");
-    if (!name.equals(m.input().name())) {
-      throw ServeException.badRequest("unknown input '" + name + "'; " + m.name() + " takes " + m.input());
-    }
-    String datatype = text(input, "datatype");
-    if (!datatype.equals(TensorData.FP32)) {
-      throw ServeException.badRequest("input '" + name + "' has datatype " + datatype + "; " + m.name() + " takes "
-          + TensorData.FP32);
-    }
-    long[] shape = shape(input.get("shape"), name);
-    if (shape.length < 1 || shape[0] < 1) {
-      throw ServeException.badRequest("input '" + name + "' has shape " + Tensors.describe(shape) + "; "
-          + m.name() + " takes " + m.input());
-    }
-    long[] sampleShape = Arrays.copyOfRange(shape, 1, shape.length);
-    m.checkSample(sampleShape);
-    long numel = Tensors.numel(shape);
-    if (numel > body.length) {
-      // every value takes at least a digit and a comma: the shape claims more than the body can hold
-      throw ServeException.badRequest("input '" + name + "' has shape " + Tensors.describe(shape) + " of " + numel
-          + " values; the body of " + body.length + " bytes cannot hold them");
-    }
-    JsonNode data = input.get("data");
-    if (data == null || !data.isArray()) {
-      throw ServeException.badRequest("input '" + name + "' has no \"data\" array");
-    }
-    float[] values = new float[(int) numel];
-    int count = flatten(data, values, 0, name);
-    if (count != numel) {
-      throw ServeException.badRequest("input '" + name + "' has " + count + " values in \"data\"; its shape "
-          + Tensors.describe(shape) + " needs " + numel);
-    }
-    List<String> wanted = wantedOutputs(m, request.get("outputs"));
-    int n = (int) shape[0];
-    int plane = (int) (numel / n);
-    List<Sample> samples = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      samples.add(new Sample(Arrays.copyOfRange(values, i * plane, (i + 1) * plane), sampleShape));
-    }
+    KServeRequest request = KServeRequest.parse(body, m);
+    List<String> wanted = request.outputs();
+    List<Sample> samples = request.samples();
     List<Map<String, TensorData>> results = await(batcher(m).submit(samples));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("model_name", m.name());
       g.writeStringField("model_version", VERSION);
-      if (request.hasNonNull("id")) {
-        g.writeStringField("id", request.get("id").asText());
+      if (request.id() != null) {
+        g.writeStringField("id", request.id());
       }
       g.writeArrayFieldStart("outputs");
       for (String o : wanted) {
@@ -403,25 +350,6 @@ public final class InferenceServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return new Reply(200, Reply.JSON, out.toByteArray());
-  }
-
-  private static List<String> wantedOutputs(ServedModel m, JsonNode outputs) {
-    List<String> names = m.outputs().stream().map(TensorSpec::name).toList();
-    if (outputs == null || outputs.isNull()) {
-      return names;
-    }
-    if (!outputs.isArray()) {
-      throw ServeException.badRequest("\"outputs\" must be an array of {\"name\": ...}");
-    }
-    List<String> wanted = new ArrayList<>();
-    for (JsonNode o : outputs) {
-      String name = text(o, "name");
-      if (!names.contains(name)) {
-        throw ServeException.badRequest("unknown output '" + name + "'; " + m.name() + " has " + names);
-      }
-      wanted.add(name);
-    }
-    return wanted;
   }
 
   /** One output of every sample, stacked along a new batch dimension (the samples' shapes must agree). */
@@ -462,52 +390,6 @@ public final class InferenceServer implements AutoCloseable {
     }
     g.writeEndArray();
     g.writeEndObject();
-  }
-
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node == null ? null : node.get(field);
-    if (v == null || !v.isTextual()) {
-      throw ServeException.badRequest("missing string field \"" + field + "\" in " + abbreviate(node));
-    }
-    return v.asText();
-  }
-
-  private static long[] shape(JsonNode shape, String input) {
-    if (shape == null || !shape.isArray()) {
-      throw ServeException.badRequest("input '" + input + "' has no \"shape\" array");
-    }
-    long[] s = new long[shape.size()];
-    for (int i = 0; i < s.length; i++) {
-      JsonNode d = shape.get(i);
-      if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0) {
-        throw ServeException.badRequest("input '" + input + "' has shape entry " + d + "; entries are integers >= 0");
-      }
-      s[i] = d.asLong();
-    }
-    return s;
-  }
-
-  /** Copies the numbers of a flat or nested (row-major) array into {@code into}; returns the count seen. */
-  private static int flatten(JsonNode data, float[] into, int at, String input) {
-    int n = at;
-    for (JsonNode v : data) {
-      if (v.isArray()) {
-        n = flatten(v, into, n, input);
-      } else if (v.isNumber()) {
-        if (n < into.length) {
-          into[n] = v.floatValue();
-        }
-        n++;
-      } else {
-        throw ServeException.badRequest("input '" + input + "' has a non-number in \"data\": " + abbreviate(v));
-      }
-    }
-    return n;
-  }
-
-  private static String abbreviate(JsonNode node) {
-    String s = String.valueOf(node);
-    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
   }
 
   /** A TorchServe-style request: the image bytes as the body. */

@@ -54,7 +54,7 @@ public interface ServedModel {
       throw ServeException.badRequest("input '" + input().name() + "' of " + name() + " is "
           + Tensors.describe(want) + ", got a sample of " + Tensors.describe(shape));
     }
-    if (shape.length == 3 && shape[1] * shape[2] > ImageFiles.MAX_PIXELS) {
+    if (shape.length == 3 && shape[1] > ImageFiles.MAX_PIXELS / shape[2]) {
       throw new ServeException(413, "input '" + input().name() + "' of " + shape[1] + "x" + shape[2]
           + " pixels is larger than the limit of " + ImageFiles.MAX_PIXELS + " pixels");
     }

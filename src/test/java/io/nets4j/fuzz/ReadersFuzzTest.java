@@ -13,6 +13,16 @@ import io.nets4j.io.SafeTensors;
 import io.nets4j.io.SafeTensorsFile;
 import io.nets4j.nn.Nets4jException;
 import io.nets4j.tensor.Scope;
+import io.nets4j.data.RgbImage;
+import io.nets4j.serve.KServeRequest;
+import io.nets4j.serve.Reply;
+import io.nets4j.serve.Sample;
+import io.nets4j.serve.ServeException;
+import io.nets4j.serve.ServedModel;
+import io.nets4j.serve.TensorData;
+import io.nets4j.serve.TensorSpec;
+import java.util.List;
+import java.util.Map;
 import io.nets4j.train.Checkpoints;
 import io.nets4j.train.RunInfo;
 import java.io.IOException;
@@ -161,5 +171,55 @@ class ReadersFuzzTest {
     }
     expectCleanFailure(() -> RunInfo.read(run));
     expectCleanFailure(() -> Checkpoints.info(checkpoint));
+  }
+
+  /** A classifier's request surface ({@code [N, 3, H, W]} in, logits out): what KServe request parsing checks against. */
+  private static final ServedModel KSERVE_MODEL = new ServedModel() {
+    @Override
+    public String name() {
+      return "fuzzed";
+    }
+
+    @Override
+    public String platform() {
+      return "nets4j";
+    }
+
+    @Override
+    public TensorSpec input() {
+      return new TensorSpec("input", TensorData.FP32, new long[] {-1, 3, -1, -1});
+    }
+
+    @Override
+    public List<TensorSpec> outputs() {
+      return List.of(new TensorSpec("logits", TensorData.FP32, new long[] {-1, 10}));
+    }
+
+    @Override
+    public Sample fromImage(RgbImage image) {
+      throw new UnsupportedOperationException("parsing only");
+    }
+
+    @Override
+    public List<Map<String, TensorData>> run(List<Sample> batch) {
+      throw new UnsupportedOperationException("parsing only");
+    }
+
+    @Override
+    public Reply imageReply(Map<String, TensorData> outputs, String accept, int topK) {
+      throw new UnsupportedOperationException("parsing only");
+    }
+  };
+
+  /** The server's KServe v2 request parsing: a body either parses or is a 4xx ServeException. */
+  @FuzzTest(maxDuration = "15s")
+  void kserveRequest(byte[] input) {
+    try {
+      KServeRequest.parse(input, KSERVE_MODEL);
+    } catch (ServeException expected) {
+      if (expected.status() < 400 || expected.status() >= 500 || expected.getMessage() == null) {
+        throw new AssertionError("a request defect must be a 4xx with a message", expected);
+      }
+    }
   }
 }
