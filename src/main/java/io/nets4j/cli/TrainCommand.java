@@ -257,11 +257,6 @@ final class TrainCommand implements Callable<Integer> {
       args.add("--threads");
       args.add(Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nprocPerNode)));
     }
-    if (resume == null && !matched.hasMatchedOption("--name")) {
-      // every rank must agree on the run's name (it is part of the checked settings)
-      args.add("--name");
-      args.add(defaultName());
-    }
     int code = launcher.run(Main.class.getName(), args, backend, System.out);
     if (code == Launcher.INTERRUPTED) {
       return code;
@@ -314,8 +309,9 @@ final class TrainCommand implements Callable<Integer> {
       run = newRun(dataSpec, dataOptions, opened, world);
     }
     if (group != null) {
-      // a rank started with other options fails here, before any training, with what differs
-      group.agree("run_settings", runDir.getFileName() + " " + run.settingsJson());
+      // a rank started with other options fails here, before any training, with what differs (the run
+      // directory's name is rank 0's: only rank 0 writes, and machines' clocks give different default names)
+      group.agree("run_settings", run.settingsJson());
     }
     torch.manual_seed(run.config().seed());
     ImageClassifier net = Models.create(run.model(), run.modelOptions());

@@ -48,7 +48,8 @@ class DistributedTrainCommandTest {
     List<Process> nodes = new ArrayList<>();
     try (ChildJvms jvms = new ChildJvms()) {
       for (int node = 0; node < 2; node++) {
-        nodes.add(jvms.start(MAIN, job("nodes", 2, "--nnodes", "2", "--node-rank", Integer.toString(node),
+        // the run directory is rank 0's: the other node's name does not matter (nor is it written)
+        nodes.add(jvms.start(MAIN, job(node == 0 ? "nodes" : "other-name", 2, "--nnodes", "2", "--node-rank", Integer.toString(node),
             "--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", Integer.toString(port),
             "--dist-timeout", "60", "--threads", "1", "--sync-batch-norm"), Map.of(), log("node" + node)));
       }
@@ -58,6 +59,7 @@ class DistributedTrainCommandTest {
       }
     }
     Path uninterrupted = tmp.resolve("runs/nodes");
+    assertTrue(!Files.exists(tmp.resolve("runs/other-name")), "only rank 0 writes");
     assertEquals(2, RunInfo.read(uninterrupted).worldSize());
     assertEquals(8, Checkpoints.info(Checkpoints.resolve(uninterrupted)).step(), "2 epochs of 64 / (2 x 8) steps");
 
