@@ -1,11 +1,11 @@
 package io.nets4j.sequence;
 
+import io.nets4j.nn.AttentionMapStore;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.LayerGuard;
 import io.nets4j.nn.Linear;
-import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Module;
-import io.nets4j.nn.RecordsAttention;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -23,7 +23,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@link AdditiveAttention} ({@code Wa}, {@code Ua}, {@code Va}), so soft and hard models share
  * weights; {@link #select} applies the same choice to scores from any other scorer.
  */
-public final class HardAttention extends Module implements RecordsAttention {
+public final class HardAttention extends Module implements KeepsAttentionMaps {
   /**
    * One chosen location per query.
    *
@@ -93,20 +93,10 @@ public final class HardAttention extends Module implements RecordsAttention {
     return new Choice(context, index, logProb, probs, entropy);
   }
 
+  /** The recording state; its map is the distribution {@code [B, S]} the last choice made while recording was drawn from. */
   @Override
-  public void recordAttention(boolean on) {
-    attentionMap.setRecording(on);
-  }
-
-  @Override
-  public boolean isRecordingAttention() {
-    return attentionMap.isRecording();
-  }
-
-  /** The distribution {@code [B, S]} the last choice made while recording was drawn from. */
-  @Override
-  public Tensor lastAttention() {
-    return attentionMap.last();
+  public AttentionMapStore attentionMaps() {
+    return attentionMap;
   }
 
   @Override
