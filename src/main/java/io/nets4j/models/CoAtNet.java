@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead;
 import io.nets4j.layers.LayerNorm2d;
 import io.nets4j.layers.Mlp;
 import io.nets4j.layers.RelativePositionBias;
@@ -10,11 +11,10 @@ import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
-import io.nets4j.nn.Flatten;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
+import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.RecordsAttention;
@@ -205,11 +205,16 @@ public final class CoAtNet extends ImageClassifier {
     int width = dims[3];
     double dropRate = options.dropRateOr(0);
     if (config.headHiddenSize() > 0) {
+      // timm's NormMlpClassifierHead: pooling, LayerNorm, the pre-logits layer (linear and tanh), dropout
       norm = register("norm", new Identity());
-      head = register("head", new NormMlpHead(width, config.headHiddenSize(), dropRate));
+      head = register("head", new ClassifierHead(ClassifierHead.Pooling.AVERAGE)
+          .add("norm", new LayerNorm(width, LN_EPS))
+          .add("pre_logits", new Sequential().add("fc", new Linear(width, config.headHiddenSize()))
+              .add("act", Activation.tanh()))
+          .add("drop", new Dropout(dropRate)));
     } else {
       norm = register("norm", new LayerNorm2d(width, LN_EPS));
-      head = register("head", new ClassifierHead(dropRate));
+      head = register("head", new ClassifierHead(ClassifierHead.Pooling.AVERAGE).add("drop", new Dropout(dropRate)));
     }
     int numFeatures = config.headHiddenSize() > 0 ? config.headHiddenSize() : width;
     addClassifier(head, "fc", numFeatures, options.numClasses(), ClassifierFactory.linear());
@@ -448,39 +453,6 @@ public final class CoAtNet extends ImageClassifier {
       Tensor residual = shortcut == null ? x : shortcut.forward(x);
       Tensor y = residual.add(dropPath1.forward(attn.forward(norm1.forward(x))));
       return y.add(dropPath2.forward(mlp.forward(norm2.forward(y))));
-    }
-  }
-
-  /**
-   * Global average pooling, dropout and the classifier {@code fc}, which the model appends (timm's
-   * ClassifierHead).
-   */
-  private static final class ClassifierHead extends Sequential {
-    ClassifierHead(double dropRate) {
-      add("drop", new Dropout(dropRate));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      return super.compute(F.globalAvgPool(x));
-    }
-  }
-
-  /**
-   * Global average pooling, LayerNorm, flatten, the pre-logits layer (linear and tanh), dropout and
-   * the classifier {@code fc}, which the model appends (timm's NormMlpClassifierHead).
-   */
-  private static final class NormMlpHead extends Sequential {
-    NormMlpHead(int width, int hidden, double dropRate) {
-      add("norm", new LayerNorm2d(width, LN_EPS));
-      add("flatten", new Flatten(1));
-      add("pre_logits", new Sequential().add("fc", new Linear(width, hidden)).add("act", Activation.tanh()));
-      add("drop", new Dropout(dropRate));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      return super.compute(F.adaptiveAvgPool2d(x, 1, 1));
     }
   }
 }

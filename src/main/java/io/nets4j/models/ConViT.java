@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.layers.Mlp;
 import io.nets4j.layers.SelfAttention;
 import io.nets4j.nn.Activation;
@@ -171,7 +172,7 @@ public final class ConViT extends ImageClassifier {
   /** The class token, dropout and the classifier. */
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier().forward(headDrop.forward(features.select(1, 0)));
+    return classifier().forward(headDrop.forward(Pooling.TOKEN.apply(features)));
   }
 
   /** Non-overlapping patches projected by a strided convolution, as tokens {@code [N, patches, dim]}. */

@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.layers.SelfAttention;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.BatchNorm2d;
@@ -151,7 +152,7 @@ public final class LocalViT extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier().forward(features.select(1, 0));
+    return classifier().forward(Pooling.TOKEN.apply(features));
   }
 
   /** Attention with a residual, then the locality feed-forward network on the patch grid. */

@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead;
 import io.nets4j.layers.Mlp;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
@@ -118,7 +119,7 @@ public final class VisionTransformer extends ImageClassifier {
     classToken = registerParameter("class_token", Tensors.zeros(DType.FLOAT32, 1, 1, d));
     int grid = imageSize / p;
     encoder = register("encoder", new Encoder(config, grid * grid + 1, options.dropRateOr(0.0)));
-    heads = register("heads", new Sequential());
+    heads = register("heads", new ClassifierHead(ClassifierHead.Pooling.TOKEN));
     addClassifier(heads, "head", d, options.numClasses(), ClassifierFactory.linear(head -> {
       Init.zeros(head.weight());
       Init.zeros(head.bias());
@@ -143,7 +144,7 @@ public final class VisionTransformer extends ImageClassifier {
   /** The class token's features through {@code heads}. */
   @Override
   public Tensor forwardHead(Tensor features) {
-    return heads.forward(features.select(1, 0));
+    return heads.forward(features);
   }
 
   public Config config() {

@@ -9,6 +9,7 @@ import io.nets4j.nn.Module;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -89,7 +90,7 @@ public final class HardAttention extends Module implements KeepsAttentionMaps {
     Tensor context = values.gather(1, index.view(-1, 1, 1).expand(values.size(0), 1, values.size(2))).squeeze(1);
     // 0 * log 0 = 0 at excluded locations, without a NaN gradient from -inf
     Tensor finiteLogProbs = logProbs.masked_fill(probs.eq(new Scalar(0.0)), new Scalar(0.0));
-    Tensor entropy = probs.mul(finiteLogProbs).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).neg();
+    Tensor entropy = probs.mul(finiteLogProbs).sum(new long[] {1}, false, new ScalarTypeOptional()).neg();
     return new Choice(context, index, logProb, probs, entropy);
   }
 
