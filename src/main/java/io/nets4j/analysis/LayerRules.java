@@ -10,6 +10,7 @@ import io.nets4j.nn.GroupNorm;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
+import io.nets4j.nn.MacCounter;
 import io.nets4j.nn.MaxPool2d;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

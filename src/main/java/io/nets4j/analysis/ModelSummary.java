@@ -2,6 +2,7 @@ package io.nets4j.analysis;
 
 import io.nets4j.models.Models;
 import io.nets4j.nn.Layer;
+import io.nets4j.nn.MacCounter;
 import io.nets4j.nn.Module;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;

@@ -1,6 +1,7 @@
 package io.nets4j.analysis;
 
 import io.nets4j.nn.Layer;
+import io.nets4j.nn.MacCounter;
 import io.nets4j.nn.Module;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.nets4j.analysis;
 
+import io.nets4j.nn.MacCounter;
 /**
  * One layer call of a summarised forward pass (a layer called twice has two rows).
  *

@@ -11,6 +11,6 @@
  * summarised. A new layer type with a cost gets a rule in {@link io.nets4j.analysis.LayerRules}
  * (and a {@link io.nets4j.analysis.Window} if it slides over the image); a cost that no layer call
  * shows — the matrix products of attention, {@code F.linear} on raw parameters — is reported from
- * the layer's {@code compute} with {@link io.nets4j.analysis.MacCounter}.
+ * the layer's {@code compute} with {@link io.nets4j.nn.MacCounter}.
  */
 package io.nets4j.analysis;

@@ -1,10 +1,10 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Module;
@@ -88,7 +88,7 @@ public final class CifarResNet extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier().forward(F.flatten(F.globalAvgPool(features), 1));
+    return classifier().forward(Pooling.AVERAGE.apply(features));
   }
 
   /**

@@ -1,28 +1,27 @@
 package io.nets4j.models;
 
-import io.nets4j.analysis.MacCounter;
+import io.nets4j.layers.ClassifierHead;
+import io.nets4j.layers.LayerNorm2d;
+import io.nets4j.layers.Mlp;
+import io.nets4j.layers.RelativePositionBias;
+import io.nets4j.layers.SelfAttention;
 import io.nets4j.nn.Activation;
-import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.AvgPool2d;
+import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
-import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
-import io.nets4j.nn.Flatten;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
-import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
+import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.RecordsAttention;
 import io.nets4j.nn.Sequential;
 import io.nets4j.nn.SqueezeExcitation;
 import io.nets4j.nn.StochasticDepth;
-import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -192,7 +191,7 @@ public final class CoAtNet extends ImageClassifier {
       Sequential blocks = new Sequential();
       for (int b = 0; b < depths[s]; b++) {
         int stride = b == 0 ? 2 : 1;
-        double p = totalBlocks > 1 ? dropPath * blockIndex / (totalBlocks - 1) : 0;
+        double p = StochasticDepth.linearRate(dropPath, blockIndex, totalBlocks);
         blocks.add(s < 2
             ? new MbConvBlock(in, dims[s], stride, config.conv(), p)
             : new TransformerBlock(in, dims[s], stride, feat, config.transformer(), p));
@@ -206,11 +205,16 @@ public final class CoAtNet extends ImageClassifier {
     int width = dims[3];
     double dropRate = options.dropRateOr(0);
     if (config.headHiddenSize() > 0) {
+      // timm's NormMlpClassifierHead: pooling, LayerNorm, the pre-logits layer (linear and tanh), dropout
       norm = register("norm", new Identity());
-      head = register("head", new NormMlpHead(width, config.headHiddenSize(), dropRate));
+      head = register("head", new ClassifierHead(ClassifierHead.Pooling.AVERAGE)
+          .add("norm", new LayerNorm(width, LN_EPS))
+          .add("pre_logits", new Sequential().add("fc", new Linear(width, config.headHiddenSize()))
+              .add("act", Activation.tanh()))
+          .add("drop", new Dropout(dropRate)));
     } else {
-      norm = register("norm", new LayerNorm2d(width));
-      head = register("head", new ClassifierHead(dropRate));
+      norm = register("norm", new LayerNorm2d(width, LN_EPS));
+      head = register("head", new ClassifierHead(ClassifierHead.Pooling.AVERAGE).add("drop", new Dropout(dropRate)));
     }
     int numFeatures = config.headHiddenSize() > 0 ? config.headHiddenSize() : width;
     addClassifier(head, "fc", numFeatures, options.numClasses(), ClassifierFactory.linear());
@@ -266,6 +270,11 @@ public final class CoAtNet extends ImageClassifier {
     });
   }
 
+  /** timm's {@code BatchNormAct2d}: batch norm with the activation {@code act} ({@code null}: identity). */
+  private static BatchNorm2d batchNormAct(int channels, Act act) {
+    return BatchNorm2d.withActivation(channels, BN_EPS, act == null ? new Identity() : act.create());
+  }
+
   /** A stage: its blocks under {@code blocks}. */
   private static final class Stage extends Layer {
     private final Sequential blocks;
@@ -283,12 +292,12 @@ public final class CoAtNet extends ImageClassifier {
   /** 3x3/2 convolution, batch norm with activation, 3x3 convolution. */
   private static final class Stem extends Layer {
     private final Conv2d conv1;
-    private final BatchNormAct norm1;
+    private final BatchNorm2d norm1;
     private final Conv2d conv2;
 
     Stem(int in, int[] widths, Act act) {
       conv1 = register("conv1", new Conv2d(in, widths[0], ConvSpec.kernel(3).stride(2).padding(1).noBias()));
-      norm1 = register("norm1", new BatchNormAct(widths[0], act));
+      norm1 = register("norm1", batchNormAct(widths[0], act));
       conv2 = register("conv2", new Conv2d(widths[0], widths[1], ConvSpec.kernel(3).padding(1).noBias()));
       initConv(this);
     }
@@ -296,75 +305,6 @@ public final class CoAtNet extends ImageClassifier {
     @Override
     protected Tensor compute(Tensor x) {
       return conv2.forward(norm1.forward(conv1.forward(x)));
-    }
-  }
-
-  /** Batch norm followed by an optional activation, with the norm's parameters as its own (timm's BatchNormAct2d). */
-  private static final class BatchNormAct extends Layer {
-    private final int channels;
-    private final Tensor weight;
-    private final Tensor bias;
-    private final Tensor runningMean;
-    private final Tensor runningVar;
-    private final Tensor numBatchesTracked;
-    private final Layer act;
-
-    /** @param act the activation, or {@code null} for none */
-    BatchNormAct(int channels, Act act) {
-      this.channels = channels;
-      weight = registerParameter("weight", Tensors.ones(DType.FLOAT32, channels));
-      bias = registerParameter("bias", Tensors.zeros(DType.FLOAT32, channels));
-      runningMean = registerBuffer("running_mean", Tensors.zeros(DType.FLOAT32, channels));
-      runningVar = registerBuffer("running_var", Tensors.ones(DType.FLOAT32, channels));
-      numBatchesTracked = registerBuffer("num_batches_tracked", Tensors.zeros(DType.INT64));
-      this.act = register("act", act == null ? new Identity() : act.create());
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      if (x.dim() != 4 || x.size(1) != channels) {
-        throw fail("expected input of shape [N, " + channels + ", H, W], got " + Tensors.describe(x));
-      }
-      if (isTraining() && x.numel() == x.size(1)) {
-        throw fail("expected more than 1 value per channel when training, got input " + Tensors.describe(x));
-      }
-      if (isTraining()) {
-        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-          numBatchesTracked.add_(new Scalar(1L));
-        }
-      }
-      return act.forward(F.batchNorm(x, weight, bias, runningMean, runningVar, isTraining(), 0.1, BN_EPS));
-    }
-
-    @Override
-    public String typeName() {
-      return "BatchNormAct2d";
-    }
-  }
-
-  /** LayerNorm over the channels of an NCHW map (timm's LayerNorm2d). */
-  private static final class LayerNorm2d extends Layer {
-    private final long[] shape;
-    private final Tensor weight;
-    private final Tensor bias;
-
-    LayerNorm2d(int channels) {
-      shape = new long[] {channels};
-      weight = registerParameter("weight", Tensors.ones(DType.FLOAT32, channels));
-      bias = registerParameter("bias", Tensors.zeros(DType.FLOAT32, channels));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      if (x.dim() != 4 || x.size(1) != shape[0]) {
-        throw fail("expected input of shape [N, " + shape[0] + ", H, W], got " + Tensors.describe(x));
-      }
-      return F.layerNorm(x.permute(0, 2, 3, 1), shape, weight, bias, LN_EPS).permute(0, 3, 1, 2);
-    }
-
-    @Override
-    public String typeName() {
-      return "LayerNorm2d";
     }
   }
 
@@ -388,13 +328,13 @@ public final class CoAtNet extends ImageClassifier {
   /** Pre-norm MBConv: norm, 1x1 expansion, 3x3 depthwise, squeeze-excitation, 1x1 projection, residual. */
   private static final class MbConvBlock extends Layer {
     private final Downsample shortcut;
-    private final BatchNormAct preNorm;
+    private final BatchNorm2d preNorm;
     private final Downsample down;
     private final Conv2d conv1;
-    private final BatchNormAct norm1;
+    private final BatchNorm2d norm1;
     private final Conv2d conv2;
     private final SqueezeExcitation seEarly;
-    private final BatchNormAct norm2;
+    private final BatchNorm2d norm2;
     private final SqueezeExcitation se;
     private final Conv2d conv3;
     private final StochasticDepth dropPath;
@@ -407,15 +347,15 @@ public final class CoAtNet extends ImageClassifier {
       int seWidth = (cfg.expandFromOutput() ? out : mid) / 4;
       boolean pool = stride == 2 && cfg.strideInPool();
       shortcut = stride == 2 ? register("shortcut", new Downsample(in, out, cfg.outputBias())) : null;
-      preNorm = register("pre_norm", new BatchNormAct(in, cfg.preNormAct() ? cfg.act() : null));
+      preNorm = register("pre_norm", batchNormAct(in, cfg.preNormAct() ? cfg.act() : null));
       down = pool ? register("down", new Downsample(in, in, false)) : null;
       conv1 = register("conv1_1x1", new Conv2d(in, mid, ConvSpec.kernel(1).noBias()));
-      norm1 = register("norm1", new BatchNormAct(mid, cfg.act()));
+      norm1 = register("norm1", batchNormAct(mid, cfg.act()));
       conv2 = register("conv2_kxk", new Conv2d(mid, mid,
           ConvSpec.kernel(3).stride(pool ? 1 : stride).padding(1).groups(mid).noBias()));
       SqueezeExcitation squeeze = new SqueezeExcitation(mid, seWidth, cfg.seAct().create(), Activation.sigmoid());
       seEarly = cfg.seEarly() ? register("se_early", squeeze) : null;
-      norm2 = register("norm2", new BatchNormAct(mid, cfg.act()));
+      norm2 = register("norm2", batchNormAct(mid, cfg.act()));
       se = cfg.seEarly() ? null : register("se", squeeze);
       conv3 = register("conv3_1x1", new Conv2d(mid, out, ConvSpec.kernel(1).bias(cfg.outputBias())));
       dropPath = register("drop_path", new StochasticDepth(dropPathRate));
@@ -447,99 +387,35 @@ public final class CoAtNet extends ImageClassifier {
     }
   }
 
-  /** The learned relative-position bias of one attention layer over an {@code size x size} map. */
-  private static final class RelPosBias extends Module {
-    private final int area;
-    private final int heads;
-    private final Tensor table;
-    private final Tensor index;
-
-    RelPosBias(int size, int heads) {
-      this.area = size * size;
-      this.heads = heads;
-      int span = 2 * size - 1;
-      table = registerParameter("relative_position_bias_table",
-          Init.truncNormal(Tensors.empty(DType.FLOAT32, (long) span * span, heads), 0.02, -2, 2));
-      // index[i, j] = table row of the offset (dy, dx) from query i to key j, positions row-major
-      long[] idx = new long[area * area];
-      for (int i = 0; i < area; i++) {
-        for (int j = 0; j < area; j++) {
-          int dy = i / size - j / size + size - 1;
-          int dx = i % size - j % size + size - 1;
-          idx[i * area + j] = (long) dy * span + dx;
-        }
-      }
-      index = registerBuffer("relative_position_index", Tensors.fromLongs(idx), false);
-    }
-
-    /** The additive bias {@code [1, heads, area, area]}. */
-    Tensor bias() {
-      return table.index_select(0, index).view(area, area, heads).permute(2, 0, 1).unsqueeze(0).contiguous();
-    }
-  }
-
   /**
-   * Multi-head self-attention over all positions of an NCHW map, with relative-position bias
-   * (timm's Attention2d, heads first in the qkv channels). Records {@code [N, heads, HW, HW]} maps.
+   * Multi-head self-attention over all positions of an NCHW map with a relative-position bias
+   * {@code rel_pos} (timm's {@code Attention2d}, heads first in the qkv channels), for the map
+   * size the bias is built for. Records {@code [N, heads, HW, HW]} maps.
    */
-  private static final class Attention2d extends Layer implements KeepsAttentionMaps {
-    private final Conv2d qkv;
-    private final RelPosBias relPos;
-    private final Conv2d proj;
-    private final int heads;
+  private static final class Attention2d extends SelfAttention {
+    private final RelativePositionBias relPos;
     private final int area;
-    private final DotProductAttention kernel = new DotProductAttention();
 
-    Attention2d(int in, int out, int featSize, boolean expandFirst) {
+    private Attention2d(SelfAttention.Config config, int featSize, RelativePositionBias relPos) {
+      super(config, "rel_pos", relPos);
+      this.relPos = relPos;
+      this.area = featSize * featSize;
+    }
+
+    static Attention2d of(int in, int out, int featSize, boolean expandFirst) {
       int width = expandFirst ? out : in;
-      heads = width / HEAD_DIM;
-      area = featSize * featSize;
-      qkv = register("qkv", new Conv2d(in, 3 * width, ConvSpec.kernel(1)));
-      relPos = register("rel_pos", new RelPosBias(featSize, heads));
-      proj = register("proj", new Conv2d(width, out, ConvSpec.kernel(1)));
+      int heads = width / HEAD_DIM;
+      return new Attention2d(SelfAttention.Config.maps(in, width, out, heads), featSize,
+          new RelativePositionBias(featSize, heads));
     }
 
     @Override
-    protected Tensor compute(Tensor x) {
-      long n = x.size(0);
-      long h = x.size(2);
-      long w = x.size(3);
-      if (h * w != area) {
-        throw fail("the relative-position bias is built for " + area + " positions, got a " + h + "x" + w + " map");
+    protected Tensor positionBias(Tensor x) {
+      if (x.size(2) * x.size(3) != area) {
+        throw fail("the relative-position bias is built for " + area + " positions, got a " + x.size(2) + "x"
+            + x.size(3) + " map");
       }
-      // heads first in the channels: [N, heads, 3 * d, HW], each part as tokens [N, heads, HW, d]
-      Tensor[] qkvs = Tensors.owned(qkv.forward(x).view(n, heads, 3L * HEAD_DIM, h * w).chunk(3, 2));
-      Tensor q = qkvs[0].transpose(-1, -2).contiguous();
-      Tensor k = qkvs[1].transpose(-1, -2).contiguous();
-      Tensor v = qkvs[2].transpose(-1, -2).contiguous();
-      // q k^T and attn v: matrix products that no per-layer MAC rule sees
-      MacCounter.addMatmul(n * heads, h * w, HEAD_DIM, h * w);
-      MacCounter.addMatmul(n * heads, h * w, h * w, HEAD_DIM);
-      Tensor y = kernel.apply(q, k, v, relPos.bias(), 1.0 / Math.sqrt(HEAD_DIM), 0, false);
-      return proj.forward(y.transpose(-1, -2).reshape(n, -1, h, w));
-    }
-
-    @Override
-    public AttentionMapStore attentionMaps() {
-      return kernel.maps();
-    }
-  }
-
-  /** 1x1 convolution MLP: {@code fc1}, GELU, {@code fc2}. */
-  private static final class ConvMlp extends Layer {
-    private final Conv2d fc1;
-    private final Activation act;
-    private final Conv2d fc2;
-
-    ConvMlp(int width, int hidden) {
-      fc1 = register("fc1", new Conv2d(width, hidden, ConvSpec.kernel(1)));
-      act = register("act", Activation.gelu());
-      fc2 = register("fc2", new Conv2d(hidden, width, ConvSpec.kernel(1)));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      return fc2.forward(act.forward(fc1.forward(x)));
+      return relPos.bias();
     }
   }
 
@@ -550,24 +426,24 @@ public final class CoAtNet extends ImageClassifier {
     private final Attention2d attn;
     private final StochasticDepth dropPath1;
     private final LayerNorm2d norm2;
-    private final ConvMlp mlp;
+    private final Mlp mlp;
     private final StochasticDepth dropPath2;
 
     TransformerBlock(int in, int out, int stride, int featSize, TransformerConfig cfg, double dropPathRate) {
       if (stride == 2) {
         shortcut = register("shortcut", new Downsample(in, out, cfg.shortcutBias()));
-        norm1 = register("norm1", new Sequential().add("norm", new LayerNorm2d(in)).add("down", new Downsample(in, in, false)));
+        norm1 = register("norm1", new Sequential().add("norm", new LayerNorm2d(in, LN_EPS)).add("down", new Downsample(in, in, false)));
       } else {
         if (in != out) {
           throw new IllegalArgumentException("a transformer block without downsampling keeps its width: " + in + " -> " + out);
         }
         shortcut = null;
-        norm1 = register("norm1", new LayerNorm2d(in));
+        norm1 = register("norm1", new LayerNorm2d(in, LN_EPS));
       }
-      attn = register("attn", new Attention2d(in, out, featSize, cfg.expandFirst()));
+      attn = register("attn", Attention2d.of(in, out, featSize, cfg.expandFirst()));
       dropPath1 = register("drop_path1", new StochasticDepth(dropPathRate));
-      norm2 = register("norm2", new LayerNorm2d(out));
-      mlp = register("mlp", new ConvMlp(out, 4 * out));
+      norm2 = register("norm2", new LayerNorm2d(out, LN_EPS));
+      mlp = register("mlp", Mlp.maps(out, 4 * out, Activation.gelu()));
       dropPath2 = register("drop_path2", new StochasticDepth(dropPathRate));
       initTransformer(this);
     }
@@ -577,39 +453,6 @@ public final class CoAtNet extends ImageClassifier {
       Tensor residual = shortcut == null ? x : shortcut.forward(x);
       Tensor y = residual.add(dropPath1.forward(attn.forward(norm1.forward(x))));
       return y.add(dropPath2.forward(mlp.forward(norm2.forward(y))));
-    }
-  }
-
-  /**
-   * Global average pooling, dropout and the classifier {@code fc}, which the model appends (timm's
-   * ClassifierHead).
-   */
-  private static final class ClassifierHead extends Sequential {
-    ClassifierHead(double dropRate) {
-      add("drop", new Dropout(dropRate));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      return super.compute(F.globalAvgPool(x));
-    }
-  }
-
-  /**
-   * Global average pooling, LayerNorm, flatten, the pre-logits layer (linear and tanh), dropout and
-   * the classifier {@code fc}, which the model appends (timm's NormMlpClassifierHead).
-   */
-  private static final class NormMlpHead extends Sequential {
-    NormMlpHead(int width, int hidden, double dropRate) {
-      add("norm", new LayerNorm2d(width));
-      add("flatten", new Flatten(1));
-      add("pre_logits", new Sequential().add("fc", new Linear(width, hidden)).add("act", Activation.tanh()));
-      add("drop", new Dropout(dropRate));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      return super.compute(F.adaptiveAvgPool2d(x, 1, 1));
     }
   }
 }

@@ -1,11 +1,13 @@
 package io.nets4j.models;
 
-import io.nets4j.analysis.MacCounter;
+import io.nets4j.layers.ClassifierHead.Pooling;
+import io.nets4j.layers.Mlp;
+import io.nets4j.layers.SelfAttention;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Conv2d;
-import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.ConvSpec;
+import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
@@ -13,6 +15,7 @@ import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
+import io.nets4j.nn.MacCounter;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.ModuleList;
 import io.nets4j.nn.RecordsAttention;
@@ -23,6 +26,7 @@ import io.nets4j.tensor.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -118,8 +122,8 @@ public final class ConViT extends ImageClassifier {
     blocks = register("blocks", new ModuleList<>());
     double dropPath = options.dropPathRateOr(0);
     for (int i = 0; i < config.depth(); i++) {
-      double p = config.depth() > 1 ? dropPath * i / (config.depth() - 1) : 0;
-      blocks.add(new Block(dim, config.heads(), i < localLayers, config.localityStrength(), p));
+      blocks.add(new Block(dim, config.heads(), i < localLayers, config.localityStrength(),
+          StochasticDepth.linearRate(dropPath, i, config.depth())));
     }
     norm = register("norm", new LayerNorm(dim, LN_EPS));
     headDrop = register("head_drop", new Dropout(options.dropRateOr(0)));
@@ -168,7 +172,7 @@ public final class ConViT extends ImageClassifier {
   /** The class token, dropout and the classifier. */
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier().forward(headDrop.forward(features.select(1, 0)));
+    return classifier().forward(headDrop.forward(Pooling.TOKEN.apply(features)));
   }
 
   /** Non-overlapping patches projected by a strided convolution, as tokens {@code [N, patches, dim]}. */
@@ -185,24 +189,6 @@ public final class ConViT extends ImageClassifier {
     }
   }
 
-  /** {@code fc1}, GELU, {@code fc2}. */
-  private static final class Mlp extends Layer {
-    private final Linear fc1;
-    private final Activation act;
-    private final Linear fc2;
-
-    Mlp(int dim, int hidden) {
-      fc1 = register("fc1", new Linear(dim, hidden));
-      act = register("act", Activation.gelu());
-      fc2 = register("fc2", new Linear(hidden, dim));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      return fc2.forward(act.forward(fc1.forward(x)));
-    }
-  }
-
   /** Pre-norm transformer block with GPSA or MHSA. */
   private static final class Block extends Layer {
     private final LayerNorm norm1;
@@ -213,10 +199,11 @@ public final class ConViT extends ImageClassifier {
 
     Block(int dim, int heads, boolean gpsa, double localityStrength, double dropPathRate) {
       norm1 = register("norm1", new LayerNorm(dim, LN_EPS));
-      attn = register("attn", gpsa ? new Gpsa(dim, heads, localityStrength) : new Mhsa(dim, heads));
+      attn = register("attn", gpsa ? new Gpsa(dim, heads, localityStrength)
+          : new SelfAttention(SelfAttention.Config.tokens(dim, heads).withoutQkvBias().named("MHSA")));
       dropPath = register("drop_path", new StochasticDepth(dropPathRate));
       norm2 = register("norm2", new LayerNorm(dim, LN_EPS));
-      mlp = register("mlp", new Mlp(dim, 4 * dim));
+      mlp = register("mlp", Mlp.tokens(dim, 4 * dim, Activation.gelu()));
     }
 
     @Override
@@ -226,94 +213,17 @@ public final class ConViT extends ImageClassifier {
     }
   }
 
-  /** Self-attention over tokens {@code [N, T, dim]} that can record its {@code [N, heads, T, T]} maps. */
-  private abstract static class TokenAttention extends Layer implements KeepsAttentionMaps {
-    final int dim;
-    final int heads;
-    final double scale;
-    final DotProductAttention kernel = new DotProductAttention();
-
-    TokenAttention(int dim, int heads) {
-      if (dim % heads != 0) {
-        throw new IllegalArgumentException("width " + dim + " is not divisible by " + heads + " heads");
-      }
-      this.dim = dim;
-      this.heads = heads;
-      this.scale = Math.pow(dim / heads, -0.5);
-    }
-
-    /**
-     * Reports {@code q k^T} and {@code attn v} over {@code tokens} tokens, the matrix products that
-     * no per-layer MAC rule sees.
-     */
-    final void countAttentionMacs(long batch, long tokens) {
-      long headDim = dim / heads;
-      MacCounter.addMatmul(batch * heads, tokens, headDim, tokens);
-      MacCounter.addMatmul(batch * heads, tokens, tokens, headDim);
-    }
-
-    final void checkTokens(Tensor x) {
-      if (x.dim() != 3 || x.size(2) != dim) {
-        throw fail("expected tokens of shape [N, T, " + dim + "], got " + Tensors.describe(x));
-      }
-    }
-
-    @Override
-    public AttentionMapStore attentionMaps() {
-      return kernel.maps();
-    }
-  }
-
-  /** Splits {@code [N, T, parts * dim]} into {@code parts} tensors {@code [N, heads, T, dim / heads]}. */
-  private static Tensor[] splitHeads(Tensor x, int parts, int heads) {
-    long n = x.size(0);
-    long t = x.size(1);
-    long headDim = x.size(2) / parts / heads;
-    return Tensors.owned(x.reshape(n, t, parts, heads, headDim).permute(2, 0, 3, 1, 4).unbind(0));
-  }
-
-  private static Tensor mergeHeads(Tensor x) {
-    return x.transpose(1, 2).flatten(2, -1);
-  }
-
-  /**
-   * Multi-head self-attention with a joint {@code qkv} projection (no bias) and {@code proj}.
-   * Records {@code [N, heads, T, T]} maps.
-   */
-  private static final class Mhsa extends TokenAttention {
-    private final Linear qkv;
-    private final Linear proj;
-
-    Mhsa(int dim, int heads) {
-      super(dim, heads);
-      qkv = register("qkv", new Linear(dim, 3 * dim, false));
-      proj = register("proj", new Linear(dim, dim));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      checkTokens(x);
-      Tensor[] qkvs = splitHeads(qkv.forward(x), 3, heads);
-      Tensor q = qkvs[0];
-      Tensor k = qkvs[1];
-      Tensor v = qkvs[2];
-      countAttentionMacs(x.size(0), x.size(1));
-      return proj.forward(mergeHeads(kernel.apply(q, k, v, null, scale, 0, false)));
-    }
-
-    @Override
-    public String typeName() {
-      return "MHSA";
-    }
-  }
-
   /**
    * Gated positional self-attention over the patch tokens of a square grid (timm's GPSA):
    * {@code gating_param} (one gate per head), {@code qk} and {@code v} projections without bias,
    * {@code proj}, and {@code pos_proj} mapping the relative offsets {@code (dx, dy, dx^2 + dy^2)}
    * to one positional score per head. Records {@code [N, heads, T, T]} maps.
    */
-  private static final class Gpsa extends TokenAttention {
+  private static final class Gpsa extends Layer implements KeepsAttentionMaps {
+    private final int dim;
+    private final int heads;
+    private final double scale;
+    private final DotProductAttention kernel = new DotProductAttention();
     private final double localityStrength;
     private final Tensor gatingParam;
     private final Linear qk;
@@ -323,7 +233,12 @@ public final class ConViT extends ImageClassifier {
     private Tensor relIndices;
 
     Gpsa(int dim, int heads, double localityStrength) {
-      super(dim, heads);
+      if (dim % heads != 0) {
+        throw new IllegalArgumentException("width " + dim + " is not divisible by " + heads + " heads");
+      }
+      this.dim = dim;
+      this.heads = heads;
+      this.scale = Math.pow(dim / heads, -0.5);
       this.localityStrength = localityStrength;
       gatingParam = registerParameter("gating_param", Tensors.ones(DType.FLOAT32, heads));
       qk = register("qk", new Linear(dim, 2 * dim, false));
@@ -381,34 +296,42 @@ public final class ConViT extends ImageClassifier {
 
     @Override
     protected Tensor compute(Tensor x) {
-      checkTokens(x);
+      if (x.dim() != 3 || x.size(2) != dim) {
+        throw fail("expected tokens of shape [N, T, " + dim + "], got " + Tensors.describe(x));
+      }
       long tokens = x.size(1);
       long side = Math.round(Math.sqrt(tokens));
       if (side * side != tokens) {
         throw fail("GPSA needs the patches of a square grid, got " + tokens + " tokens");
       }
-      Tensor[] qks = splitHeads(qk.forward(x), 2, heads);
-      Tensor q = qks[0];
-      Tensor k = qks[1];
-      Tensor vals = splitHeads(v.forward(x), 1, heads)[0];
+      Tensor[] qks = Tensors.owned(qk.forward(x).chunk(2, -1));
+      Tensor q = DotProductAttention.splitHeads(qks[0], heads);
+      Tensor k = DotProductAttention.splitHeads(qks[1], heads);
+      Tensor vals = DotProductAttention.splitHeads(v.forward(x), heads);
       // positional scores do not depend on the image: [1, heads, T, T]
       Tensor posAttn = posProj.forward(relIndices(tokens, x)).permute(2, 0, 1).softmax(-1).unsqueeze(0);
       Tensor gate = gatingParam.sigmoid().view(1, -1, 1, 1);
       Tensor keep = gate.neg().add(new Scalar(1.0));
-      // counted as the model defines it, one gated map times v (as timm computes it), although the
-      // fused path below applies the content and positional maps to v separately
-      countAttentionMacs(x.size(0), tokens);
       Tensor y;
       if (isRecordingAttention()) {
-        // the gated map itself is recorded, so it is built explicitly
+        // the gated map itself is recorded, so it is built explicitly (and its products counted here)
+        MacCounter.addMatmul(x.size(0) * heads, tokens, dim / heads, tokens);
+        MacCounter.addMatmul(x.size(0) * heads, tokens, tokens, dim / heads);
         Tensor attn = keep.mul(DotProductAttention.weights(q, k, null, scale)).add(gate.mul(posAttn));
-        attn = attentionMaps().keep(attn.div(attn.sum(new long[] {-1}, true, new org.bytedeco.pytorch.ScalarTypeOptional())));
+        attn = attentionMaps().keep(attn.div(attn.sum(new long[] {-1}, true, new ScalarTypeOptional())));
         y = attn.matmul(vals);
       } else {
+        // the kernel counts q k^T and one map times v, as timm computes it (one gated map), although
+        // the positional map is applied to v separately here
         Tensor content = kernel.apply(q, k, vals, null, scale, 0, false);
         y = keep.mul(content).add(gate.mul(posAttn.matmul(vals)));
       }
-      return proj.forward(mergeHeads(y));
+      return proj.forward(DotProductAttention.mergeHeads(y));
+    }
+
+    @Override
+    public AttentionMapStore attentionMaps() {
+      return kernel.maps();
     }
 
     @Override

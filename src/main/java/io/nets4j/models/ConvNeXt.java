@@ -1,10 +1,11 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.LayerNorm2d;
+import io.nets4j.layers.Permute;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Flatten;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
@@ -82,7 +83,7 @@ public final class ConvNeXt extends ImageClassifier {
     int[] dims = config.dims;
     features = new Sequential();
     features.add(new Sequential(
-        new Conv2d(options.inChannels(), dims[0], ConvSpec.kernel(4).stride(4)), new LayerNorm2d(dims[0])));
+        new Conv2d(options.inChannels(), dims[0], ConvSpec.kernel(4).stride(4)), new LayerNorm2d(dims[0], LN_EPS)));
     int total = 0;
     for (int d : config.depths) {
       total += d;
@@ -92,13 +93,13 @@ public final class ConvNeXt extends ImageClassifier {
     for (int s = 0; s < dims.length; s++) {
       Sequential stage = new Sequential();
       for (int i = 0; i < config.depths[s]; i++) {
-        stage.add(new CNBlock(dims[s], total > 1 ? dropPath * index / (total - 1.0) : 0));
+        stage.add(new CNBlock(dims[s], StochasticDepth.linearRate(dropPath, index, total)));
         index++;
       }
       features.add(stage);
       if (s + 1 < dims.length) {
         features.add(new Sequential(
-            new LayerNorm2d(dims[s]), new Conv2d(dims[s], dims[s + 1], ConvSpec.kernel(2).stride(2))));
+            new LayerNorm2d(dims[s], LN_EPS), new Conv2d(dims[s], dims[s + 1], ConvSpec.kernel(2).stride(2))));
       }
     }
     register("features", features);
@@ -109,7 +110,7 @@ public final class ConvNeXt extends ImageClassifier {
     avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     int numFeatures = dims[dims.length - 1];
     // torchvision's classifier: 0 layer norm, 1 flatten, 2 linear (replaced for fine-tuning)
-    classifier = register("classifier", new Sequential(new LayerNorm2d(numFeatures), new Flatten(1)));
+    classifier = register("classifier", new Sequential(new LayerNorm2d(numFeatures, LN_EPS), new Flatten(1)));
     addClassifier(classifier, numFeatures, options.numClasses(),
         ClassifierFactory.linear(fc -> initialize(fc.weight(), fc.bias())));
     for (Module m : namedModules().values()) {
@@ -151,57 +152,18 @@ public final class ConvNeXt extends ImageClassifier {
       layerScale = registerParameter("layer_scale", Tensors.full(DType.FLOAT32, LAYER_SCALE, dim, 1, 1));
       block = register("block", new Sequential(
           new Conv2d(dim, dim, ConvSpec.kernel(7).padding(3).groups(dim)),
-          new Permute(0, 2, 3, 1),
+          Permute.channelsLast(),
           new LayerNorm(dim, LN_EPS),
           new Linear(dim, 4 * dim),
           Activation.gelu(),
           new Linear(4 * dim, dim),
-          new Permute(0, 3, 1, 2)));
+          Permute.channelsFirst()));
       stochasticDepth = register("stochastic_depth", new StochasticDepth(dropPathRate));
     }
 
     @Override
     protected Tensor compute(Tensor x) {
       return stochasticDepth.forward(layerScale.mul(block.forward(x))).add(x);
-    }
-  }
-
-  /** Layer norm over the channels of an NCHW tensor (torchvision's {@code LayerNorm2d}). */
-  static final class LayerNorm2d extends Layer {
-    private final int channels;
-    private final Tensor weight;
-    private final Tensor bias;
-
-    LayerNorm2d(int channels) {
-      this.channels = channels;
-      weight = registerParameter("weight", Tensors.ones(DType.FLOAT32, channels));
-      bias = registerParameter("bias", Tensors.zeros(DType.FLOAT32, channels));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      if (x.dim() != 4 || x.size(1) != channels) {
-        throw fail("expected input of shape [N, " + channels + ", H, W], got " + Tensors.describe(x));
-      }
-      Tensor y = F.layerNorm(x.permute(0, 2, 3, 1), new long[] {channels}, weight, bias, LN_EPS);
-      return y.permute(0, 3, 1, 2);
-    }
-  }
-
-  /** Reorders the dimensions (torchvision's {@code Permute}), to switch between NCHW and NHWC. */
-  static final class Permute extends Layer {
-    private final long[] dims;
-
-    Permute(long... dims) {
-      this.dims = dims.clone();
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      if (x.dim() != dims.length) {
-        throw fail("expected a " + dims.length + "-d input, got " + Tensors.describe(x));
-      }
-      return x.permute(dims);
     }
   }
 }

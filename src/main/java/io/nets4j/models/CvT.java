@@ -1,6 +1,6 @@
 package io.nets4j.models;
 
-import io.nets4j.analysis.MacCounter;
+import io.nets4j.layers.Mlp;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
@@ -23,6 +23,7 @@ import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -163,7 +164,7 @@ public final class CvT extends ImageClassifier {
   public Tensor forwardHead(Tensor features) {
     Tensor pooled = clsToken
         ? norm.forward(features.select(1, 0))
-        : norm.forward(features).mean(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+        : norm.forward(features).mean(new long[] {1}, false, new ScalarTypeOptional());
     return classifier().forward(pooled);
   }
 
@@ -191,8 +192,7 @@ public final class CvT extends ImageClassifier {
       posDrop = register("pos_drop", new Dropout(dropRate));
       blocks = register("blocks", new ModuleList<>());
       for (int j = 0; j < s.depth; j++) {
-        double rate = s.depth == 1 ? 0 : dropPathRate * j / (s.depth - 1);
-        blocks.add(new Block(s, dropRate, rate));
+        blocks.add(new Block(s, dropRate, StochasticDepth.linearRate(dropPathRate, j, s.depth)));
       }
     }
 
@@ -247,7 +247,12 @@ public final class CvT extends ImageClassifier {
       attn = register("attn", new Attention(s, dropRate));
       dropPath = register("drop_path", new StochasticDepth(dropPathRate));
       norm2 = register("norm2", new LayerNorm(s.embedDim, LN_EPS));
-      mlp = register("mlp", new Mlp(s.embedDim, (int) (s.embedDim * MLP_RATIO), dropRate));
+      mlp = register("mlp", Mlp.tokens(s.embedDim, (int) (s.embedDim * MLP_RATIO), new QuickGelu(), dropRate));
+      for (Module m : mlp.namedModules().values()) {
+        if (m instanceof Linear l) {
+          initLinear(l);
+        }
+      }
     }
 
     Tensor forward(Tensor x, long h, long w) {
@@ -305,22 +310,15 @@ public final class CvT extends ImageClassifier {
       long n = x.size(0);
       Tensor cls = withClsToken ? x.narrow(1, 0, 1) : null;
       Tensor map = (withClsToken ? x.narrow(1, 1, h * w) : x).transpose(1, 2).reshape(n, dim, h, w);
-      Tensor q = heads(projQ.forward(withCls(cls, convProjQ.forward(map))));
-      Tensor k = heads(projK.forward(withCls(cls, convProjK.forward(map))));
-      Tensor v = heads(projV.forward(withCls(cls, convProjV.forward(map))));
-      Tensor out = kernel.apply(q, k, v, null, Math.pow(dim, -0.5), 0.0, isTraining());
-      MacCounter.addMatmul(n * numHeads, q.size(2), dim / numHeads, k.size(2));
-      MacCounter.addMatmul(n * numHeads, q.size(2), k.size(2), dim / numHeads);
-      return projDrop.forward(proj.forward(out.transpose(1, 2).reshape(n, -1, dim)));
+      Tensor q = projQ.forward(withCls(cls, convProjQ.forward(map)));
+      Tensor k = projK.forward(withCls(cls, convProjK.forward(map)));
+      Tensor v = projV.forward(withCls(cls, convProjV.forward(map)));
+      Tensor out = kernel.applyHeads(numHeads, q, k, v, null, Math.pow(dim, -0.5), 0.0, isTraining());
+      return projDrop.forward(proj.forward(out));
     }
 
     private static Tensor withCls(Tensor cls, Tensor tokens) {
       return cls == null ? tokens : F.cat(List.of(cls, tokens), 1);
-    }
-
-    /** {@code [N, T, dim]} to {@code [N, heads, T, dim/heads]}. */
-    private Tensor heads(Tensor t) {
-      return t.view(t.size(0), t.size(1), numHeads, dim / numHeads).transpose(1, 2);
     }
 
     @Override
@@ -339,26 +337,6 @@ public final class CvT extends ImageClassifier {
     @Override
     public String typeName() {
       return "Rearrange";
-    }
-  }
-
-  /** {@code fc1, QuickGELU, dropout, fc2, dropout}. */
-  static final class Mlp extends Layer {
-    private final Linear fc1;
-    private final QuickGelu act;
-    private final Linear fc2;
-    private final Dropout drop;
-
-    Mlp(int dim, int hidden, double dropRate) {
-      fc1 = register("fc1", initLinear(new Linear(dim, hidden)));
-      act = register("act", new QuickGelu());
-      fc2 = register("fc2", initLinear(new Linear(hidden, dim)));
-      drop = register("drop", new Dropout(dropRate));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      return drop.forward(fc2.forward(drop.forward(act.forward(fc1.forward(x)))));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AvgPool2d;
 import io.nets4j.nn.BatchNorm2d;
@@ -187,7 +188,7 @@ public final class DenseNet extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor x) {
-    return classifier().forward(F.dropout(F.globalAvgPool(x), dropRate, isTraining()));
+    return classifier().forward(F.dropout(Pooling.AVERAGE.apply(x), dropRate, isTraining()));
   }
 
   /** Dense layers {@code denselayer1..n}; each sees all the feature maps before it. */

@@ -1,16 +1,14 @@
 package io.nets4j.models;
 
-import io.nets4j.analysis.MacCounter;
+import io.nets4j.layers.ClassifierHead.Pooling;
+import io.nets4j.layers.SelfAttention;
 import io.nets4j.nn.Activation;
-import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
-import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -123,7 +121,7 @@ public final class LocalViT extends ImageClassifier {
     posDrop = register("pos_drop", new Dropout(dropRate));
     blocks = register("blocks", new Sequential());
     for (int i = 0; i < config.depth; i++) {
-      blocks.add(new Block(config, dropRate, config.depth == 1 ? 0 : dropPath * i / (config.depth - 1)));
+      blocks.add(new Block(config, dropRate, StochasticDepth.linearRate(dropPath, i, config.depth)));
     }
     norm = register("norm", new LayerNorm(embedDim, LN_EPS));
     registerClassifier("head", embedDim, options.numClasses(), ClassifierFactory.linear(LocalViT::initLinear));
@@ -154,13 +152,13 @@ public final class LocalViT extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier().forward(features.select(1, 0));
+    return classifier().forward(Pooling.TOKEN.apply(features));
   }
 
   /** Attention with a residual, then the locality feed-forward network on the patch grid. */
   static final class Block extends Layer {
     private final LayerNorm norm1;
-    private final Attention attn;
+    private final SelfAttention attn;
     private final StochasticDepth dropPath;
     private final LocalityFeedForward conv;
     private final int dim;
@@ -168,7 +166,7 @@ public final class LocalViT extends ImageClassifier {
     Block(Config c, double dropRate, double dropPathRate) {
       dim = c.embedDim;
       norm1 = register("norm1", new LayerNorm(dim, LN_EPS));
-      attn = register("attn", new Attention(dim, c.numHeads, dropRate));
+      attn = register("attn", new SelfAttention(SelfAttention.Config.tokens(dim, c.numHeads).withProjDrop(dropRate, true)));
       dropPath = register("drop_path", new StochasticDepth(dropPathRate));
       conv = register("conv", new LocalityFeedForward(dim, dim * c.mlpRatio, c.seReduction));
     }
@@ -186,41 +184,6 @@ public final class LocalViT extends ImageClassifier {
       Tensor map = y.narrow(1, 1, tokens - 1).transpose(1, 2).reshape(x.size(0), dim, grid, grid);
       Tensor patches = conv.forward(map).flatten(2, -1).transpose(1, 2);
       return F.cat(List.of(cls, patches), 1);
-    }
-  }
-
-  /** Multi-head self-attention with a packed {@code qkv} projection (timm's DeiT attention). */
-  static final class Attention extends Layer implements KeepsAttentionMaps {
-    private final Linear qkv;
-    private final Linear proj;
-    private final Dropout projDrop;
-    private final int numHeads;
-    private final DotProductAttention kernel = new DotProductAttention();
-
-    Attention(int dim, int numHeads, double dropRate) {
-      this.numHeads = numHeads;
-      qkv = register("qkv", new Linear(dim, 3 * dim));
-      proj = register("proj", new Linear(dim, dim));
-      projDrop = register("proj_drop", new Dropout(dropRate));
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      long n = x.size(0);
-      long t = x.size(1);
-      long c = x.size(2);
-      long headDim = c / numHeads;
-      Tensor qkvs = qkv.forward(x).reshape(n, t, 3, numHeads, headDim).permute(2, 0, 3, 1, 4);
-      Tensor out = kernel.apply(qkvs.select(0, 0), qkvs.select(0, 1), qkvs.select(0, 2), null,
-          1.0 / Math.sqrt(headDim), 0.0, isTraining());
-      MacCounter.addMatmul(n * numHeads, t, headDim, t);
-      MacCounter.addMatmul(n * numHeads, t, t, headDim);
-      return projDrop.forward(proj.forward(out.transpose(1, 2).reshape(n, t, c)));
-    }
-
-    @Override
-    public AttentionMapStore attentionMaps() {
-      return kernel.maps();
     }
   }
 

@@ -1,11 +1,11 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Module;
@@ -133,7 +133,7 @@ public final class MobileNetV1 extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier().forward(dropout.forward(F.globalAvgPool(features)));
+    return classifier().forward(dropout.forward(Pooling.AVERAGE.apply(features)));
   }
 
   /** 3x3 depthwise convolution and 1x1 pointwise convolution, each followed by BN and ReLU6. */

@@ -1,22 +1,21 @@
 package io.nets4j.models;
 
-import io.nets4j.analysis.MacCounter;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.AvgPool2d;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
+import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
+import io.nets4j.nn.MacCounter;
 import io.nets4j.nn.RecordsAttention;
 import io.nets4j.nn.Sequential;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -73,7 +72,7 @@ public final class SASA {
    * masked out of the softmax (the image is not zero-padded into the attention).
    *
    * <p>The windows are gathered with {@code Tensor.unfold} (no loops over pixels); without
-   * recording, each pixel's attention runs through libtorch's {@code scaled_dot_product_attention}
+   * recording, each pixel's attention runs through {@link DotProductAttention} (libtorch's fused kernel)
    * as a batch of one-query problems. Attention weights ({@link RecordsAttention}): maps of shape
    * {@code [N, heads, H, W, k*k]}, the weights of each pixel over its window in row-major order.
    */
@@ -86,6 +85,7 @@ public final class SASA {
     private final Tensor relH;
     private final Tensor relW;
     private final AttentionMapStore maps = new AttentionMapStore();
+    private final DotProductAttention attention = new DotProductAttention();
 
     /**
      * @param width input and output channels
@@ -125,25 +125,24 @@ public final class SASA {
       Tensor keys = windows(qkvs[1]).view(n, heads, headDim, h, w, kernel, kernel);
       Tensor values = windows(qkvs[2]).view(n, heads, headDim, h, w, kernel, kernel);
       Tensor bias = positionBias(q, x).reshape(n, heads, h, w, kk);
-      // per (image, head, pixel): q.k and attn.v over the k*k window, and q.r against the k row and
-      // k column offset embeddings (half the head's channels each); no per-layer MAC rule sees them
+      // the q.r products against the k row and k column offset embeddings (half the head's channels
+      // each), which no per-layer MAC rule sees
       long queries = n * heads * h * w;
-      MacCounter.addMatmul(queries, 1, headDim, kk);
-      MacCounter.addMatmul(queries, 1, kk, headDim);
       MacCounter.addMatmul(queries, 1, headDim / 2, 2L * kernel);
       if (maps.isRecording()) {
+        // the per-pixel map is kept in its image layout, so it is built explicitly (and counted here)
+        MacCounter.addMatmul(queries, 1, headDim, kk);
+        MacCounter.addMatmul(queries, 1, kk, headDim);
         Tensor logits = torch.einsum("bndhw,bndhwxy->bnhwxy", new TensorVector(q, keys)).reshape(n, heads, h, w, kk);
         Tensor attn = maps.keep(logits.add(bias).softmax(-1));
         return torch.einsum("bnhwxy,bndhwxy->bndhw",
             new TensorVector(attn.view(n, heads, h, w, kernel, kernel), values)).reshape(n, width, h, w);
       }
       // one query per (image, head, pixel) against the k*k keys of its window
-      long batch = n * heads * h * w;
-      Tensor q1 = q.permute(0, 1, 3, 4, 2).reshape(batch, 1, 1, headDim);
-      Tensor k1 = keys.permute(0, 1, 3, 4, 5, 6, 2).reshape(batch, 1, kk, headDim);
-      Tensor v1 = values.permute(0, 1, 3, 4, 5, 6, 2).reshape(batch, 1, kk, headDim);
-      Tensor y = torch.scaled_dot_product_attention(q1, k1, v1, new TensorOptional(bias.reshape(batch, 1, 1, kk)),
-          0, false, new DoubleOptional(1.0), false);
+      Tensor q1 = q.permute(0, 1, 3, 4, 2).reshape(queries, 1, 1, headDim);
+      Tensor k1 = keys.permute(0, 1, 3, 4, 5, 6, 2).reshape(queries, 1, kk, headDim);
+      Tensor v1 = values.permute(0, 1, 3, 4, 5, 6, 2).reshape(queries, 1, kk, headDim);
+      Tensor y = attention.apply(q1, k1, v1, bias.reshape(queries, 1, 1, kk), 1.0, 0, false);
       return y.view(n, heads, h, w, headDim).permute(0, 1, 4, 2, 3).reshape(n, width, h, w);
     }
 

@@ -1,11 +1,11 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.MaxPool2d;
@@ -175,7 +175,7 @@ public final class SENet extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier().forward(dropout.forward(F.globalAvgPool(features)));
+    return classifier().forward(dropout.forward(Pooling.AVERAGE.apply(features)));
   }
 
   /** The bottleneck of the original models: three convolutions, SE on the branch, residual, ReLU. */
@@ -271,7 +271,7 @@ public final class SENet extends ImageClassifier {
         int stride = s == 0 ? 1 : 2;
         Sequential stage = new Sequential();
         for (int b = 0; b < depths[s]; b++) {
-          double rate = total > 1 ? dropPath * index / (total - 1) : 0;
+          double rate = StochasticDepth.linearRate(dropPath, index, total);
           stage.add(new Bottleneck(inplanes, planes, b == 0 ? stride : 1, groups, baseWidth, rate));
           inplanes = planes * 4;
           index++;
@@ -302,7 +302,7 @@ public final class SENet extends ImageClassifier {
 
     @Override
     public Tensor forwardHead(Tensor features) {
-      return classifier().forward(dropout.forward(F.globalAvgPool(features)));
+      return classifier().forward(dropout.forward(Pooling.AVERAGE.apply(features)));
     }
   }
 

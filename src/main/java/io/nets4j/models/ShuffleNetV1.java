@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AvgPool2d;
 import io.nets4j.nn.BatchNorm2d;
@@ -148,7 +149,7 @@ public final class ShuffleNetV1 extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier().forward(F.globalAvgPool(features));
+    return classifier().forward(Pooling.AVERAGE.apply(features));
   }
 
   /** The ShuffleNet unit (paper Figure 2 b, c). */

@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
@@ -122,7 +123,7 @@ public final class ShuffleNetV2 extends ImageClassifier {
 
   @Override
   public Tensor forwardHead(Tensor features) {
-    return classifier().forward(F.globalAvgPool(features));
+    return classifier().forward(Pooling.AVERAGE.apply(features));
   }
 
   /** The ShuffleNet V2 unit: channel split (stride 1) or two branches (stride 2), concat, shuffle. */

@@ -1,14 +1,14 @@
 package io.nets4j.models;
 
-import io.nets4j.analysis.MacCounter;
+import io.nets4j.layers.Mlp;
+import io.nets4j.layers.Permute;
+import io.nets4j.layers.RelativePositionBias;
+import io.nets4j.layers.SelfAttention;
 import io.nets4j.nn.AdaptiveAvgPool2d;
-import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
-import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
@@ -16,7 +16,6 @@ import io.nets4j.nn.Module;
 import io.nets4j.nn.RecordsAttention;
 import io.nets4j.nn.Sequential;
 import io.nets4j.nn.StochasticDepth;
-import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.Device;
@@ -118,7 +117,7 @@ public final class SwinTransformer extends ImageClassifier {
     features = register("features", new Sequential());
     features.add(new Sequential(
         new Conv2d(options.inChannels(), c, ConvSpec.kernel(PATCH_SIZE).stride(PATCH_SIZE)),
-        new ChannelsLast(),
+        Permute.channelsLast(),
         new LayerNorm(c, LN_EPS)));
     int totalBlocks = 0;
     for (int d : config.depths) {
@@ -131,7 +130,7 @@ public final class SwinTransformer extends ImageClassifier {
       for (int i = 0; i < config.depths[s]; i++) {
         int shift = i % 2 == 0 ? 0 : config.windowSize / 2;
         stage.add(new SwinBlock(dim, config.numHeads[s], config.windowSize, shift, dropout,
-            sdProb * blockId / (totalBlocks - 1)));
+            StochasticDepth.linearRate(sdProb, blockId, totalBlocks)));
         blockId++;
       }
       features.add(stage);
@@ -168,19 +167,6 @@ public final class SwinTransformer extends ImageClassifier {
     return classifier().forward(F.flatten(avgpool.forward(features), 1));
   }
 
-  /** NCHW to NHWC, torchvision's {@code Permute([0, 2, 3, 1])} after the patch convolution. */
-  private static final class ChannelsLast extends Layer {
-    @Override
-    protected Tensor compute(Tensor x) {
-      return x.permute(0, 2, 3, 1);
-    }
-
-    @Override
-    public String typeName() {
-      return "Permute";
-    }
-  }
-
   /** Pre-norm block on NHWC maps: window attention, then the MLP, each with a residual. */
   static final class SwinBlock extends Layer {
     private final LayerNorm norm1;
@@ -194,7 +180,7 @@ public final class SwinTransformer extends ImageClassifier {
       attn = register("attn", new ShiftedWindowAttention(dim, heads, window, shift, dropout));
       stochasticDepth = register("stochastic_depth", new StochasticDepth(sdProb));
       norm2 = register("norm2", new LayerNorm(dim, LN_EPS));
-      mlp = register("mlp", VisionTransformer.transformerMlp(dim, (int) (dim * MLP_RATIO), dropout));
+      mlp = register("mlp", Mlp.torchvision(dim, (int) (dim * MLP_RATIO), dropout));
     }
 
     @Override
@@ -247,46 +233,21 @@ public final class SwinTransformer extends ImageClassifier {
    * Window multi-head self-attention with relative position bias (W-MSA), on a cyclically shifted
    * map with an attention mask when {@code shift > 0} (SW-MSA). NHWC in, NHWC out.
    */
-  static final class ShiftedWindowAttention extends Layer implements KeepsAttentionMaps {
-    private final Linear qkv;
-    private final Linear proj;
+  static final class ShiftedWindowAttention extends SelfAttention {
     private final Tensor relativePositionBiasTable;
     private final Tensor relativePositionIndex;
     private final int dim;
-    private final int numHeads;
     private final int window;
     private final int shift;
-    private final double dropout;
-    private final DotProductAttention kernel = new DotProductAttention();
 
     ShiftedWindowAttention(int dim, int numHeads, int window, int shift, double dropout) {
+      super(SelfAttention.Config.tokens(dim, numHeads).withProjDrop(dropout, false).named("ShiftedWindowAttention"));
       this.dim = dim;
-      this.numHeads = numHeads;
       this.window = window;
       this.shift = shift;
-      this.dropout = dropout;
-      qkv = register("qkv", new Linear(dim, 3 * dim));
-      proj = register("proj", new Linear(dim, dim));
       relativePositionBiasTable = registerParameter("relative_position_bias_table",
-          Init.truncNormal(Tensors.empty(DType.FLOAT32, (2L * window - 1) * (2L * window - 1), numHeads), 0.02, -2, 2));
-      relativePositionIndex = registerBuffer("relative_position_index", onDefaultDevice(relativePositionIndexOf(window)));
-    }
-
-    /**
-     * For every pair (i, j) of tokens of a window (row-major), the row of the bias table for their
-     * offset {@code (dy, dx)}: {@code (dy + w - 1) * (2w - 1) + (dx + w - 1)}, flattened to {@code [w^4]}.
-     */
-    static Tensor relativePositionIndexOf(int w) {
-      int n = w * w;
-      long[] index = new long[n * n];
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < n; j++) {
-          int dy = i / w - j / w;
-          int dx = i % w - j % w;
-          index[i * n + j] = (long) (dy + w - 1) * (2 * w - 1) + (dx + w - 1);
-        }
-      }
-      return Tensors.fromLongs(index);
+          RelativePositionBias.table(window, numHeads));
+      relativePositionIndex = registerBuffer("relative_position_index", onDefaultDevice(RelativePositionBias.index(window)));
     }
 
     private static Tensor onDefaultDevice(Tensor t) {
@@ -316,33 +277,19 @@ public final class SwinTransformer extends ImageClassifier {
       long nh = ph / window;
       long nw = pw / window;
       long tokens = (long) window * window;
-      long headDim = dim / numHeads;
       Tensor windows = p.view(b, nh, window, nw, window, dim).permute(0, 1, 3, 2, 4, 5)
           .reshape(b, nh * nw, tokens, dim);
-      // [3, N, windows, heads, tokens, headDim]
-      Tensor qkvs = qkv.forward(windows).reshape(b, nh * nw, tokens, 3, numHeads, headDim).permute(3, 0, 1, 4, 2, 5);
-      Tensor bias = relativePositionBias();
+      // [heads, tokens, tokens], plus the shift mask [windows, 1, tokens, tokens]
+      Tensor bias = RelativePositionBias.lookup(relativePositionBiasTable, relativePositionIndex, window);
       if (shifted) {
         bias = bias.add(shiftMask((int) ph, (int) pw, shiftH, shiftW).to(x.device(), x.scalar_type()).unsqueeze(1));
       }
-      Tensor out = kernel.apply(qkvs.select(0, 0), qkvs.select(0, 1), qkvs.select(0, 2), bias,
-          1.0 / Math.sqrt(headDim), 0.0, isTraining());
-      MacCounter.addMatmul(b * nh * nw * numHeads, tokens, headDim, tokens);
-      MacCounter.addMatmul(b * nh * nw * numHeads, tokens, tokens, headDim);
-      out = out.permute(0, 1, 3, 2, 4).reshape(b, nh * nw, tokens, dim);
-      out = F.dropout(proj.forward(out), dropout, isTraining());
+      Tensor out = attend(windows, bias);
       out = out.view(b, nh, nw, window, window, dim).permute(0, 1, 3, 2, 4, 5).reshape(b, ph, pw, dim);
       if (shifted) {
         out = out.roll(new long[] {shiftH, shiftW}, 1, 2);
       }
       return out.narrow(1, 0, h).narrow(2, 0, w).contiguous();
-    }
-
-    /** The bias for every pair of tokens of a window, {@code [heads, w*w, w*w]}. */
-    private Tensor relativePositionBias() {
-      long n = (long) window * window;
-      return relativePositionBiasTable.index_select(0, relativePositionIndex).view(n, n, numHeads)
-          .permute(2, 0, 1).contiguous();
     }
 
     /**
@@ -381,16 +328,6 @@ public final class SwinTransformer extends ImageClassifier {
         return 0;
       }
       return c < length - s ? 1 : 2;
-    }
-
-    @Override
-    public AttentionMapStore attentionMaps() {
-      return kernel.maps();
-    }
-
-    @Override
-    public String typeName() {
-      return "ShiftedWindowAttention";
     }
   }
 }

@@ -1,18 +1,16 @@
 package io.nets4j.models;
 
-import io.nets4j.analysis.MacCounter;
-import io.nets4j.nn.Activation;
-import io.nets4j.nn.AttentionMapStore;
+import io.nets4j.layers.ClassifierHead;
+import io.nets4j.layers.Mlp;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
-import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
+import io.nets4j.nn.MultiheadAttention;
 import io.nets4j.nn.RecordsAttention;
 import io.nets4j.nn.Sequential;
 import io.nets4j.tensor.DType;
@@ -48,7 +46,8 @@ import org.bytedeco.pytorch.global.torch;
  * </ul>
  * {@link #interpolatePositionEmbedding(Tensor, int)} is the resampling itself, for a state_dict entry.
  *
- * <p><b>Attention weights.</b> Every {@code self_attention} module implements
+ * <p><b>Attention weights.</b> Every {@code self_attention} module (an {@link MultiheadAttention},
+ * batch first, as torchvision's {@code nn.MultiheadAttention}) implements
  * {@link RecordsAttention}; its maps have shape {@code [N, heads, 1 + g*g, 1 + g*g]}, token 0 being
  * the class token and tokens {@code 1..} the patches in row-major order of the {@code g x g} grid.
  */
@@ -120,7 +119,7 @@ public final class VisionTransformer extends ImageClassifier {
     classToken = registerParameter("class_token", Tensors.zeros(DType.FLOAT32, 1, 1, d));
     int grid = imageSize / p;
     encoder = register("encoder", new Encoder(config, grid * grid + 1, options.dropRateOr(0.0)));
-    heads = register("heads", new Sequential());
+    heads = register("heads", new ClassifierHead(ClassifierHead.Pooling.TOKEN));
     addClassifier(heads, "head", d, options.numClasses(), ClassifierFactory.linear(head -> {
       Init.zeros(head.weight());
       Init.zeros(head.bias());
@@ -145,7 +144,7 @@ public final class VisionTransformer extends ImageClassifier {
   /** The class token's features through {@code heads}. */
   @Override
   public Tensor forwardHead(Tensor features) {
-    return heads.forward(features.select(1, 0));
+    return heads.forward(features);
   }
 
   public Config config() {
@@ -205,15 +204,6 @@ public final class VisionTransformer extends ImageClassifier {
     return s * s == n ? (int) s : -1;
   }
 
-  /**
-   * torchvision's MLP block {@code Linear, GELU, Dropout, Linear, Dropout} (children {@code 0..4}),
-   * shared with Swin.
-   */
-  static Sequential transformerMlp(int dim, int hidden, double dropout) {
-    return new Sequential(new Linear(dim, hidden), Activation.gelu(), new Dropout(dropout),
-        new Linear(hidden, dim), new Dropout(dropout));
-  }
-
   /** Position embedding, dropout, the blocks and the final LayerNorm. */
   static final class Encoder extends Layer {
     private final Tensor posEmbedding;
@@ -263,7 +253,7 @@ public final class VisionTransformer extends ImageClassifier {
   /** Pre-norm block: {@code x + attn(ln_1(x))}, then {@code + mlp(ln_2(.))}. */
   static final class EncoderBlock extends Layer {
     private final LayerNorm ln1;
-    private final SelfAttention selfAttention;
+    private final MultiheadAttention selfAttention;
     private final Dropout dropout;
     private final LayerNorm ln2;
     private final Sequential mlp;
@@ -271,10 +261,11 @@ public final class VisionTransformer extends ImageClassifier {
     EncoderBlock(Config config, double dropoutRate) {
       int d = config.hiddenDim;
       ln1 = register("ln_1", new LayerNorm(d, LN_EPS));
-      selfAttention = register("self_attention", new SelfAttention(d, config.numHeads, 0.0));
+      selfAttention = register("self_attention",
+          new MultiheadAttention(MultiheadAttention.Config.of(d, config.numHeads).withBatchFirst(true)));
       dropout = register("dropout", new Dropout(dropoutRate));
       ln2 = register("ln_2", new LayerNorm(d, LN_EPS));
-      mlp = register("mlp", transformerMlp(d, config.mlpDim, dropoutRate));
+      mlp = register("mlp", Mlp.torchvision(d, config.mlpDim, dropoutRate));
       for (Layer l : mlp.layers()) {
         if (l instanceof Linear lin) {
           Init.xavierUniform(lin.weight());
@@ -292,62 +283,6 @@ public final class VisionTransformer extends ImageClassifier {
     @Override
     public String typeName() {
       return "EncoderBlock";
-    }
-  }
-
-  /**
-   * Batch-first multi-head self-attention with the parameters of {@code nn.MultiheadAttention}:
-   * the packed projection {@code in_proj_weight [3D, D]} / {@code in_proj_bias} (q, k, v in that
-   * order) and {@code out_proj}.
-   */
-  static final class SelfAttention extends Layer implements KeepsAttentionMaps {
-    private final Tensor inProjWeight;
-    private final Tensor inProjBias;
-    private final Linear outProj;
-    private final int dim;
-    private final int numHeads;
-    private final double attentionDropout;
-    private final DotProductAttention kernel = new DotProductAttention();
-
-    SelfAttention(int dim, int numHeads, double attentionDropout) {
-      this.dim = dim;
-      this.numHeads = numHeads;
-      this.attentionDropout = attentionDropout;
-      inProjWeight = registerParameter("in_proj_weight", Init.xavierUniform(Tensors.empty(DType.FLOAT32, 3L * dim, dim)));
-      inProjBias = registerParameter("in_proj_bias", Tensors.zeros(DType.FLOAT32, 3L * dim));
-      outProj = register("out_proj", new Linear(dim, dim));
-      Init.zeros(outProj.bias());
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      if (x.dim() != 3 || x.size(2) != dim) {
-        throw fail("expected tokens [N, T, " + dim + "], got " + Tensors.describe(x));
-      }
-      long n = x.size(0);
-      long t = x.size(1);
-      long headDim = dim / numHeads;
-      Tensor[] qkv = Tensors.owned(F.linear(x, inProjWeight, inProjBias).chunk(3, -1));
-      long[] heads = {n, t, numHeads, headDim};
-      Tensor q = qkv[0].reshape(heads).transpose(1, 2);
-      Tensor k = qkv[1].reshape(heads).transpose(1, 2);
-      Tensor v = qkv[2].reshape(heads).transpose(1, 2);
-      Tensor out = kernel.apply(q, k, v, null, 1.0 / Math.sqrt(headDim), attentionDropout, isTraining());
-      // the packed projection is a functional linear, invisible to the per-layer rules
-      MacCounter.add(n * t * 3L * dim * dim);
-      MacCounter.addMatmul(n * numHeads, t, headDim, t);
-      MacCounter.addMatmul(n * numHeads, t, t, headDim);
-      return outProj.forward(out.transpose(1, 2).reshape(n, t, dim));
-    }
-
-    @Override
-    public AttentionMapStore attentionMaps() {
-      return kernel.maps();
-    }
-
-    @Override
-    public String typeName() {
-      return "MultiheadAttention";
     }
   }
 }

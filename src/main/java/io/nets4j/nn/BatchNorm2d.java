@@ -14,6 +14,10 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Batch normalisation (Ioffe and Szegedy 2015) over the channels of NCHW (or NC) input, with
  * PyTorch's state: {@code weight, bias, running_mean, running_var, num_batches_tracked}.
+ *
+ * <p>{@link #withActivation} is timm's {@code BatchNormAct2d}: the same state, followed by a child
+ * {@code act}. It stays a batch norm for the per-layer rules and for batch-norm folding (a folded
+ * one still applies its activation).
  */
 public final class BatchNorm2d extends Layer {
   public static final double DEFAULT_EPS = 1e-5;
@@ -27,6 +31,7 @@ public final class BatchNorm2d extends Layer {
   private final Tensor runningMean;
   private final Tensor runningVar;
   private final Tensor numBatchesTracked;
+  private final Layer act;
   private Layer foldedInto;
   private ReplicaSum replicas;
 
@@ -35,6 +40,15 @@ public final class BatchNorm2d extends Layer {
   }
 
   public BatchNorm2d(int channels, double eps, double momentum) {
+    this(channels, eps, momentum, null);
+  }
+
+  /** timm's {@code BatchNormAct2d}: batch norm, then {@code act} (registered as the child {@code act}). */
+  public static BatchNorm2d withActivation(int channels, double eps, Layer act) {
+    return new BatchNorm2d(channels, eps, DEFAULT_MOMENTUM, act);
+  }
+
+  private BatchNorm2d(int channels, double eps, double momentum, Layer act) {
     this.channels = channels;
     this.eps = eps;
     this.momentum = momentum;
@@ -43,6 +57,7 @@ public final class BatchNorm2d extends Layer {
     this.runningMean = registerBuffer("running_mean", Tensors.zeros(DType.FLOAT32, channels));
     this.runningVar = registerBuffer("running_var", Tensors.ones(DType.FLOAT32, channels));
     this.numBatchesTracked = registerBuffer("num_batches_tracked", Tensors.zeros(DType.INT64));
+    this.act = act == null ? null : register("act", act);
   }
 
   @Override
@@ -54,7 +69,7 @@ public final class BatchNorm2d extends Layer {
       if (isTraining()) {
         throw fail("this batch norm is folded into '" + foldedInto.path() + "' for inference; it cannot train");
       }
-      return x;
+      return activate(x);
     }
     boolean training = isTraining();
     if (training && x.numel() == x.size(1)) {
@@ -67,9 +82,13 @@ public final class BatchNorm2d extends Layer {
       }
     }
     if (training && replicas != null) {
-      return synchronizedBatchNorm(x);
+      return activate(synchronizedBatchNorm(x));
     }
-    return F.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps);
+    return activate(F.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps));
+  }
+
+  private Tensor activate(Tensor y) {
+    return act == null ? y : act.forward(y);
   }
 
   /**
@@ -153,6 +172,6 @@ public final class BatchNorm2d extends Layer {
 
   @Override
   public String typeName() {
-    return "BatchNorm2d";
+    return act == null ? "BatchNorm2d" : "BatchNormAct2d";
   }
 }

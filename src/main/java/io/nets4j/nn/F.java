@@ -5,9 +5,14 @@ import io.nets4j.tensor.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.Context;
 import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -59,7 +64,7 @@ public final class F {
   public static Tensor avgPool2d(Tensor x, int kernel, int stride, int padding, boolean ceilMode,
       boolean countIncludePad) {
     return torch.avg_pool2d(x, new long[] {kernel, kernel}, new long[] {stride, stride},
-        new long[] {padding, padding}, ceilMode, countIncludePad, new org.bytedeco.pytorch.LongOptional());
+        new long[] {padding, padding}, ceilMode, countIncludePad, new LongOptional());
   }
 
   public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
@@ -72,7 +77,7 @@ public final class F {
 
   /** Mean over the spatial dimensions of an NCHW tensor, giving NC. */
   public static Tensor globalAvgPool(Tensor x) {
-    return x.mean(new long[] {2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+    return x.mean(new long[] {2, 3}, false, new ScalarTypeOptional());
   }
 
   public static Tensor relu(Tensor x) {
@@ -138,9 +143,9 @@ public final class F {
     java.util.Arrays.fill(noiseShape, 1);
     noiseShape[0] = x.size(0);
     double survival = 1 - p;
-    Tensor noise = torch.empty(noiseShape, new org.bytedeco.pytorch.TensorOptions(x.scalar_type()),
-        new org.bytedeco.pytorch.MemoryFormatOptional());
-    noise.bernoulli_(survival, new org.bytedeco.pytorch.GeneratorOptional());
+    Tensor noise = torch.empty(noiseShape, new TensorOptions(x.scalar_type()),
+        new MemoryFormatOptional());
+    noise.bernoulli_(survival, new GeneratorOptional());
     if (survival > 0) {
       noise.div_(new Scalar(survival));
     }
@@ -173,8 +178,8 @@ public final class F {
   public static Tensor interpolate(Tensor x, int outH, int outW, String mode, boolean alignCorners) {
     return switch (mode) {
       // An ArrayRef built from a Java array points at a temporary copy that JavaCPP frees at once.
-      case "nearest" -> torch.upsample_nearest2d(x, new long[] {outH, outW}, new org.bytedeco.pytorch.DoubleOptional(),
-          new org.bytedeco.pytorch.DoubleOptional());
+      case "nearest" -> torch.upsample_nearest2d(x, new long[] {outH, outW}, new DoubleOptional(),
+          new DoubleOptional());
       case "bilinear" -> torch.upsample_bilinear2d(x, new long[] {outH, outW}, alignCorners);
       default -> throw new IllegalArgumentException("unknown interpolation mode '" + mode
           + "' (use nearest or bilinear)");

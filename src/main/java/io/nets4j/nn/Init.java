@@ -1,7 +1,9 @@
 package io.nets4j.nn;
 
+import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -30,14 +32,14 @@ public final class Init {
 
   public static Tensor uniform(Tensor t, double low, double high) {
     try (NoGradGuard g = new NoGradGuard()) {
-      t.uniform_(low, high, new org.bytedeco.pytorch.GeneratorOptional());
+      t.uniform_(low, high, new GeneratorOptional());
     }
     return t;
   }
 
   public static Tensor normal(Tensor t, double mean, double std) {
     try (NoGradGuard g = new NoGradGuard()) {
-      t.normal_(mean, std, new org.bytedeco.pytorch.GeneratorOptional());
+      t.normal_(mean, std, new GeneratorOptional());
     }
     return t;
   }
@@ -45,9 +47,9 @@ public final class Init {
   /** Normal with std, truncated to [a, b] by resampling, as {@code torch.nn.init.trunc_normal_}. */
   public static Tensor truncNormal(Tensor t, double std, double a, double b) {
     try (NoGradGuard g = new NoGradGuard()) {
-      t.normal_(0, std, new org.bytedeco.pytorch.GeneratorOptional());
-      t.clamp_(new org.bytedeco.pytorch.ScalarOptional(new Scalar(a)),
-          new org.bytedeco.pytorch.ScalarOptional(new Scalar(b)));
+      t.normal_(0, std, new GeneratorOptional());
+      t.clamp_(new ScalarOptional(new Scalar(a)),
+          new ScalarOptional(new Scalar(b)));
     }
     return t;
   }

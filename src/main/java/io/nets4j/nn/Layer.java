@@ -1,5 +1,6 @@
 package io.nets4j.nn;
 
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -48,7 +49,7 @@ public abstract class Layer extends Module {
    * already keeps seeing every call (before this one), so that observations nest: a model summary
    * still sees the layers of a backbone whose feature maps are observed inside it.
    */
-  public static <T> T observe(ForwardObserver observer, java.util.function.Supplier<T> body) {
+  public static <T> T observe(ForwardObserver observer, Supplier<T> body) {
     ForwardObserver previous = OBSERVER.get();
     OBSERVER.set(previous == null ? observer : new ForwardObserver() {
       @Override

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -237,7 +238,7 @@ public abstract class Module {
     return transformState(t -> t.to(new Device(device), t.scalar_type()));
   }
 
-  private Module transformState(java.util.function.Function<Tensor, Tensor> convert) {
+  private Module transformState(Function<Tensor, Tensor> convert) {
     try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
       List<Tensor> all = new ArrayList<>(namedParameters().values());
       all.addAll(namedBuffers().values());

@@ -16,13 +16,13 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>Each head attends with {@code softmax(q k^T / sqrt(E / heads) + mask) v}. Masks follow
  * PyTorch's convention for this module: in a boolean mask {@code true} means "may not attend"
- * (padding, future positions); a floating-point mask is added to the scores. When the attention
- * weights are not requested the heads run through libtorch's fused scaled-dot-product kernel;
- * when they are, the same function is computed step by step so the weights can be returned.
+ * (padding, future positions); a floating-point mask is added to the scores. The heads are
+ * attended by {@link DotProductAttention} (libtorch's fused kernel unless the weights are requested
+ * or recorded), which reports the attention's MACs; the in-projection's MACs are reported here.
  * While recording ({@link RecordsAttention}) the per-head map {@code [batch, heads, L, S]} of the
  * last call is kept as well.
  */
-public final class MultiheadAttention extends Layer implements RecordsAttention {
+public final class MultiheadAttention extends Layer implements KeepsAttentionMaps {
   /**
    * @param embedDim width of queries and of the output ({@code E})
    * @param numHeads number of heads; must divide {@code embedDim}
@@ -89,7 +89,7 @@ public final class MultiheadAttention extends Layer implements RecordsAttention 
   private final Tensor vProjWeight;
   private final Tensor inProjBias;
   private final Linear outProj;
-  private final AttentionMapStore attentionMap = new AttentionMapStore();
+  private final DotProductAttention kernel = new DotProductAttention();
 
   public MultiheadAttention(Config config) {
     this.config = config;
@@ -164,35 +164,28 @@ public final class MultiheadAttention extends Layer implements RecordsAttention 
           + ", key " + Tensors.describe(key) + ", value " + Tensors.describe(value));
     }
     int e = config.embedDim();
+    q = F.linear(q, projWeight(0), biasPart(0));
+    k = F.linear(k, projWeight(1), biasPart(1));
+    v = F.linear(v, projWeight(2), biasPart(2));
+    // the in-projection is a functional linear on raw parameters, invisible to the per-layer rules
+    MacCounter.add(b * e * (l * e + s * config.kdim() + s * config.vdim()));
     int h = config.numHeads();
-    q = heads(F.linear(q, projWeight(0), biasPart(0)), b, l);
-    k = heads(F.linear(k, projWeight(1), biasPart(1)), b, s);
-    v = heads(F.linear(v, projWeight(2), biasPart(2)), b, s);
+    q = DotProductAttention.splitHeads(q, h);
+    k = DotProductAttention.splitHeads(k, h);
+    v = DotProductAttention.splitHeads(v, h);
     Tensor mask = additiveMask(keyPaddingMask, attnMask, b, l, s, q);
-    double p = isTraining() ? config.dropout() : 0;
+    double scale = 1.0 / Math.sqrt(config.headDim());
     Tensor out;
     Tensor weights = null;
-    if (needWeights || attentionMap.isRecording()) {
-      Tensor scores = q.mul(new Scalar(1.0 / Math.sqrt(config.headDim()))).matmul(k.transpose(-2, -1));
-      if (mask != null) {
-        scores = scores.add(mask);
-      }
-      weights = F.dropout(attentionMap.keep(F.softmax(scores, -1)), p, p > 0);
-      out = weights.matmul(v);
-      if (!needWeights) {
-        weights = null;
-      } else if (averageWeights) {
-        weights = weights.mean(1);
-      }
+    if (needWeights) {
+      DotProductAttention.Weighted w = kernel.applyWithWeights(q, k, v, mask, scale, config.dropout(), isTraining());
+      out = w.output();
+      weights = averageWeights ? w.weights().mean(1) : w.weights();
     } else {
-      out = F.scaledDotProductAttention(q, k, v, mask, p, false);
+      out = kernel.apply(q, k, v, mask, scale, config.dropout(), isTraining());
     }
-    out = outProj.forward(out.transpose(1, 2).reshape(b, l, e));
+    out = outProj.forward(DotProductAttention.mergeHeads(out));
     return new Result(config.batchFirst() ? out : out.transpose(0, 1), weights);
-  }
-
-  private Tensor heads(Tensor x, long batch, long length) {
-    return x.view(batch, length, config.numHeads(), config.headDim()).transpose(1, 2);
   }
 
   /** Views are taken per call: parameters may change storage (dtype or device conversion). */
@@ -254,20 +247,10 @@ public final class MultiheadAttention extends Layer implements RecordsAttention 
     return torch.triu(torch.ones(new long[] {size, size}, Tensors.options(DType.BOOL)), 1);
   }
 
+  /** The recording state; its map is the per-head {@code [batch, heads, L, S]} of the last call (before dropout). */
   @Override
-  public void recordAttention(boolean on) {
-    attentionMap.setRecording(on);
-  }
-
-  @Override
-  public boolean isRecordingAttention() {
-    return attentionMap.isRecording();
-  }
-
-  /** The per-head map {@code [batch, heads, L, S]} of the last call made while recording (before dropout). */
-  @Override
-  public Tensor lastAttention() {
-    return attentionMap.last();
+  public AttentionMapStore attentionMaps() {
+    return kernel.maps();
   }
 
   public Linear outProj() {

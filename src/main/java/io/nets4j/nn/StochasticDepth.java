@@ -21,6 +21,14 @@ public final class StochasticDepth extends Layer {
     return F.stochasticDepth(x, p, isTraining());
   }
 
+  /**
+   * The rate of block {@code index} of {@code count} under the linear decay rule (Huang et al.
+   * 2016, section 4): from 0 at the first block to {@code last} at the last; 0 for a single block.
+   */
+  public static double linearRate(double last, int index, int count) {
+    return count > 1 ? last * index / (count - 1) : 0;
+  }
+
   public double p() {
     return p;
   }

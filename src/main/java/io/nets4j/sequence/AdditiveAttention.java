@@ -1,12 +1,12 @@
 package io.nets4j.sequence;
 
+import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.F;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.LayerGuard;
 import io.nets4j.nn.Linear;
-import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Module;
-import io.nets4j.nn.RecordsAttention;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.util.Arrays;
@@ -24,7 +24,7 @@ import org.bytedeco.pytorch.Tensor;
  * values, by default the keys, {@code [B, S, Dv]}. The optional key padding mask {@code [B, S]} is
  * {@code true} at padding, as PyTorch's {@code key_padding_mask}.
  */
-public final class AdditiveAttention extends Module implements RecordsAttention {
+public final class AdditiveAttention extends Module implements KeepsAttentionMaps {
   private final Linear wa;
   private final Linear ua;
   private final Linear va;
@@ -95,20 +95,10 @@ public final class AdditiveAttention extends Module implements RecordsAttention 
     }
   }
 
+  /** The recording state; its map is the weights {@code [B, S]} or {@code [B, L, S]} of the last call made while recording. */
   @Override
-  public void recordAttention(boolean on) {
-    attentionMap.setRecording(on);
-  }
-
-  @Override
-  public boolean isRecordingAttention() {
-    return attentionMap.isRecording();
-  }
-
-  /** The weights {@code [B, S]} or {@code [B, L, S]} of the last call made while recording. */
-  @Override
-  public Tensor lastAttention() {
-    return attentionMap.last();
+  public AttentionMapStore attentionMaps() {
+    return attentionMap;
   }
 
   @Override

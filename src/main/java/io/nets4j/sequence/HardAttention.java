@@ -1,14 +1,15 @@
 package io.nets4j.sequence;
 
+import io.nets4j.nn.AttentionMapStore;
+import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.LayerGuard;
 import io.nets4j.nn.Linear;
-import io.nets4j.nn.AttentionMapStore;
 import io.nets4j.nn.Module;
-import io.nets4j.nn.RecordsAttention;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -23,7 +24,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@link AdditiveAttention} ({@code Wa}, {@code Ua}, {@code Va}), so soft and hard models share
  * weights; {@link #select} applies the same choice to scores from any other scorer.
  */
-public final class HardAttention extends Module implements RecordsAttention {
+public final class HardAttention extends Module implements KeepsAttentionMaps {
   /**
    * One chosen location per query.
    *
@@ -89,24 +90,14 @@ public final class HardAttention extends Module implements RecordsAttention {
     Tensor context = values.gather(1, index.view(-1, 1, 1).expand(values.size(0), 1, values.size(2))).squeeze(1);
     // 0 * log 0 = 0 at excluded locations, without a NaN gradient from -inf
     Tensor finiteLogProbs = logProbs.masked_fill(probs.eq(new Scalar(0.0)), new Scalar(0.0));
-    Tensor entropy = probs.mul(finiteLogProbs).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).neg();
+    Tensor entropy = probs.mul(finiteLogProbs).sum(new long[] {1}, false, new ScalarTypeOptional()).neg();
     return new Choice(context, index, logProb, probs, entropy);
   }
 
+  /** The recording state; its map is the distribution {@code [B, S]} the last choice made while recording was drawn from. */
   @Override
-  public void recordAttention(boolean on) {
-    attentionMap.setRecording(on);
-  }
-
-  @Override
-  public boolean isRecordingAttention() {
-    return attentionMap.isRecording();
-  }
-
-  /** The distribution {@code [B, S]} the last choice made while recording was drawn from. */
-  @Override
-  public Tensor lastAttention() {
-    return attentionMap.last();
+  public AttentionMapStore attentionMaps() {
+    return attentionMap;
   }
 
   @Override

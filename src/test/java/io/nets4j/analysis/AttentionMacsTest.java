@@ -2,13 +2,14 @@ package io.nets4j.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.nets4j.models.CoAtNet;
 import io.nets4j.models.CoAtNet.Act;
 import io.nets4j.models.CoAtNet.MbConvConfig;
 import io.nets4j.models.CoAtNet.TransformerConfig;
+import io.nets4j.models.CoAtNet;
 import io.nets4j.models.ConViT;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.SASA;
+import io.nets4j.nn.MacCounter;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -20,6 +20,7 @@ import io.nets4j.nn.GroupNorm;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
 import io.nets4j.nn.Linear;
+import io.nets4j.nn.MacCounter;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Sequential;
 import io.nets4j.tensor.DType;

@@ -114,7 +114,7 @@ class CvTTest {
     }
   }
 
-  /** The model summary sees the attention products too (reported through {@code analysis.MacCounter}). */
+  /** The model summary sees the attention products too (reported through {@code nn.MacCounter}). */
   @Test
   void summaryCountsTheAttentionProducts() {
     try (Scope s = Scope.open()) {

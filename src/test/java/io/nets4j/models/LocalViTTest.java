@@ -101,7 +101,7 @@ class LocalViTTest {
     }
   }
 
-  /** The model summary sees the attention products too (reported through {@code analysis.MacCounter}). */
+  /** The model summary sees the attention products too (reported through {@code nn.MacCounter}). */
   @Test
   void summaryCountsTheAttentionProducts() {
     try (Scope s = Scope.open()) {

@@ -150,7 +150,7 @@ class SwinTransformerTest {
     }
   }
 
-  /** The model summary sees the window-attention products too (reported through {@code analysis.MacCounter}). */
+  /** The model summary sees the window-attention products too (reported through {@code nn.MacCounter}). */
   @Test
   void summaryCountsTheAttentionProducts() {
     try (Scope s = Scope.open()) {

@@ -1,4 +1,4 @@
-package io.nets4j.analysis;
+package io.nets4j.nn;
 
 import java.util.function.Supplier;
 
@@ -57,7 +57,7 @@ public final class MacCounter {
   }
 
   /** Runs {@code body} with reported MACs accumulated into {@code sink[0]}. */
-  static <T> T counting(long[] sink, Supplier<T> body) {
+  public static <T> T counting(long[] sink, Supplier<T> body) {
     long[] previous = SINK.get();
     SINK.set(sink);
     try {
