@@ -1,5 +1,6 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Layer;
@@ -23,7 +24,8 @@ import org.bytedeco.pytorch.Tensor;
  * classifier that is a child of the model ({@code fc}, {@code head}), {@link #addClassifier} for
  * the last layer of a head {@link Sequential} whose other layers stay when the classifier is
  * replaced (torchvision's {@code classifier.6} of VGG). {@link #numFeatures}, {@link #numClasses}
- * and {@link #resetClassifier} then follow from that declaration.
+ * and {@link #resetClassifier} then follow from that declaration; {@link #declareHead} states how
+ * the features reach it (pooling, dropout) where the head is not a layer of its own.
  *
  * <h2>Feature maps</h2>
  * A convolutional model also declares, where it builds them, the layers that end its stages
@@ -65,6 +67,8 @@ public abstract class ImageClassifier extends Layer {
   private ClassifierFactory factory;
   private UnaryOperator<Layer> install;
   private Layer classifier;
+  private Pooling headPooling;
+  private Layer headDropout;
   private final List<FeatureInfo> featureInfo = new ArrayList<>();
   private final List<Layer> featureLayers = new ArrayList<>();
 
@@ -74,8 +78,25 @@ public abstract class ImageClassifier extends Layer {
   /**
    * Pooling (and dropout) and the classifier: logits {@code [N, numClasses]}, or the pooled
    * features {@code [N, numFeatures]} when the model has no classifier ({@code numClasses == 0}).
+   * By default the head declared with {@link #declareHead}; a model with another head overrides this.
    */
-  public abstract Tensor forwardHead(Tensor features);
+  public Tensor forwardHead(Tensor features) {
+    if (headPooling == null) {
+      throw new IllegalStateException(typeName() + " declares no head (declareHead) and does not override forwardHead");
+    }
+    Tensor pooled = headPooling.apply(features);
+    return classifier().forward(headDropout == null ? pooled : headDropout.forward(pooled));
+  }
+
+  /**
+   * Declares the head {@link #forwardHead} computes (timm's {@code ClassifierHead}): {@code pooling}
+   * of the features, then {@code dropout} (a layer the model registered under its reference name,
+   * or {@code null}), then the classifier.
+   */
+  protected final void declareHead(Pooling pooling, Layer dropout) {
+    headPooling = pooling;
+    headDropout = dropout;
+  }
 
   /**
    * Builds the classifier for {@code numClasses} and registers it as this model's child

@@ -105,7 +105,6 @@ public final class SENet extends ImageClassifier {
   private final Sequential layer0;
   private final MaxPool2d pool0;
   private final Sequential[] stages = new Sequential[4];
-  private final Dropout dropout;
 
   public SENet(Config config, ModelOptions options) {
     int inplanes = config.deepStem() ? 128 : 64;
@@ -147,8 +146,9 @@ public final class SENet extends ImageClassifier {
       stages[s] = register("layer" + (s + 1), stage);
     }
     declareStages(this, layer0, config.deepStem() ? 128 : 64, stages);
-    dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
+    Dropout dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
     registerClassifier("last_linear", inplanes, options.numClasses(), ClassifierFactory.linear());
+    declareHead(Pooling.AVERAGE, dropout);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -171,11 +171,6 @@ public final class SENet extends ImageClassifier {
       y = stage.forward(y);
     }
     return y;
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(dropout.forward(Pooling.AVERAGE.apply(features)));
   }
 
   /** The bottleneck of the original models: three convolutions, SE on the branch, residual, ReLU. */
@@ -244,7 +239,6 @@ public final class SENet extends ImageClassifier {
     private final Activation act1;
     private final MaxPool2d maxpool;
     private final Sequential[] stages = new Sequential[4];
-    private final Dropout dropout;
 
     /**
      * @param depths blocks per stage
@@ -279,8 +273,9 @@ public final class SENet extends ImageClassifier {
         stages[s] = register("layer" + (s + 1), stage);
       }
       declareStages(this, act1, 64, stages);
-      dropout = register("dropout", new Dropout(options.dropRateOr(0)));
+      Dropout dropout = register("dropout", new Dropout(options.dropRateOr(0)));
       registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
+      declareHead(Pooling.AVERAGE, dropout);
       for (Module m : namedModules().values()) {
         if (m instanceof Conv2d c) {
           Init.kaimingNormalFanOut(c.weight());
@@ -300,10 +295,6 @@ public final class SENet extends ImageClassifier {
       return y;
     }
 
-    @Override
-    public Tensor forwardHead(Tensor features) {
-      return classifier().forward(dropout.forward(Pooling.AVERAGE.apply(features)));
-    }
   }
 
   /** timm's ResNet bottleneck with an SE block on the residual branch. */
