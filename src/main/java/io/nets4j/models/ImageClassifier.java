@@ -2,6 +2,7 @@ package io.nets4j.models;
 
 import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.F;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
@@ -68,7 +69,9 @@ public abstract class ImageClassifier extends Layer {
   private UnaryOperator<Layer> install;
   private Layer classifier;
   private Pooling headPooling;
+  private Layer headPool;
   private Layer headDropout;
+  private Layer headLayers;
   private final List<FeatureInfo> featureInfo = new ArrayList<>();
   private final List<Layer> featureLayers = new ArrayList<>();
 
@@ -81,11 +84,14 @@ public abstract class ImageClassifier extends Layer {
    * By default the head declared with {@link #declareHead}; a model with another head overrides this.
    */
   public Tensor forwardHead(Tensor features) {
-    if (headPooling == null) {
+    if (headPooling == null && headPool == null) {
       throw new IllegalStateException(typeName() + " declares no head (declareHead) and does not override forwardHead");
     }
-    Tensor pooled = headPooling.apply(features);
-    return classifier().forward(headDropout == null ? pooled : headDropout.forward(pooled));
+    Tensor pooled = headPool == null ? headPooling.apply(features) : F.flatten(headPool.forward(features), 1);
+    if (headDropout != null) {
+      pooled = headDropout.forward(pooled);
+    }
+    return (headLayers == null ? classifier() : headLayers).forward(pooled);
   }
 
   /**
@@ -96,6 +102,17 @@ public abstract class ImageClassifier extends Layer {
   protected final void declareHead(Pooling pooling, Layer dropout) {
     headPooling = pooling;
     headDropout = dropout;
+  }
+
+  /**
+   * Declares torchvision's head: the registered pooling layer {@code avgpool} (its output
+   * flattened), {@code dropout} (or {@code null}), then {@code head}, the registered layers that end
+   * in the classifier ({@code null}: the classifier itself).
+   */
+  protected final void declareHead(Layer avgpool, Layer dropout, Layer head) {
+    headPool = avgpool;
+    headDropout = dropout;
+    headLayers = head;
   }
 
   /**

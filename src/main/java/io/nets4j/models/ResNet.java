@@ -5,7 +5,6 @@ import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.MaxPool2d;
@@ -95,7 +94,6 @@ public final class ResNet extends ImageClassifier {
   private final Activation relu;
   private final MaxPool2d maxpool;
   private final Sequential[] stages = new Sequential[4];
-  private final AdaptiveAvgPool2d avgpool;
 
   public ResNet(Config config, ModelOptions options) {
     this(config, options, new boolean[3]);
@@ -168,8 +166,9 @@ public final class ResNet extends ImageClassifier {
       stages[s] = register("layer" + (s + 1), stage);
       declareFeature(stage, inplanes, reduction);
     }
-    avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
+    declareHead(avgpool, null, null);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -184,11 +183,6 @@ public final class ResNet extends ImageClassifier {
       y = stage.forward(y);
     }
     return y;
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(F.flatten(avgpool.forward(features), 1));
   }
 
   /** The projection shortcut: 1x1 convolution (with the block's stride) and batch norm. */
