@@ -70,6 +70,7 @@ public final class CifarResNet extends ImageClassifier {
       declareFeature(stage, planes, 1 << s);
     }
     registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
+    declareHead(Pooling.AVERAGE, null);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -84,11 +85,6 @@ public final class CifarResNet extends ImageClassifier {
       y = stage.forward(y);
     }
     return y;
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(Pooling.AVERAGE.apply(features));
   }
 
   /**

@@ -102,7 +102,6 @@ public final class ConViT extends ImageClassifier {
   private final PatchEmbed patchEmbed;
   private final ModuleList<Block> blocks;
   private final LayerNorm norm;
-  private final Dropout headDrop;
 
   /** A ConViT for square inputs of {@code imgSize} pixels (a multiple of the patch size). */
   public ConViT(Config config, int imgSize, ModelOptions options) {
@@ -126,8 +125,9 @@ public final class ConViT extends ImageClassifier {
           StochasticDepth.linearRate(dropPath, i, config.depth())));
     }
     norm = register("norm", new LayerNorm(dim, LN_EPS));
-    headDrop = register("head_drop", new Dropout(options.dropRateOr(0)));
+    Dropout headDrop = register("head_drop", new Dropout(options.dropRateOr(0)));
     registerClassifier("head", dim, options.numClasses(), ClassifierFactory.linear());
+    declareHead(Pooling.TOKEN, headDrop);
     initWeights();
   }
 
@@ -167,12 +167,6 @@ public final class ConViT extends ImageClassifier {
       t = F.cat(List.of(cls, t), 1);
     }
     return norm.forward(t);
-  }
-
-  /** The class token, dropout and the classifier. */
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(headDrop.forward(Pooling.TOKEN.apply(features)));
   }
 
   /** Non-overlapping patches projected by a strided convolution, as tokens {@code [N, patches, dim]}. */

@@ -6,7 +6,6 @@ import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Module;
@@ -215,8 +214,6 @@ public final class EfficientNet extends ImageClassifier {
   }
 
   private final Sequential features;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Sequential classifier;
 
   public EfficientNet(Config config, ModelOptions options) {
     double eps = config.bnEps();
@@ -255,9 +252,10 @@ public final class EfficientNet extends ImageClassifier {
     channels.add(numFeatures);
     register("features", features);
     declareStageEnds(features, strides, channels);
-    avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(config.dropout()))));
+    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+    Sequential classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(config.dropout()))));
     addClassifier(classifier, numFeatures, options.numClasses(), ClassifierFactory.linear(MobileNetLayers::initClassifier));
+    declareHead(avgpool, null, classifier);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -271,11 +269,6 @@ public final class EfficientNet extends ImageClassifier {
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return features.forward(x);
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier.forward(F.flatten(avgpool.forward(features), 1));
   }
 
   /** A block whose residual branch ({@code block}) is dropped by stochastic depth when the shape is kept. */

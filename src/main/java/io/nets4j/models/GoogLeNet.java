@@ -107,8 +107,6 @@ public final class GoogLeNet extends ImageClassifier {
   private final Inception inception5b;
   private AuxHead aux1;
   private AuxHead aux2;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Dropout dropout;
 
   public GoogLeNet(Config config, ModelOptions options) {
     if (config.transformInput && options.inChannels() != 3) {
@@ -143,9 +141,10 @@ public final class GoogLeNet extends ImageClassifier {
       aux1 = register("aux1", new AuxHead(512, numClasses));
       aux2 = register("aux2", new AuxHead(528, numClasses));
     }
-    avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
+    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+    Dropout dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
     registerClassifier("fc", FEATURES, numClasses, GoogLeNet::classifier);
+    declareHead(avgpool, dropout, null);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         truncNormal(c.weight());
@@ -231,11 +230,6 @@ public final class GoogLeNet extends ImageClassifier {
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return after4d(through4d(through4a(x)));
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor x) {
-    return classifier().forward(dropout.forward(F.flatten(avgpool.forward(x), 1)));
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.F;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
@@ -23,7 +25,8 @@ import org.bytedeco.pytorch.Tensor;
  * classifier that is a child of the model ({@code fc}, {@code head}), {@link #addClassifier} for
  * the last layer of a head {@link Sequential} whose other layers stay when the classifier is
  * replaced (torchvision's {@code classifier.6} of VGG). {@link #numFeatures}, {@link #numClasses}
- * and {@link #resetClassifier} then follow from that declaration.
+ * and {@link #resetClassifier} then follow from that declaration; {@link #declareHead} states how
+ * the features reach it (pooling, dropout) where the head is not a layer of its own.
  *
  * <h2>Feature maps</h2>
  * A convolutional model also declares, where it builds them, the layers that end its stages
@@ -65,6 +68,10 @@ public abstract class ImageClassifier extends Layer {
   private ClassifierFactory factory;
   private UnaryOperator<Layer> install;
   private Layer classifier;
+  private Pooling headPooling;
+  private Layer headPool;
+  private Layer headDropout;
+  private Layer headLayers;
   private final List<FeatureInfo> featureInfo = new ArrayList<>();
   private final List<Layer> featureLayers = new ArrayList<>();
 
@@ -74,8 +81,39 @@ public abstract class ImageClassifier extends Layer {
   /**
    * Pooling (and dropout) and the classifier: logits {@code [N, numClasses]}, or the pooled
    * features {@code [N, numFeatures]} when the model has no classifier ({@code numClasses == 0}).
+   * By default the head declared with {@link #declareHead}; a model with another head overrides this.
    */
-  public abstract Tensor forwardHead(Tensor features);
+  public Tensor forwardHead(Tensor features) {
+    if (headPooling == null && headPool == null) {
+      throw new IllegalStateException(typeName() + " declares no head (declareHead) and does not override forwardHead");
+    }
+    Tensor pooled = headPool == null ? headPooling.apply(features) : F.flatten(headPool.forward(features), 1);
+    if (headDropout != null) {
+      pooled = headDropout.forward(pooled);
+    }
+    return (headLayers == null ? classifier() : headLayers).forward(pooled);
+  }
+
+  /**
+   * Declares the head {@link #forwardHead} computes (timm's {@code ClassifierHead}): {@code pooling}
+   * of the features, then {@code dropout} (a layer the model registered under its reference name,
+   * or {@code null}), then the classifier.
+   */
+  protected final void declareHead(Pooling pooling, Layer dropout) {
+    headPooling = pooling;
+    headDropout = dropout;
+  }
+
+  /**
+   * Declares torchvision's head: the registered pooling layer {@code avgpool} (its output
+   * flattened), {@code dropout} (or {@code null}), then {@code head}, the registered layers that end
+   * in the classifier ({@code null}: the classifier itself).
+   */
+  protected final void declareHead(Layer avgpool, Layer dropout, Layer head) {
+    headPool = avgpool;
+    headDropout = dropout;
+    headLayers = head;
+  }
 
   /**
    * Builds the classifier for {@code numClasses} and registers it as this model's child

@@ -87,8 +87,6 @@ public final class InceptionV3 extends ImageClassifier {
   private final Layer[] mixed5to6;
   private AuxHead auxLogits;
   private final Layer[] mixed7;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Dropout dropout;
 
   public InceptionV3(Config config, ModelOptions options) {
     if (config.transformInput && options.inChannels() != 3) {
@@ -129,9 +127,10 @@ public final class InceptionV3 extends ImageClassifier {
         register("Mixed_7c", new InceptionE(2048)),
     };
     declareFeature(mixed7[2], 2048, 32);
-    avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    dropout = register("dropout", new Dropout(options.dropRateOr(0.5)));
+    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+    Dropout dropout = register("dropout", new Dropout(options.dropRateOr(0.5)));
     registerClassifier("fc", FEATURES, numClasses, (features, classes) -> classifier(features, classes, 0.1));
+    declareHead(avgpool, dropout, null);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         truncNormal(c.weight(), 0.1);
@@ -192,11 +191,6 @@ public final class InceptionV3 extends ImageClassifier {
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return to8x8(to17x17(x));
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor x) {
-    return classifier().forward(F.flatten(dropout.forward(avgpool.forward(x)), 1));
   }
 
   /**

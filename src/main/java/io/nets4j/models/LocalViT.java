@@ -125,6 +125,7 @@ public final class LocalViT extends ImageClassifier {
     }
     norm = register("norm", new LayerNorm(embedDim, LN_EPS));
     registerClassifier("head", embedDim, options.numClasses(), ClassifierFactory.linear(LocalViT::initLinear));
+    declareHead(Pooling.TOKEN, null);
     for (Module m : namedModules().values()) {
       if (m instanceof Linear l) {
         initLinear(l);
@@ -148,11 +149,6 @@ public final class LocalViT extends ImageClassifier {
     Tensor patches = patchEmbed.forward(x).flatten(2, -1).transpose(1, 2);
     Tensor tokens = F.cat(List.of(clsToken.expand(new long[] {x.size(0), -1, -1}), patches), 1);
     return norm.forward(blocks.forward(posDrop.forward(tokens.add(posEmbed))));
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(Pooling.TOKEN.apply(features));
   }
 
   /** Attention with a residual, then the locality feed-forward network on the patch grid. */

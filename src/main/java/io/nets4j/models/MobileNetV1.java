@@ -74,7 +74,6 @@ public final class MobileNetV1 extends ImageClassifier {
   private final Conv2d convHead;
   private final BatchNorm2d bn2;
   private final Activation act2;
-  private final Dropout dropout;
 
   public MobileNetV1(Config config, ModelOptions options) {
     int stem = channels(STEM, config);
@@ -109,8 +108,9 @@ public final class MobileNetV1 extends ImageClassifier {
       bn2 = null;
       act2 = null;
     }
-    dropout = register("dropout", new Dropout(options.dropRateOr(0)));
+    Dropout dropout = register("dropout", new Dropout(options.dropRateOr(0)));
     registerClassifier("classifier", in, options.numClasses(), ClassifierFactory.linear(MobileNetLayers::initClassifier));
+    declareHead(Pooling.AVERAGE, dropout);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         // timm's EfficientNet init: fan-out counts the outputs of one group only
@@ -124,16 +124,10 @@ public final class MobileNetV1 extends ImageClassifier {
     return MobileNetLayers.makeDivisible(c * config.widthMultiplier(), 8);
   }
 
-
   @Override
   public Tensor forwardFeatures(Tensor x) {
     Tensor y = blocks.forward(act1.forward(bn1.forward(convStem.forward(x))));
     return convHead == null ? y : act2.forward(bn2.forward(convHead.forward(y)));
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(dropout.forward(Pooling.AVERAGE.apply(features)));
   }
 
   /** 3x3 depthwise convolution and 1x1 pointwise convolution, each followed by BN and ReLU6. */

@@ -7,7 +7,6 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvNormActivation;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
@@ -49,8 +48,6 @@ public final class MobileNetV2 extends ImageClassifier {
   }
 
   private final Sequential features;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Sequential classifier;
 
   /**
    * @param widthMultiplier scales the channels of every layer (torchvision's {@code width_mult})
@@ -80,13 +77,14 @@ public final class MobileNetV2 extends ImageClassifier {
     channels.add(numFeatures);
     register("features", features);
     declareStageEnds(features, strides, channels);
-    avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     // dropout, then the linear layer (classifier.1)
-    classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(0.2))));
+    Sequential classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(0.2))));
     addClassifier(classifier, numFeatures, options.numClasses(), ClassifierFactory.linear(fc -> {
       Init.normal(fc.weight(), 0, 0.01);
       Init.zeros(fc.bias());
     }));
+    declareHead(avgpool, null, classifier);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -97,11 +95,6 @@ public final class MobileNetV2 extends ImageClassifier {
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return features.forward(x);
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier.forward(F.flatten(avgpool.forward(features), 1));
   }
 
   /** Expand (1x1, ReLU6), depthwise 3x3 (ReLU6), linear projection (1x1); residual when the shape is kept. */

@@ -5,7 +5,6 @@ import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
@@ -114,8 +113,6 @@ public final class MobileNetV3 extends ImageClassifier {
   }
 
   private final Sequential features;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Sequential classifier;
 
   public MobileNetV3(Config config, ModelOptions options) {
     features = new Sequential();
@@ -137,12 +134,13 @@ public final class MobileNetV3 extends ImageClassifier {
     channels.add(lastConv);
     register("features", features);
     declareStageEnds(features, strides, channels);
-    avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     // torchvision's classifier: 0 hidden linear, 1 hard-swish, 2 dropout, 3 output linear (replaced
     // for fine-tuning, the hidden layer is kept)
-    classifier = register("classifier", new Sequential(linear(lastConv, config.lastChannel()),
+    Sequential classifier = register("classifier", new Sequential(linear(lastConv, config.lastChannel()),
         Activation.hardswish(), new Dropout(options.dropRateOr(0.2))));
     addClassifier(classifier, config.lastChannel(), options.numClasses(), MobileNetV3::output);
+    declareHead(avgpool, null, classifier);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -167,11 +165,6 @@ public final class MobileNetV3 extends ImageClassifier {
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return features.forward(x);
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier.forward(F.flatten(avgpool.forward(features), 1));
   }
 
   /** Expansion, depthwise convolution, optional SE, linear projection; residual when the shape is kept. */

@@ -1,11 +1,12 @@
 package io.nets4j.models;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.F;
+import io.nets4j.nn.Dropout;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.MaxPool2d;
@@ -95,7 +96,6 @@ public final class ResNet extends ImageClassifier {
   private final Activation relu;
   private final MaxPool2d maxpool;
   private final Sequential[] stages = new Sequential[4];
-  private final AdaptiveAvgPool2d avgpool;
 
   public ResNet(Config config, ModelOptions options) {
     this(config, options, new boolean[3]);
@@ -114,7 +114,23 @@ public final class ResNet extends ImageClassifier {
         return new BasicBlock(inplanes, planes, stride);
       }
       return new Bottleneck(inplanes, planes, stride, dilation, config.groups, config.widthPerGroup);
-    }, replaceStrideWithDilation, options);
+    }, replaceStrideWithDilation, Layout.TORCHVISION, options);
+  }
+
+  /**
+   * The two spellings of the same network: torchvision's ({@code relu} after the stem, an
+   * {@code avgpool} layer before {@code fc}) and timm's ({@code act1}, global average pooling and a
+   * {@code dropout} of {@code options.dropRate()} before {@code fc}). The parameters are the same.
+   */
+  enum Layout {
+    TORCHVISION("relu"),
+    TIMM("act1");
+
+    final String stemActivation;
+
+    Layout(String stemActivation) {
+      this.stemActivation = stemActivation;
+    }
   }
 
   /** Builds one residual block of a stage: its input width, the stage's width, its stride. */
@@ -132,19 +148,24 @@ public final class ResNet extends ImageClassifier {
    * stages and head around blocks from {@code blocks}, which output {@code planes * expansion}.
    */
   ResNet(int[] depths, int expansion, BlockFactory blocks, ModelOptions options) {
+    this(depths, expansion, Layout.TORCHVISION, blocks, options);
+  }
+
+  /** As {@link #ResNet(int[], int, BlockFactory, ModelOptions)}, in {@code layout}'s spelling. */
+  ResNet(int[] depths, int expansion, Layout layout, BlockFactory blocks, ModelOptions options) {
     this(depths, expansion, (inplanes, planes, stride, dilation) -> blocks.create(inplanes, planes, stride),
-        new boolean[3], options);
+        new boolean[3], layout, options);
   }
 
   private ResNet(int[] depths, int expansion, DilatedBlockFactory blocks, boolean[] replaceStrideWithDilation,
-      ModelOptions options) {
+      Layout layout, ModelOptions options) {
     if (replaceStrideWithDilation.length != 3) {
       throw new IllegalArgumentException("replaceStrideWithDilation needs 3 flags (stages 2-4), got "
           + replaceStrideWithDilation.length);
     }
     conv1 = register("conv1", new Conv2d(options.inChannels(), 64, ConvSpec.kernel(7).stride(2).padding(3).noBias()));
     bn1 = register("bn1", new BatchNorm2d(64));
-    relu = register("relu", Activation.relu());
+    relu = register(layout.stemActivation, Activation.relu());
     maxpool = register("maxpool", new MaxPool2d(3, 2, 1));
     declareFeature(relu, 64, 2);
     int inplanes = 64;
@@ -168,8 +189,15 @@ public final class ResNet extends ImageClassifier {
       stages[s] = register("layer" + (s + 1), stage);
       declareFeature(stage, inplanes, reduction);
     }
-    avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
+    if (layout == Layout.TORCHVISION) {
+      AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+      registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
+      declareHead(avgpool, null, null);
+    } else {
+      Dropout dropout = register("dropout", new Dropout(options.dropRateOr(0)));
+      registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
+      declareHead(Pooling.AVERAGE, dropout);
+    }
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -184,11 +212,6 @@ public final class ResNet extends ImageClassifier {
       y = stage.forward(y);
     }
     return y;
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(F.flatten(avgpool.forward(features), 1));
   }
 
   /** The projection shortcut: 1x1 convolution (with the block's stride) and batch norm. */

@@ -33,7 +33,7 @@ import org.bytedeco.pytorch.Tensor;
  *       with ceil mode, bottlenecks with {@code se_module}, stride in the first 1x1 convolution of
  *       SE-ResNet, {@code last_linear}, dropout 0.2. SENet-154 has a deep 3x3 stem, 64-group
  *       bottlenecks twice as wide, and 3x3 downsampling projections (paper Appendix).</li>
- *   <li>{@link SEResNet}: timm's ResNet with {@code attn_layer='se'} ({@code seresnet50},
+ *   <li>{@link #seResNet}: timm's ResNet with {@code attn_layer='se'} ({@code seresnet50},
  *       {@code seresnext50_32x4d}): torchvision's ResNet names ({@code conv1, bn1, layerN, fc}),
  *       stride in the 3x3 convolution, the SE block as {@code se}.</li>
  * </ul>
@@ -95,7 +95,7 @@ public final class SENet extends ImageClassifier {
   }
 
   private static void seResNet(Models.Registrar r, String name, int[] depths, int groups, int baseWidth) {
-    r.add(new ModelInfo(name, "SENet", TIMM, 224, PAPER), options -> new SEResNet(depths, groups, baseWidth, options));
+    r.add(new ModelInfo(name, "SENet", TIMM, 224, PAPER), options -> seResNet(depths, groups, baseWidth, options));
   }
 
   private static void legacy(Models.Registrar r, String name, Config config) {
@@ -105,7 +105,6 @@ public final class SENet extends ImageClassifier {
   private final Sequential layer0;
   private final MaxPool2d pool0;
   private final Sequential[] stages = new Sequential[4];
-  private final Dropout dropout;
 
   public SENet(Config config, ModelOptions options) {
     int inplanes = config.deepStem() ? 128 : 64;
@@ -146,21 +145,18 @@ public final class SENet extends ImageClassifier {
       }
       stages[s] = register("layer" + (s + 1), stage);
     }
-    declareStages(this, layer0, config.deepStem() ? 128 : 64, stages);
-    dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
+    // feature maps (timm's): the stem before its max pooling, then the four stages
+    declareFeature(layer0, config.deepStem() ? 128 : 64, 2);
+    for (int s = 0; s < stages.length; s++) {
+      declareFeature(stages[s], 256 << s, 4 << s);
+    }
+    Dropout dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
     registerClassifier("last_linear", inplanes, options.numClasses(), ClassifierFactory.linear());
+    declareHead(Pooling.AVERAGE, dropout);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
       }
-    }
-  }
-
-  /** Both layouts' feature maps: the stem of {@code stemChannels} at stride 2, the four stages. */
-  private static void declareStages(ImageClassifier model, Layer stem, int stemChannels, Sequential[] stages) {
-    model.declareFeature(stem, stemChannels, 2);
-    for (int s = 0; s < stages.length; s++) {
-      model.declareFeature(stages[s], 256 << s, 4 << s);
     }
   }
 
@@ -171,11 +167,6 @@ public final class SENet extends ImageClassifier {
       y = stage.forward(y);
     }
     return y;
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(dropout.forward(Pooling.AVERAGE.apply(features)));
   }
 
   /** The bottleneck of the original models: three convolutions, SE on the branch, residual, ReLU. */
@@ -234,76 +225,35 @@ public final class SENet extends ImageClassifier {
   }
 
   /**
-   * timm's ResNet with SE blocks ({@code attn_layer='se'}): torchvision's ResNet names and stride
-   * placement, an {@code se} block after {@code bn3} of every bottleneck (C/16 channels rounded to
-   * a multiple of 8, which is exact for C = 256..2048), optional stochastic depth.
+   * timm's ResNet with SE blocks ({@code attn_layer='se'}): ResNet's stem, stages and head in
+   * timm's spelling ({@code act1}, {@code dropout}) around bottlenecks with an {@code se} block
+   * after {@code bn3} (C/16 channels rounded to a multiple of 8, which is exact for C = 256..2048),
+   * optional stochastic depth and timm's {@code zero_init_last}.
+   *
+   * @param depths blocks per stage
+   * @param groups groups of the 3x3 convolutions (ResNeXt cardinality)
+   * @param baseWidth channels per group at stage 1 (64 for ResNet)
    */
-  public static final class SEResNet extends ImageClassifier {
-    private final Conv2d conv1;
-    private final BatchNorm2d bn1;
-    private final Activation act1;
-    private final MaxPool2d maxpool;
-    private final Sequential[] stages = new Sequential[4];
-    private final Dropout dropout;
-
-    /**
-     * @param depths blocks per stage
-     * @param groups groups of the 3x3 convolutions (ResNeXt cardinality)
-     * @param baseWidth channels per group at stage 1 (64 for ResNet)
-     */
-    public SEResNet(int[] depths, int groups, int baseWidth, ModelOptions options) {
-      if (depths.length != 4) {
-        throw new IllegalArgumentException("SE-ResNet has 4 stages, got " + depths.length);
-      }
-      conv1 = register("conv1", new Conv2d(options.inChannels(), 64, ConvSpec.kernel(7).stride(2).padding(3).noBias()));
-      bn1 = register("bn1", new BatchNorm2d(64));
-      act1 = register("act1", Activation.relu());
-      maxpool = register("maxpool", new MaxPool2d(3, 2, 1));
-      int total = 0;
-      for (int d : depths) {
-        total += d;
-      }
-      double dropPath = options.dropPathRateOr(0);
-      int inplanes = 64;
-      int index = 0;
-      for (int s = 0; s < 4; s++) {
-        int planes = 64 << s;
-        int stride = s == 0 ? 1 : 2;
-        Sequential stage = new Sequential();
-        for (int b = 0; b < depths[s]; b++) {
-          double rate = StochasticDepth.linearRate(dropPath, index, total);
-          stage.add(new Bottleneck(inplanes, planes, b == 0 ? stride : 1, groups, baseWidth, rate));
-          inplanes = planes * 4;
-          index++;
-        }
-        stages[s] = register("layer" + (s + 1), stage);
-      }
-      declareStages(this, act1, 64, stages);
-      dropout = register("dropout", new Dropout(options.dropRateOr(0)));
-      registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
-      for (Module m : namedModules().values()) {
-        if (m instanceof Conv2d c) {
-          Init.kaimingNormalFanOut(c.weight());
-        } else if (m instanceof Bottleneck b) {
-          // timm's zero_init_last: each residual branch starts as the identity
-          Init.zeros(b.bn3.weight());
-        }
+  public static ImageClassifier seResNet(int[] depths, int groups, int baseWidth, ModelOptions options) {
+    if (depths.length != 4) {
+      throw new IllegalArgumentException("SE-ResNet has 4 stages, got " + depths.length);
+    }
+    int total = 0;
+    for (int d : depths) {
+      total += d;
+    }
+    int blocks = total;
+    double dropPath = options.dropPathRateOr(0);
+    int[] index = {0};
+    ResNet model = new ResNet(depths, 4, ResNet.Layout.TIMM, (inplanes, planes, stride) -> new Bottleneck(inplanes,
+        planes, stride, groups, baseWidth, StochasticDepth.linearRate(dropPath, index[0]++, blocks)), options);
+    for (Module m : model.namedModules().values()) {
+      if (m instanceof Bottleneck b) {
+        // timm's zero_init_last: each residual branch starts as the identity
+        Init.zeros(b.bn3.weight());
       }
     }
-
-    @Override
-    public Tensor forwardFeatures(Tensor x) {
-      Tensor y = maxpool.forward(act1.forward(bn1.forward(conv1.forward(x))));
-      for (Sequential stage : stages) {
-        y = stage.forward(y);
-      }
-      return y;
-    }
-
-    @Override
-    public Tensor forwardHead(Tensor features) {
-      return classifier().forward(dropout.forward(Pooling.AVERAGE.apply(features)));
-    }
+    return model;
   }
 
   /** timm's ResNet bottleneck with an SE block on the residual branch. */

@@ -119,6 +119,7 @@ public final class ShuffleNetV1 extends ImageClassifier {
       declareFeature(features.get(features.size() - 1), out, 8 << s);
     }
     registerClassifier("classifier", in, options.numClasses(), ShuffleNetV1::classifier);
+    declareHead(Pooling.AVERAGE, null);
     initialize();
   }
 
@@ -145,11 +146,6 @@ public final class ShuffleNetV1 extends ImageClassifier {
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return features.forward(maxpool.forward(firstConv.forward(x)));
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(Pooling.AVERAGE.apply(features));
   }
 
   /** The ShuffleNet unit (paper Figure 2 b, c). */

@@ -102,6 +102,7 @@ public final class ShuffleNetV2 extends ImageClassifier {
     declareFeature(built[1], widths[2], 16);
     declareFeature(conv5, widths[4], 32);
     registerClassifier("fc", widths[4], options.numClasses(), ClassifierFactory.linear());
+    declareHead(Pooling.AVERAGE, null);
   }
 
   private static Sequential convBnRelu(int in, int out, ConvSpec spec) {
@@ -119,11 +120,6 @@ public final class ShuffleNetV2 extends ImageClassifier {
       y = stage.forward(y);
     }
     return conv5.forward(y);
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(Pooling.AVERAGE.apply(features));
   }
 
   /** The ShuffleNet V2 unit: channel split (stride 1) or two branches (stride 2), concat, shuffle. */

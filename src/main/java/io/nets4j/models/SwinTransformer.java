@@ -103,7 +103,6 @@ public final class SwinTransformer extends ImageClassifier {
 
   private final Sequential features;
   private final LayerNorm norm;
-  private final AdaptiveAvgPool2d avgpool;
 
   /**
    * {@code options.dropPathRate()} replaces the variant's stochastic-depth rate;
@@ -140,8 +139,9 @@ public final class SwinTransformer extends ImageClassifier {
     }
     int numFeatures = c << 3;
     norm = register("norm", new LayerNorm(numFeatures, LN_EPS));
-    avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
     registerClassifier("head", numFeatures, options.numClasses(), ClassifierFactory.linear(SwinTransformer::initLinear));
+    declareHead(avgpool, null, null);
     for (Module m : namedModules().values()) {
       if (m instanceof Linear lin) {
         initLinear(lin);
@@ -160,11 +160,6 @@ public final class SwinTransformer extends ImageClassifier {
   @Override
   public Tensor forwardFeatures(Tensor x) {
     return norm.forward(features.forward(x)).permute(0, 3, 1, 2);
-  }
-
-  @Override
-  public Tensor forwardHead(Tensor features) {
-    return classifier().forward(F.flatten(avgpool.forward(features), 1));
   }
 
   /** Pre-norm block on NHWC maps: window attention, then the MLP, each with a residual. */

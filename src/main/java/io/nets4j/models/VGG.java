@@ -6,7 +6,6 @@ import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
@@ -78,8 +77,6 @@ public final class VGG extends ImageClassifier {
   }
 
   private final Sequential features;
-  private final AdaptiveAvgPool2d avgpool;
-  private final Sequential classifier;
 
   public VGG(Config config, ModelOptions options) {
     features = register("features", new Sequential());
@@ -98,13 +95,14 @@ public final class VGG extends ImageClassifier {
     }
     // timm's feature_info: the ReLU (or batch norm) before each max pooling, and the last pooling
     declareStageEnds(features);
-    avgpool = register("avgpool", new AdaptiveAvgPool2d(POOLED, POOLED));
+    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(POOLED, POOLED));
     double drop = options.dropRateOr(0.5);
-    classifier = register("classifier", new Sequential(
+    Sequential classifier = register("classifier", new Sequential(
         new Linear(in * POOLED * POOLED, HIDDEN), Activation.relu(), new Dropout(drop),
         new Linear(HIDDEN, HIDDEN), Activation.relu(), new Dropout(drop)));
     // the class projection classifier.6, fed by the 4096 outputs of the second hidden layer
     addClassifier(classifier, HIDDEN, options.numClasses(), ClassifierFactory.linear(VGG::initLinear));
+    declareHead(avgpool, null, classifier);
     for (Module m : namedModules().values()) {
       if (m instanceof Conv2d c) {
         Init.kaimingNormalFanOut(c.weight());
@@ -125,8 +123,4 @@ public final class VGG extends ImageClassifier {
     return features.forward(x);
   }
 
-  @Override
-  public Tensor forwardHead(Tensor x) {
-    return classifier.forward(F.flatten(avgpool.forward(x), 1));
-  }
 }

@@ -3,18 +3,18 @@ package io.nets4j.nn;
 import java.util.function.Supplier;
 
 /**
- * Lets a layer report multiply-accumulates that the per-type rules of {@link LayerRules} cannot
- * see, so that {@link ModelSummary} counts them: the matrix products of attention ({@code q k^T}
- * and {@code attn v}), a functional {@code F.linear} on raw parameters, an einsum.
+ * Lets a layer report multiply-accumulates that the per-type rules of {@code analysis.LayerRules}
+ * cannot see, so that {@code analysis.ModelSummary} counts them: the matrix products of attention
+ * ({@code q k^T} and {@code attn v}, reported by {@link DotProductAttention} for every module that
+ * attends through it), a functional {@code F.linear} on raw parameters, an einsum.
  *
  * <p>Call it from the layer's {@code compute}, next to the operation it counts:
  *
  * <pre>{@code
  * protected Tensor compute(Tensor x) {
  *   ...
- *   MacCounter.addMatmul(batch * heads, tokens, headDim, tokens); // q @ k^T
- *   MacCounter.addMatmul(batch * heads, tokens, tokens, headDim); // attn @ v
- *   return F.scaledDotProductAttention(q, k, v, ...);
+ *   MacCounter.addMatmul(batch, m, k, n); // torch.einsum("bmk,bkn->bmn", a, b)
+ *   return torch.einsum("bmk,bkn->bmn", new TensorVector(a, b));
  * }
  * }</pre>
  *
@@ -56,7 +56,7 @@ public final class MacCounter {
     return SINK.get() != null;
   }
 
-  /** Runs {@code body} with reported MACs accumulated into {@code sink[0]}. */
+  /** Runs {@code body} with reported MACs accumulated into {@code sink[0]} (the model summary's counter). */
   public static <T> T counting(long[] sink, Supplier<T> body) {
     long[] previous = SINK.get();
     SINK.set(sink);

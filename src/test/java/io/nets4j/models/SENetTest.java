@@ -94,7 +94,7 @@ class SENetTest {
       assertArrayEquals(new long[] {1, 2048, 2, 2}, Tensors.shape(legacy.forwardFeatures(x)));
       legacy.resetClassifier(3);
       assertArrayEquals(new long[] {1, 3}, Tensors.shape(legacy.forward(x)));
-      ImageClassifier timm = new SENet.SEResNet(new int[] {1, 1, 1, 1}, 32, 4,
+      ImageClassifier timm = SENet.seResNet(new int[] {1, 1, 1, 1}, 32, 4,
           ModelOptions.defaults().featuresOnly().withDropPathRate(0.1));
       timm.train();
       assertArrayEquals(new long[] {2, 2048}, Tensors.shape(timm.forward(Tensors.zeros(DType.FLOAT32, 2, 3, 64, 64))));
