@@ -53,13 +53,8 @@ final class PredictCommand implements Callable<Integer> {
   @Mixin
   TrainedModelOptions trained;
 
-  @Option(names = "--weights-config", paramLabel = "NAME",
-      description = "with --model: the published weights the file holds (IMAGENET1K_V1, DEFAULT, a timm tag)")
-  String weightsConfig;
-
-  @Option(names = "--classes", paramLabel = "NAMES|FILE",
-      description = "for weights of your own: class names, comma-separated or a file with one per line")
-  String classNames;
+  @Mixin
+  WeightsConfigOptions config;
 
   @Option(names = "--size", defaultValue = "0",
       description = "for weights of your own: the crop side (default: the model's native resolution)")
@@ -94,7 +89,7 @@ final class PredictCommand implements Callable<Integer> {
         Checks.writableOutput("output", out);
       }
     }
-    ClassifierSource source = new ClassifierSource(run, trained, weightsConfig, classNames, size);
+    ClassifierSource source = new ClassifierSource(run, trained, config.weightsConfig, config.classNames, size);
     source.check();
     List<Path> files = imageFiles(images);
     ImageClassifierPipeline pipeline = source.pipeline(exifOrientation ? ImageDecoder.Orientation.EXIF : ImageDecoder.Orientation.AS_STORED);

@@ -47,13 +47,8 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin
   TrainedModelOptions trained;
 
-  @Option(names = "--weights-config", paramLabel = "NAME",
-      description = "with --model: the published weights the file holds (IMAGENET1K_V1, DEFAULT, a timm tag)")
-  String weightsConfig;
-
-  @Option(names = "--classes", paramLabel = "NAMES|FILE",
-      description = "for weights of your own: class names, comma-separated or a file with one per line")
-  String classNames;
+  @Mixin
+  WeightsConfigOptions weightsOptions;
 
   @Option(names = "--name", description = "the name in the URLs (default: the model's name)")
   String name;
@@ -147,7 +142,8 @@ final class ServeCommand implements Callable<Integer> {
       if (run == null && trained.model == null) {
         throw new IllegalArgumentException("give --run, --model and --weights, or --config serve.json");
       }
-      return List.of(new Entry(name, trained.model, trained.weights, weightsConfig, run, classNames));
+      return List.of(new Entry(name, trained.model, trained.weights, weightsOptions.weightsConfig, run,
+          weightsOptions.classNames));
     }
     if (run != null || trained.model != null || trained.weights != null || name != null) {
       throw new IllegalArgumentException("--config lists the models; do not also give --run, --model, --weights "
