@@ -28,6 +28,8 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit code (for tests). */
   public static int run(String... args) {
+    // before anything logs or draws
+    ConsoleSetup.apply();
     // commands call libtorch directly, so its thread settings go first
     NativeRuntime.load();
     CommandLine cli = new CommandLine(new Main());

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts the worker JVMs of one machine of a job, as {@code torchrun} does: {@code nprocPerNode}
@@ -39,6 +41,7 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
   public static final String LAUNCHER_PID = "NETS4J_LAUNCHER_PID";
   /** What {@link #run} returns when the launcher was interrupted (as a shell reports SIGINT). */
   public static final int INTERRUPTED = 130;
+  private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
   private static final Duration GRACE = Duration.ofSeconds(30);
 
   public Launcher {
@@ -244,7 +247,7 @@ public record Launcher(int nprocPerNode, int nnodes, int nodeRank, String master
           return;
         }
       }
-      System.err.println("nets4j: the launcher (pid " + id + ") is gone; this worker exits");
+      LOG.warn("the launcher (pid {}) is gone; this worker exits", id);
       Runtime.getRuntime().halt(1);
     }, "nets4j-launcher-watch");
     t.setDaemon(true);

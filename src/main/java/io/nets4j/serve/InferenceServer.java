@@ -17,8 +17,6 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,6 +31,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An HTTP inference server for {@link ServedModel}s, with dynamic batching ({@link DynamicBatcher})
@@ -53,10 +53,13 @@ import java.util.logging.Level;
  * It is built on the JDK's own {@code com.sun.net.httpserver}: HTTP/1.1 with keep-alive, a thread
  * pool we choose, and no dependency; the time inference takes dwarfs what a faster server would
  * save.
+ *
+ * <p>It logs through this class's SLF4J logger: a line per request at INFO, internal errors at
+ * WARN, failed responses at DEBUG, each only when at least {@link ServerOptions#logLevel}.
  */
 public final class InferenceServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS");
+  private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
   private static final String IMAGE_NAME = "request body";
   private static final int DEFAULT_TOP_K = 5;
   /** The version every served model reports (models are not versioned here). */
@@ -496,18 +499,24 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   /**
-   * One line on stderr if {@code level} is at least the level asked for. Written directly rather
-   * than through java.util.logging, whose LogManager closes its handlers at JVM shutdown: the
-   * requests finished during a graceful stop are logged too.
+   * One line to the logger if {@code level} is at least this server's level (the binding's own
+   * configuration filters too). The requests finished during a graceful stop are logged from the
+   * shutdown hook, so a binding that stops at JVM shutdown (java.util.logging's LogManager closes its
+   * handlers) loses them; slf4j-simple, the command line's, writes each line at once.
    */
   private void log(Level level, String message) {
     if (!threshold.equals(Level.OFF) && level.intValue() >= threshold.intValue()) {
-      String line = String.format(Locale.ROOT, "%s %s %s%n", LocalDateTime.now().format(TIME), level, message);
-      synchronized (System.err) {
-        System.err.print(line);
-        System.err.flush();
-      }
+      LOG.atLevel(slf4jLevel(level)).log(message);
     }
+  }
+
+  /** java.util.logging's levels, which {@code --log-level} takes, as SLF4J's. */
+  private static org.slf4j.event.Level slf4jLevel(Level level) {
+    int v = level.intValue();
+    return v >= Level.SEVERE.intValue() ? org.slf4j.event.Level.ERROR
+        : v >= Level.WARNING.intValue() ? org.slf4j.event.Level.WARN
+        : v >= Level.INFO.intValue() ? org.slf4j.event.Level.INFO
+        : v >= Level.FINE.intValue() ? org.slf4j.event.Level.DEBUG : org.slf4j.event.Level.TRACE;
   }
 
   private static Level parseLevel(String name) {

@@ -14,8 +14,9 @@ package io.nets4j.serve;
  * @param readTimeoutSeconds the longest a client may take to send a request (headers and body)
  *     before its connection is closed; it applies from the first server of a JVM on (the JDK's
  *     server reads it once)
- * @param logLevel the least level logged to stderr: the line per request is at {@code INFO}, so {@code INFO}
- *     shows it and {@code WARNING} or {@code OFF} hide it; internal errors are at {@code WARNING}
+ * @param logLevel the least level the server logs (java.util.logging's names, through SLF4J): the line per
+ *     request is at {@code INFO}, so {@code INFO} shows it and {@code WARNING} or {@code OFF} hide it;
+ *     internal errors are at {@code WARNING}
  */
 public record ServerOptions(String host, int port, int maxBatch, int maxDelayMs, int workers, int queue,
     long maxBodyBytes, int httpThreads, int readTimeoutSeconds, String logLevel) {

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads libtorch once per JVM, after setting up its thread pools so that they do not fight.
@@ -21,9 +23,11 @@ import org.bytedeco.pytorch.global.torch;
  * <p>Code that calls {@code org.bytedeco.pytorch} directly before any nets4j class must call
  * {@link #load()} first: once libtorch is loaded the settings come too late (measured: ViT-B/16
  * at batch 1 took 1,200-1,400 ms instead of 260-300 ms). {@link #load()} detects that case and
- * says so on standard error.
+ * says so, as a warning of this class's SLF4J logger.
  */
 public final class NativeRuntime {
+  private static final Logger LOG = LoggerFactory.getLogger(NativeRuntime.class);
+
   /** Environment settings applied before libtorch is loaded, unless already set by the user. */
   public static final Map<String, String> THREAD_ENVIRONMENT;
 
@@ -69,10 +73,9 @@ public final class NativeRuntime {
   private static boolean warnTooLate() {
     boolean userSet = THREAD_ENVIRONMENT.keySet().stream().allMatch(k -> System.getenv(k) != null);
     if (!userSet) {
-      System.err.println("nets4j: libtorch was loaded before nets4j could set " + THREAD_ENVIRONMENT
-          + " for its thread pools; CPU inference may run several times slower. Call"
-          + " io.nets4j.tensor.NativeRuntime.load() before the first org.bytedeco.pytorch call, or export these"
-          + " variables.");
+      LOG.warn("libtorch was loaded before nets4j could set {} for its thread pools; CPU inference may run"
+          + " several times slower. Call io.nets4j.tensor.NativeRuntime.load() before the first org.bytedeco.pytorch"
+          + " call, or export these variables.", THREAD_ENVIRONMENT);
     }
     return userSet;
   }
@@ -94,8 +97,8 @@ public final class NativeRuntime {
       }
       return true;
     } catch (UnsatisfiedLinkError | RuntimeException e) {
-      System.err.println("nets4j: could not set the native thread environment ("
-          + e.getMessage() + "); set " + THREAD_ENVIRONMENT + " yourself for full speed");
+      LOG.warn("could not set the native thread environment ({}); set {} yourself for full speed", e.getMessage(),
+          THREAD_ENVIRONMENT);
       return false;
     }
   }

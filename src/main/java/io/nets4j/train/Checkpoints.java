@@ -25,6 +25,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checkpoints of a training run. A checkpoint is a directory {@code checkpoints/step-NNNNNNNN/}
@@ -44,6 +46,7 @@ import org.bytedeco.pytorch.global.torch;
  * ({@link #removeTemporaries}).
  */
 public final class Checkpoints {
+  private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
   /** The value of {@link CheckpointInfo#format}. */
   public static final String FORMAT = "nets4j-checkpoint/1";
   public static final String MODEL_FILE = "model.safetensors";
@@ -178,8 +181,8 @@ public final class Checkpoints {
     List<Path> steps = stepDirectories(dir);
     for (int i = steps.size() - 1; i >= 0; i--) {
       if (damage(steps.get(i)) == null) {
-        System.err.println("warning: " + (problem != null ? problem : "no " + LATEST + " in " + dir)
-            + "; using the newest intact checkpoint, " + steps.get(i));
+        LOG.warn("{}; using the newest intact checkpoint, {}", problem != null ? problem : "no " + LATEST + " in " + dir,
+            steps.get(i));
         return steps.get(i);
       }
     }

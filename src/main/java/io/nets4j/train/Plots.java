@@ -31,15 +31,11 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * PNG pictures of a run: loss and accuracy curves and the confusion matrix (XChart), and a grid
- * of sample predictions. Rendering is headless: no display is needed.
+ * of sample predictions. Everything renders into off-screen images, so no display is needed; the
+ * application decides whether AWT runs headless (the command line does, and a JVM on Linux without
+ * {@code DISPLAY} is headless by itself).
  */
 public final class Plots {
-  static {
-    if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true");
-    }
-  }
-
   private Plots() {}
 
   /** Training and validation loss per epoch. */

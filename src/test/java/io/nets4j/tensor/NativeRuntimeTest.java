@@ -10,8 +10,14 @@ import java.util.List;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
-/** The thread settings must reach libtorch before it loads; each case runs in a fresh JVM. */
+/**
+ * The thread settings must reach libtorch before it loads; each case runs in a fresh JVM, whose
+ * SLF4J binding (slf4j-simple) prints the warnings with their logger's name on stderr.
+ */
 class NativeRuntimeTest {
+  /** How a warning of NativeRuntime's logger starts, in slf4j-simple's format with the logger name. */
+  static final String WARNING = "WARN " + NativeRuntime.class.getName() + " - ";
+
   /** Touches libtorch directly, then nets4j. */
   static final class TorchFirst {
     public static void main(String[] args) {
@@ -34,7 +40,8 @@ class NativeRuntimeTest {
 
   private static Child run(Class<?> main, boolean userEnvironment) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), main.getName()));
+    ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Dorg.slf4j.simpleLogger.showLogName=true", "-cp",
+        System.getProperty("java.class.path"), main.getName()));
     NativeRuntime.THREAD_ENVIRONMENT.forEach((k, v) -> {
       if (userEnvironment) {
         pb.environment().put(k, v);
@@ -53,14 +60,14 @@ class NativeRuntimeTest {
   void appliesTheSettingsWhenItLoadsLibtorch() throws Exception {
     Child c = run(NetsFirst.class, false);
     assertTrue(c.out().contains("applied true"), c.out());
-    assertFalse(c.err().contains("nets4j:"), c.err());
+    assertFalse(c.err().contains(NativeRuntime.class.getName()), c.err());
   }
 
   @Test
   void saysSoWhenLibtorchWasLoadedFirst() throws Exception {
     Child c = run(TorchFirst.class, false);
     assertTrue(c.out().contains("applied false"), c.out());
-    assertTrue(c.err().contains("libtorch was loaded before nets4j could set")
+    assertTrue(c.err().contains(WARNING + "libtorch was loaded before nets4j could set")
         && c.err().contains("GOMP_SPINCOUNT") && c.err().contains("NativeRuntime.load()"), c.err());
   }
 
@@ -68,6 +75,6 @@ class NativeRuntimeTest {
   void staysQuietWhenTheUserExportedTheSettings() throws Exception {
     Child c = run(TorchFirst.class, true);
     assertTrue(c.out().contains("applied true"), c.out());
-    assertFalse(c.err().contains("nets4j:"), c.err());
+    assertFalse(c.err().contains(NativeRuntime.class.getName()), c.err());
   }
 }
