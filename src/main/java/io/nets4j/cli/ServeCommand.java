@@ -139,13 +139,13 @@ final class ServeCommand implements Callable<Integer> {
 
   private List<Entry> entries() {
     if (config == null) {
-      if (run == null && trained.model == null) {
+      if (run == null && trained.model.value == null) {
         throw new IllegalArgumentException("give --run, --model and --weights, or --config serve.json");
       }
-      return List.of(new Entry(name, trained.model, trained.weights, weightsOptions.weightsConfig, run,
+      return List.of(new Entry(name, trained.model.value, trained.weights.value, weightsOptions.weightsConfig, run,
           weightsOptions.classNames));
     }
-    if (run != null || trained.model != null || trained.weights != null || name != null) {
+    if (run != null || trained.model.value != null || trained.weights.value != null || name != null) {
       throw new IllegalArgumentException("--config lists the models; do not also give --run, --model, --weights "
           + "or --name");
     }
@@ -198,8 +198,8 @@ final class ServeCommand implements Callable<Integer> {
           + ")");
     }
     TrainedModelOptions t = new TrainedModelOptions();
-    t.model = e.model();
-    t.weights = e.weights();
+    t.model.value = e.model();
+    t.weights.value = e.weights();
     ClassifierSource source = new ClassifierSource(e.run(), t, e.weightsConfig(), e.classes(), 0);
     return new ClassifierModel(served, source.pipeline(ImageDecoder.Orientation.AS_STORED));
   }
