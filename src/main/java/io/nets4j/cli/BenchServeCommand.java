@@ -40,11 +40,9 @@ final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--requests", defaultValue = "8", description = "requests per client (default: ${DEFAULT-VALUE})")
   int requests;
 
-  @Option(names = "--max-batch", defaultValue = "8", description = "the batching run's batch (default: ${DEFAULT-VALUE})")
-  int maxBatch;
-
-  @Option(names = "--max-delay-ms", defaultValue = "5", description = "the batching run's delay (default: ${DEFAULT-VALUE})")
-  int maxDelayMs;
+  /** Of the batching run. */
+  @Mixin
+  BatchingOptions batching;
 
   /** Also the table and the machine as markdown. */
   @Mixin
@@ -52,7 +50,7 @@ final class BenchServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ServeBenchmark bench = new ServeBenchmark(clients, requests, maxBatch, maxDelayMs);
+    ServeBenchmark bench = new ServeBenchmark(clients, requests, batching.maxBatch, batching.maxDelayMs);
     ImageClassifierPipeline pipeline = new ClassifierSource(run, trained, weightsOptions.weightsConfig, weightsOptions.classNames, 0)
         .pipeline(ImageDecoder.Orientation.AS_STORED);
     List<ServeBenchmark.Row> rows = bench.run(pipeline, ServeBenchmark.read(image));

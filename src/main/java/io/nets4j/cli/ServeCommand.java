@@ -64,12 +64,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
   int port;
 
-  @Option(names = "--max-batch", defaultValue = "8", description = "samples per forward pass at most (default: ${DEFAULT-VALUE})")
-  int maxBatch;
-
-  @Option(names = "--max-delay-ms", defaultValue = "5",
-      description = "how long a request waits for others to batch with (default: ${DEFAULT-VALUE})")
-  int maxDelayMs;
+  @Mixin
+  BatchingOptions batching;
 
   @Option(names = "--workers", defaultValue = "1", description = "batches of a model run at once (default: ${DEFAULT-VALUE})")
   int workers;
@@ -104,7 +100,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     List<Entry> entries = entries();
-    ServerOptions options = new ServerOptions(host, port, maxBatch, maxDelayMs, workers, queue,
+    ServerOptions options = new ServerOptions(host, port, batching.maxBatch, batching.maxDelayMs, workers, queue,
         (long) maxBodyMb << 20, httpThreads, readTimeout, logLevel);
     List<ServedModel> models = new ArrayList<>();
     for (Entry e : entries) {

@@ -17,7 +17,6 @@ import io.nets4j.train.DataSpec;
 import io.nets4j.train.FineTuning;
 import io.nets4j.train.OptimizerSpec;
 import io.nets4j.train.RunInfo;
-import io.nets4j.train.ScheduleSpec;
 import io.nets4j.train.TrainConfig;
 import io.nets4j.train.TrainResult;
 import io.nets4j.train.Trainer;
