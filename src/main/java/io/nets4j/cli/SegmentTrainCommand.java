@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
     description = {"Train a segmentation model on generated shapes scenes (background and 6 shapes) into a run "
         + "directory: " + SegmentationRun.FILE + " (settings), " + SegmentationRun.WEIGHTS + " (best validation "
         + "mean IoU), " + SegmentationRun.LOG + ", " + SegmentationRun.EVALUATION + " (held-out test metrics).",
+        "Without --lr or --weight-decay: AdamW 0.001 and 1e-4, SGD 0.01 and 5e-4; the rate is cosine-annealed to 0.",
         "Use the run with `nets4j segment --weights RUN`.", ""})
 final class SegmentTrainCommand implements Callable<Integer> {
   @Mixin
@@ -45,7 +46,6 @@ final class SegmentTrainCommand implements Callable<Integer> {
   @Mixin
   BatchOption batch = new BatchOption(1);
 
-  /** Defaults: AdamW lr 0.001, weight decay 1e-4; SGD lr 0.01, weight decay 5e-4; cosine-annealed to 0. */
   @Mixin
   OptimizerOptions optimizer = new OptimizerOptions();
 

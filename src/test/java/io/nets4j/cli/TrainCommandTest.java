@@ -196,7 +196,7 @@ class TrainCommandTest {
       assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("2")), "no run directory for a failed start");
     }
     String[][] refused = {
-        {"--lr", "Infinity", "--lr must be a finite number > 0, got Infinity"},
+        {"--lr", "Infinity", "--lr must be a finite number >= 0, got Infinity"},
         {"--mixup", "-1", "--mixup must be a finite number >= 0, got -1.0"},
         {"--epochs", "0", "--epochs must be positive, got 0"},
         {"--size", "100000", "--size must be in [0, 4096], got 100000"},
