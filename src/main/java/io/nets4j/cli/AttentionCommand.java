@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -41,11 +42,11 @@ final class AttentionCommand implements Callable<Integer> {
   @Option(names = "--image", paramLabel = "FILE", description = "a PNG/JPEG image (default: a generated image of shapes)")
   Path image;
 
-  @Option(names = "--weights", paramLabel = "FILE", description = "a state_dict, safetensors or torch.save .pth (default: random weights)")
-  Path weights;
+  @Mixin
+  WeightsOption weights = new WeightsOption();
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "attention", description = "output directory (default: ${DEFAULT-VALUE})")
-  Path out;
+  @Mixin
+  OutOption out = new OutOption("attention");
 
   @Option(names = "--method", paramLabel = "rollout|last", defaultValue = "rollout",
       description = "class-token models: attention rollout through all layers, or the last layer (default: ${DEFAULT-VALUE})")
@@ -69,8 +70,8 @@ final class AttentionCommand implements Callable<Integer> {
       throw new IllegalArgumentException(model + " (" + net.typeName() + ") has neither a class token nor Swin windows;"
           + " supported: ViT, LocalViT, ConViT, CvT, Swin");
     }
-    if (weights != null) {
-      System.out.println(StateDicts.load(net, weights, LoadMode.STRICT, true));
+    if (weights.value != null) {
+      System.out.println(StateDicts.load(net, weights.value, LoadMode.STRICT, true));
     } else {
       System.out.println("note: random weights (no --weights): the maps show an untrained model");
     }
@@ -78,8 +79,8 @@ final class AttentionCommand implements Callable<Integer> {
     Image source = image != null ? ImageFiles.readRgb(image) : ShapesDataset.scenes(1, size, TEST_IMAGE_SEED).get(0).image();
     Image view = AttentionImages.modelView(source, size);
     Map<String, Tensor> maps = AttentionImages.record(net, view);
-    Files.createDirectories(out);
-    write(view, out.resolve(model + "_input.png"));
+    Files.createDirectories(out.value);
+    write(view, out.value.resolve(model + "_input.png"));
     if (net instanceof SwinTransformer) {
       String path = layer != null ? layer : AttentionImages.defaultSwinLayer(maps);
       int q = -1;
@@ -98,12 +99,12 @@ final class AttentionCommand implements Callable<Integer> {
       int ws = (int) Math.round(Math.sqrt(maps.get(path).size(-1)));
       System.out.println(path + ": " + AttentionImages.describe(SwinWindow.of(path, size, ws, window))
           + (q < 0 ? ", mean over queries" : ", query token " + q));
-      write(img, out.resolve(model + "_" + path.replace('.', '_') + "_window" + window + ".png"));
+      write(img, out.value.resolve(model + "_" + path.replace('.', '_') + "_window" + window + ".png"));
     } else {
       Image img = AttentionImages.classTokenImage(view, maps, m);
       System.out.println((m == AttentionImages.Method.ROLLOUT ? "rollout over " : "the last of ") + maps.size()
           + " attention layers");
-      write(img, out.resolve(model + "_" + m.name().toLowerCase() + ".png"));
+      write(img, out.value.resolve(model + "_" + m.name().toLowerCase() + ".png"));
     }
     return 0;
   }

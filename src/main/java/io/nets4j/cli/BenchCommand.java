@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,11 +39,20 @@ final class BenchCommand implements Callable<Integer> {
   @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model to time (not with --suite)")
   String model;
 
-  @Option(names = "--batch", defaultValue = "8", description = "batch size for throughput and training (default: ${DEFAULT-VALUE})")
-  int batch;
+  /** Batch of throughput and training. */
+  @Mixin
+  BatchOption batch = new BatchOption(8);
 
-  @Option(names = "--threads", defaultValue = "0", description = "libtorch intra-op threads; 0 = libtorch's default")
-  int threads;
+  @Mixin
+  ThreadsOption threads = new ThreadsOption(0);
+
+  /** 0 = the model's native resolution. */
+  @Mixin
+  SizeOption size = new SizeOption(0);
+
+  /** The suite's table. */
+  @Mixin
+  OutOption out = new OutOption("docs/performance.md");
 
   @Option(names = "--mode", defaultValue = "infer", paramLabel = "infer|train", description = "default: ${DEFAULT-VALUE}")
   String mode;
@@ -79,9 +89,6 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--iters", defaultValue = "20", description = "timed iterations, at least 10 (default: ${DEFAULT-VALUE})")
   int iters;
 
-  @Option(names = "--size", defaultValue = "0", description = "square input resolution; 0 = the model's native one")
-  int size;
-
   @Option(names = "--json", description = "print the result as JSON")
   boolean json;
 
@@ -104,9 +111,6 @@ final class BenchCommand implements Callable<Integer> {
       "at --batch and the training steps of ResNet-50 (batch 32) and ViT-B/16 (batch 16); write Markdown tables"})
   boolean suite;
 
-  @Option(names = "--output", defaultValue = "docs/performance.md", description = "the suite's table (default: ${DEFAULT-VALUE})")
-  Path output;
-
   @Option(names = "--nproc-per-node", defaultValue = "0", paramLabel = "N", description = {"--mode train: data "
       + "parallel on this machine, N processes of --threads each (default cores / N) at --batch each, against one "
       + "process with all the threads at N x --batch: step time, communication share, scaling efficiency, allreduce "
@@ -125,7 +129,7 @@ final class BenchCommand implements Callable<Integer> {
       if (model == null || suite) {
         throw new IllegalArgumentException("--nproc-per-node times one MODEL; name it (not with --suite)");
       }
-      BenchOptions o = new BenchOptions(model, batch, threads, Mode.TRAIN, DType.FLOAT32, false, warmup, iters, size,
+      BenchOptions o = new BenchOptions(model, batch.value, threads.value, Mode.TRAIN, DType.FLOAT32, false, warmup, iters, size.value,
           optimizer, false);
       var worker = DistributedConfig.fromEnvironment(System.getenv(), DistributedBackend.GLOO);
       if (worker.isPresent()) {
@@ -139,17 +143,17 @@ final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException(suite ? "--suite runs a fixed set of models; do not name one"
           : "name a MODEL to benchmark, or use --suite");
     }
-    BenchOptions options = new BenchOptions(suite ? BenchSuite.MODELS.get(0) : model, batch, threads, Mode.parse(mode),
-        parseDtype(dtype), optimize, warmup, iters, size, optimizer, channelsLast);
+    BenchOptions options = new BenchOptions(suite ? BenchSuite.MODELS.get(0) : model, batch.value, threads.value, Mode.parse(mode),
+        parseDtype(dtype), optimize, warmup, iters, size.value, optimizer, channelsLast);
     if (suite) {
       BenchSuite.Report report = BenchSuite.run(BenchSuite.MODELS, BenchSuite.TRAINING, options,
           commandLine(options));
-      if (output.getParent() != null) {
-        Files.createDirectories(output.getParent());
+      if (out.value.getParent() != null) {
+        Files.createDirectories(out.value.getParent());
       }
-      Files.writeString(output, report.markdown());
+      Files.writeString(out.value, report.markdown());
       System.out.print(report.markdown());
-      System.out.println("\nwritten to " + output);
+      System.out.println("\nwritten to " + out.value);
     } else if (preprocess != null) {
       System.out.print(PreprocessThroughput.run(options, preprocess, workers).text());
     } else if (loader != null) {
@@ -175,8 +179,8 @@ final class BenchCommand implements Callable<Integer> {
     int mode = args.indexOf("--mode");
     args.subList(mode, mode + 2).clear();
     a.addAll(args.subList(1, args.size()));
-    a.add("--output");
-    a.add(output.toString());
+    a.add("--out");
+    a.add(out.value.toString());
     return String.join(" ", a);
   }
 

@@ -28,8 +28,8 @@ final class BenchServeCommand implements Callable<Integer> {
   @Mixin
   TrainedModelOptions trained;
 
-  @Option(names = "--weights-config", paramLabel = "NAME", description = "with --model: the published weights")
-  String weightsConfig;
+  @Mixin
+  WeightsConfigOptions weightsOptions;
 
   @Option(names = "--image", required = true, paramLabel = "FILE", description = "the image every request sends")
   Path image;
@@ -40,19 +40,18 @@ final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--requests", defaultValue = "8", description = "requests per client (default: ${DEFAULT-VALUE})")
   int requests;
 
-  @Option(names = "--max-batch", defaultValue = "8", description = "the batching run's batch (default: ${DEFAULT-VALUE})")
-  int maxBatch;
+  /** Of the batching run. */
+  @Mixin
+  BatchingOptions batching;
 
-  @Option(names = "--max-delay-ms", defaultValue = "5", description = "the batching run's delay (default: ${DEFAULT-VALUE})")
-  int maxDelayMs;
-
-  @Option(names = "--out", paramLabel = "FILE.md", description = "also write the table and the machine as markdown")
-  Path out;
+  /** Also the table and the machine as markdown. */
+  @Mixin
+  OutOption out = new OutOption();
 
   @Override
   public Integer call() {
-    ServeBenchmark bench = new ServeBenchmark(clients, requests, maxBatch, maxDelayMs);
-    ImageClassifierPipeline pipeline = new ClassifierSource(run, trained, weightsConfig, null, 0)
+    ServeBenchmark bench = new ServeBenchmark(clients, requests, batching.maxBatch, batching.maxDelayMs);
+    ImageClassifierPipeline pipeline = new ClassifierSource(run, trained, weightsOptions.weightsConfig, weightsOptions.classNames, 0)
         .pipeline(ImageDecoder.Orientation.AS_STORED);
     List<ServeBenchmark.Row> rows = bench.run(pipeline, ServeBenchmark.read(image));
     String table = ServeBenchmark.markdown(rows);
@@ -62,8 +61,8 @@ final class BenchServeCommand implements Callable<Integer> {
         + String.format(Locale.ROOT, "- Load average at the end: %.2f on %d cores; %d clients x %d requests%n", load,
             Runtime.getRuntime().availableProcessors(), clients, requests);
     System.out.print(machine);
-    if (out != null) {
-      AtomicFiles.writeString(out, table + "\n" + machine);
+    if (out.value != null) {
+      AtomicFiles.writeString(out.value, table + "\n" + machine);
     }
     return 0;
   }

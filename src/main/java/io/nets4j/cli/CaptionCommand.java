@@ -10,66 +10,62 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code nets4j caption}: trains "Show, Attend and Tell" captioners with soft and/or hard attention
  * on generated shapes scenes, reports held-out BLEU-4 and exact match, and writes attention maps.
  */
-@Command(name = "caption", description = "Train soft/hard-attention image captioners (Show, Attend and Tell) on "
+@Command(name = "caption", mixinStandardHelpOptions = true, description = "Train soft/hard-attention image captioners (Show, Attend and Tell) on "
     + "generated shapes scenes; report BLEU-4 and exact match; write attention maps as PNGs.")
 final class CaptionCommand implements Callable<Integer> {
   @Option(names = "--attention", defaultValue = "both", description = "soft, hard or both (default: ${DEFAULT-VALUE})")
   String attention;
 
-  @Option(names = "--steps", defaultValue = "0", description = "training steps per model (default: the defaults')")
-  int steps;
+  @Mixin
+  StepsOption steps = new StepsOption(0);
 
-  @Option(names = "--lr", defaultValue = "0", description = "Adam learning rate (default: the defaults')")
-  double lr;
+  @Mixin
+  LearningRateOption lr = new LearningRateOption(0);
+
+  @Mixin
+  SizeOption size = new SizeOption(0);
+
+  @Mixin
+  OutOption out = new OutOption("caption-out");
+
+  @Mixin
+  SeedOption seed = new SeedOption(0);
+
+  @Mixin
+  ThreadsOption threads = new ThreadsOption(1);
 
   @Option(names = "--doubly-stochastic", defaultValue = "-1", description = "weight of the soft-attention "
       + "regulariser (default: the defaults')")
   double doublyStochastic;
 
-  @Option(names = "--image-size", defaultValue = "0", description = "image side, a multiple of 4 (default: the defaults')")
-  int imageSize;
-
-  @Option(names = "--out", defaultValue = "caption-out", description = "directory for the attention-map PNGs "
-      + "(default: ${DEFAULT-VALUE})")
-  Path out;
-
   @Option(names = "--maps", defaultValue = "4", description = "captions to draw attention maps for (default: ${DEFAULT-VALUE})")
   int maps;
-
-  @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
-  long seed;
-
-  @Option(names = "--threads", defaultValue = "1", description = "libtorch intra-op threads; the model is so small "
-      + "that more threads mostly wait on each other (default: ${DEFAULT-VALUE})")
-  int threads;
 
   @Option(names = "--report", description = "also write the results as Markdown to this file (e.g. docs/captioning.md)")
   Path report;
 
   @Override
   public Integer call() throws Exception {
-    if (steps < 0 || maps < 0 || lr < 0 || imageSize < 0) {
-      throw new IllegalArgumentException("--steps, --lr, --image-size and --maps must not be negative");
+    if (steps.value < 0 || maps < 0 || lr.value < 0 || size.value < 0) {
+      throw new IllegalArgumentException("--steps, --lr, --size and --maps must not be negative");
     }
-    if (threads < 1) {
-      throw new IllegalArgumentException("--threads must be positive, got " + threads);
-    }
-    org.bytedeco.pytorch.global.torch.set_num_threads(threads);
+    threads.apply();
     List<ShowAttendTell.Kind> kinds = attention.equalsIgnoreCase("both")
         ? List.of(ShowAttendTell.Kind.SOFT, ShowAttendTell.Kind.HARD)
         : List.of(ShowAttendTell.Kind.parse(attention));
     List<CaptionTraining.Result> results = new ArrayList<>();
     for (ShowAttendTell.Kind kind : kinds) {
-      CaptionTraining.Config config = CaptionTraining.Config.defaults(kind).withSeed(seed);
-      config = config.withSteps(steps == 0 ? config.steps() : steps)
-          .withImageSize(imageSize == 0 ? config.imageSize() : imageSize)
-          .withOptimiser(config.batch(), lr == 0 ? config.learningRate() : lr)
+      CaptionTraining.Config config = CaptionTraining.Config.defaults(kind).withSeed(seed.value);
+      config = config.withSteps(steps.value == 0 ? config.steps() : steps.value)
+          .withImageSize(size.value == 0 ? config.imageSize() : size.value)
+          .withOptimiser(config.batch(), lr.value == 0 ? config.learningRate() : lr.value)
           .withRegularisers(doublyStochastic < 0 ? config.doublyStochastic() : doublyStochastic, config.entropyBonus());
       System.out.printf(Locale.ROOT, "caption: %s attention, %d steps of %d images (%dx%d), %d training and %d "
           + "held-out scenes, lr %s, doubly stochastic weight %s%n", kind, config.steps(), config.batch(),
@@ -83,7 +79,7 @@ final class CaptionCommand implements Callable<Integer> {
         System.out.println("  reference: " + String.join(" ", s.reference()) + "  |  generated: "
             + String.join(" ", s.generated()));
       }
-      for (Path p : AttentionMaps.write(e.samples(), r.model().config().grid(), out, kind.toString())) {
+      for (Path p : AttentionMaps.write(e.samples(), r.model().config().grid(), out.value, kind.toString())) {
         System.out.println("  wrote " + p);
       }
       results.add(r);
@@ -107,10 +103,10 @@ final class CaptionCommand implements Callable<Integer> {
     CaptionTraining.Config first = results.get(0).config();
     md.append("# Image captioning with soft and hard attention\n\n")
         .append("Generated by `nets4j caption --attention ").append(attention)
-        .append(steps == 0 ? "" : " --steps " + steps).append(lr == 0 ? "" : " --lr " + lr)
-        .append(imageSize == 0 ? "" : " --image-size " + imageSize)
+        .append(steps.value == 0 ? "" : " --steps " + steps.value).append(lr.value == 0 ? "" : " --lr " + lr.value)
+        .append(size.value == 0 ? "" : " --size " + size.value)
         .append(doublyStochastic < 0 ? "" : " --doubly-stochastic " + doublyStochastic)
-        .append(seed == 0 ? "" : " --seed " + seed).append(" --out ").append(out).append(" --report ").append(report)
+        .append(seed.value == 0 ? "" : " --seed " + seed.value).append(" --out ").append(out.value).append(" --report ").append(report)
         .append("`; do not edit by hand.\n\n")
         .append("A small \"Show, Attend and Tell\" captioner (Xu et al. 2015; `io.nets4j.captioning`): a batch-normalised ")
         .append("three-convolution encoder gives a grid of annotation vectors, an LSTM decoder attends over them at ")
@@ -153,7 +149,7 @@ final class CaptionCommand implements Callable<Integer> {
       List<CaptionTraining.Sample> samples = r.evaluation().samples();
       for (int k = 0; k < samples.size(); k++) {
         CaptionTraining.Sample s = samples.get(k);
-        Path png = out.resolve(r.config().kind() + "-" + k + ".png");
+        Path png = out.value.resolve(r.config().kind() + "-" + k + ".png");
         md.append("- ").append(r.config().kind()).append(": reference \"").append(String.join(" ", s.reference()))
             .append("\", generated \"").append(String.join(" ", s.generated())).append("\"\n\n  ![")
             .append(r.config().kind()).append(" attention ").append(k).append("](")

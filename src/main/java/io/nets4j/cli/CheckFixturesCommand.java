@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code nets4j check-fixtures DIR...}: checks every model fixture against the nets4j model. */
-@Command(name = "check-fixtures",
+@Command(name = "check-fixtures", mixinStandardHelpOptions = true,
     description = {"Check every model fixture (*.json with a \"model\" key) in the given folders: "
         + "state_dict layout, parameter count and float64/float32 outputs against the reference; "
         + "also the whole-model operator fixtures (fasterrcnn_resnet50_fpn), stage by stage.",

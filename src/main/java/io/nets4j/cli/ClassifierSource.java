@@ -75,7 +75,7 @@ record ClassifierSource(Path run, TrainedModelOptions trained, String weightsCon
     List<String> classes = classNames == null ? List.of() : parseClasses(classNames);
     ImageClassifier net = trained.fromWeights(ModelOptions.defaults()
         .withNumClasses(classes.isEmpty() ? ModelOptions.IMAGENET_CLASSES : classes.size()));
-    int crop = size > 0 ? size : Models.info(trained.model).inputSize();
+    int crop = size > 0 ? size : Models.info(trained.model.value).inputSize();
     // torchvision's usual evaluation recipe: resize to crop / 0.875, centre crop, ImageNet statistics
     ImageClassificationTransforms t = ImageClassificationTransforms.imagenet((int) Math.round(crop / 0.875), crop,
         Interpolation.BILINEAR);
@@ -85,25 +85,25 @@ record ClassifierSource(Path run, TrainedModelOptions trained, String weightsCon
   /** The weight configuration named, recognised by digest, or the model's default; empty for a model without any. */
   private Optional<WeightsInfo> publishedWeights() {
     if (weightsConfig != null) {
-      WeightsInfo named = Weights.of(trained.model, weightsConfig);
-      Weights.identify(trained.model, trained.weights).filter(w -> !w.equals(named)).ifPresent(w ->
-          System.err.println("warning: " + trained.weights + " has the SHA-256 of " + w.referenceName() + ", not of "
+      WeightsInfo named = Weights.of(trained.model.value, weightsConfig);
+      Weights.identify(trained.model.value, trained.weights.value).filter(w -> !w.equals(named)).ifPresent(w ->
+          System.err.println("warning: " + trained.weights.value + " has the SHA-256 of " + w.referenceName() + ", not of "
               + named.referenceName() + "; using the preprocessing of " + named.referenceName() + " as asked"));
       return Optional.of(named);
     }
     if (classNames != null || size != 0) {
       return Optional.empty();
     }
-    Optional<WeightsInfo> recognised = Weights.identify(trained.model, trained.weights);
+    Optional<WeightsInfo> recognised = Weights.identify(trained.model.value, trained.weights.value);
     if (recognised.isPresent()) {
-      System.err.println("note: " + trained.weights + " is " + recognised.get().referenceName() + " (by its SHA-256); "
+      System.err.println("note: " + trained.weights.value + " is " + recognised.get().referenceName() + " (by its SHA-256); "
           + "using its preprocessing");
       return recognised;
     }
-    Optional<WeightsInfo> fallback = Weights.defaultFor(trained.model);
+    Optional<WeightsInfo> fallback = Weights.defaultFor(trained.model.value);
     fallback.ifPresent(w -> System.err.println("note: no --weights-config; using the preprocessing and class names of "
         + w.referenceName() + " (" + w.transforms() + "). Name the weights the file holds with --weights-config "
-        + "(`nets4j list --weights " + trained.model + "`)"));
+        + "(`nets4j list --weights " + trained.model.value + "`)"));
     return fallback;
   }
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
  * The input is read without running any of its pickle (a file that would run code is refused and
  * nothing is written); the output is written atomically.
  */
-@Command(name = "convert", description = "Convert a torch.save file (.pth, zip or legacy format) to safetensors,"
+@Command(name = "convert", mixinStandardHelpOptions = true, description = "Convert a torch.save file (.pth, zip or legacy format) to safetensors,"
     + " refusing any file whose pickle would run code.")
 final class ConvertCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "IN", description = "the torch.save file")

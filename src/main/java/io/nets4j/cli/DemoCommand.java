@@ -17,7 +17,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code nets4j demo}: trains a ResNet on images generated in-process (no download) and reports
@@ -25,49 +25,49 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Train a small ResNet for a few hundred steps on generated texture images.")
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--model", defaultValue = "resnet18", description = "registered model (default: ${DEFAULT-VALUE})")
-  String model;
+  @Mixin
+  ModelOption model = new ModelOption("resnet18");
 
-  @Option(names = "--steps", defaultValue = "300", description = "training steps (default: ${DEFAULT-VALUE})")
-  int steps;
+  @Mixin
+  StepsOption steps = new StepsOption(300);
 
-  @Option(names = "--batch", defaultValue = "32", description = "batch size (default: ${DEFAULT-VALUE})")
-  int batch;
+  @Mixin
+  BatchOption batch = new BatchOption(32);
 
-  @Option(names = "--size", defaultValue = "32", description = "image size in pixels (default: ${DEFAULT-VALUE})")
-  int size;
+  @Mixin
+  SizeOption size = new SizeOption(32);
 
-  @Option(names = "--lr", defaultValue = "0.005", description = "SGD learning rate (default: ${DEFAULT-VALUE})")
-  double lr;
+  @Mixin
+  LearningRateOption lr = new LearningRateOption(0.005);
 
-  @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
-  long seed;
+  @Mixin
+  SeedOption seed = new SeedOption(0);
 
   @Override
   public Integer call() {
-    Checks.positive("--steps", steps);
-    Checks.positive("--batch", batch);
-    Checks.range("--size", size, 8, Limits.MAX_INPUT_SIDE);
-    Checks.positive("--lr", lr);
-    ModelNames.requireClassifier(model);
-    torch.manual_seed(seed);
+    Checks.positive("--steps", steps.value);
+    Checks.positive("--batch", batch.value);
+    Checks.range("--size", size.value, 8, Limits.MAX_INPUT_SIDE);
+    Checks.positive("--lr", lr.value);
+    ModelNames.requireClassifier(model.value);
+    torch.manual_seed(seed.value);
     int classes = PatternImages.CLASSES.size();
-    ImageClassifier net = Models.create(model, ModelOptions.defaults().withNumClasses(classes));
+    ImageClassifier net = Models.create(model.value, ModelOptions.defaults().withNumClasses(classes));
     System.out.printf(Locale.ROOT, "demo: %s (%,d parameters) on %d generated %dx%d images per step, classes %s%n",
-        model, net.parameterCount(), batch, size, size, PatternImages.CLASSES);
-    SGDOptions options = new SGDOptions(lr);
+        model.value, net.parameterCount(), batch.value, size.value, size.value, PatternImages.CLASSES);
+    SGDOptions options = new SGDOptions(lr.value);
     options.momentum().put(0.9);
     options.weight_decay().put(5e-4);
     SGD sgd = new SGD(new TensorVector(net.parameters().toArray(new Tensor[0])), options);
-    PatternImages train = new PatternImages(size, seed);
+    PatternImages train = new PatternImages(size.value, seed.value);
     long start = System.nanoTime();
     double lossSum = 0;
     long correct = 0;
     int window = 0;
-    for (int step = 1; step <= steps; step++) {
+    for (int step = 1; step <= steps.value; step++) {
       try (Scope s = Scope.open()) {
         net.train();
-        PatternImages.Batch b = train.next(batch);
+        PatternImages.Batch b = train.next(batch.value);
         Tensor logits = net.forward(b.images());
         Tensor loss = F.crossEntropy(logits, b.labels());
         sgd.zero_grad();
@@ -77,16 +77,16 @@ final class DemoCommand implements Callable<Integer> {
         correct += logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false).eq(b.labels()).sum().item_long();
         window++;
       }
-      if (step % 25 == 0 || step == steps) {
-        System.out.printf(Locale.ROOT, "step %4d/%d  loss %.4f  train acc %5.1f%%  %.1f img/s%n", step, steps,
-            lossSum / window, 100.0 * correct / ((long) window * batch),
-            (double) step * batch / ((System.nanoTime() - start) / 1e9));
+      if (step % 25 == 0 || step == steps.value) {
+        System.out.printf(Locale.ROOT, "step %4d/%d  loss %.4f  train acc %5.1f%%  %.1f img/s%n", step, steps.value,
+            lossSum / window, 100.0 * correct / ((long) window * batch.value),
+            (double) step * batch.value / ((System.nanoTime() - start) / 1e9));
         lossSum = 0;
         correct = 0;
         window = 0;
       }
     }
-    double accuracy = evaluate(net, new PatternImages(size, seed + 1), 512);
+    double accuracy = evaluate(net, new PatternImages(size.value, seed.value + 1), 512);
     System.out.printf(Locale.ROOT, "held-out accuracy %.1f%% on 512 new images (chance %.1f%%), %.1f s%n",
         100 * accuracy, 100.0 / classes, (System.nanoTime() - start) / 1e9);
     return 0;

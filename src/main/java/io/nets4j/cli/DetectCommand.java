@@ -18,6 +18,8 @@ import io.nets4j.nn.Checks;
 import io.nets4j.nn.Limits;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.Progress;
+import io.nets4j.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -30,6 +32,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -45,15 +48,17 @@ final class DetectCommand implements Callable<Integer> {
   @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "images to detect in (default: a generated shapes scene)")
   List<Path> images = new ArrayList<>();
 
-  @Option(names = "--weights", paramLabel = "FILE|RUN",
-      description = "weights written by `detect train` (model.safetensors, or its run directory)")
-  Path weights;
+  @Mixin
+  WeightsOption weights = new WeightsOption();
 
-  @Option(names = "--model", description = "expected detector name (checked against the weights' metadata)")
-  String model;
+  @Mixin
+  ModelOption model = new ModelOption(null);
 
-  @Option(names = "--out", defaultValue = "detections", description = "directory for the PNGs (default: ${DEFAULT-VALUE})")
-  Path out;
+  @Mixin
+  OutOption out = new OutOption("detections");
+
+  @Mixin
+  SeedOption seed = new SeedOption(1);
 
   @Option(names = "--score", defaultValue = "0.3", description = "lowest score drawn (default: ${DEFAULT-VALUE})")
   double score;
@@ -62,30 +67,27 @@ final class DetectCommand implements Callable<Integer> {
       description = "enlargement of the drawing (default: 0 = so that the long side is at least 448 px)")
   int scale;
 
-  @Option(names = "--seed", defaultValue = "1", description = "seed of the generated scene (default: ${DEFAULT-VALUE})")
-  long seed;
-
   @Override
   public Integer call() throws IOException {
-    if (weights == null) {
+    if (weights.value == null) {
       throw new IllegalArgumentException("--weights is required (train a detector with `nets4j detect train --out RUN`)");
     }
     Checks.probability("--score", score);
     Checks.nonNegative("--scale", scale);
-    Checks.writableOutput("--out", out);
-    Path file = Files.isDirectory(weights) ? weights.resolve(Train.WEIGHTS) : weights;
+    Checks.writableOutput("--out", out.value);
+    Path file = Files.isDirectory(weights.value) ? weights.value.resolve(Train.WEIGHTS) : weights.value;
     Detectors.Loaded loaded = Detectors.load(file);
-    if (model != null && !model.equals(loaded.name())) {
-      throw new IllegalArgumentException(file + " holds a " + loaded.name() + ", not a " + model);
+    if (model.value != null && !model.value.equals(loaded.name())) {
+      throw new IllegalArgumentException(file + " holds a " + loaded.name() + ", not a " + model.value);
     }
     Detector detector = loaded.detector();
     detector.setScoreThreshold(score);
-    Files.createDirectories(out);
+    Files.createDirectories(out.value);
     List<Image> inputs = new ArrayList<>();
     List<String> names = new ArrayList<>();
     if (images.isEmpty()) {
-      inputs.add(ShapesDataset.scenes(1, loaded.imageSize(), seed).detection().get(0).image());
-      names.add("shapes-scene-" + seed);
+      inputs.add(ShapesDataset.scenes(1, loaded.imageSize(), seed.value).detection().get(0).image());
+      names.add("shapes-scene-" + seed.value);
     }
     for (Path p : images) {
       inputs.add(ImageFiles.readRgb(p, Limits.MAX_DENSE_INPUT_PIXELS));
@@ -97,7 +99,7 @@ final class DetectCommand implements Callable<Integer> {
         Image im = inputs.get(i);
         Detections d = detector.detect(List.of(DetectorTraining.tensor(im))).get(0);
         int k = scale > 0 ? scale : Math.max(1, (int) Math.ceil(448.0 / Math.max(im.width(), im.height())));
-        Path png = out.resolve(names.get(i) + "-detections.png");
+        Path png = out.value.resolve(names.get(i) + "-detections.png");
         DetectionDrawing.writePng(im, d, loaded.classes(), k, png);
         System.out.printf(Locale.ROOT, "%s: %d detections -> %s%n", names.get(i), d.size(), png);
         float[] boxes = Tensors.toFloatArray(d.boxes());
@@ -119,8 +121,12 @@ final class DetectCommand implements Callable<Integer> {
    * the seconds per image of the proposals and of the detector, the costs those papers compare.
    */
   @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-      description = "Train a detector on generated shapes scenes (1-4 objects, 6 classes) or a COCO-format data set and "
-          + "evaluate COCO mAP on held-out images; writes RUN/model.safetensors, RUN/train-log.csv and RUN/metrics.md.")
+      description = {"Train a detector on generated shapes scenes (1-4 objects, 6 classes) or a COCO-format data set and "
+          + "evaluate COCO mAP on held-out images; writes RUN/model.safetensors, RUN/train-log.csv and RUN/metrics.md.",
+          "Recipes (0 for --size, --steps, --batch or --lr takes the recipe's): yolo_v1 and the Faster R-CNNs train end "
+          + "to end with AdamW, --size 112 --steps 2000 --batch 32 --lr 0.001; rcnn, fast_rcnn and sppnet with SGD on "
+          + "selective-search proposals, --size 64 --steps 1000 --lr 0.01 (their steps sample a fixed number of regions "
+          + "from a fixed number of images, so no --batch).", ""})
   static final class Train implements Callable<Integer> {
     static final String WEIGHTS = "model.safetensors";
     /** Detections kept for the mAP: low, so that the precision-recall curve is not cut short. */
@@ -133,25 +139,26 @@ final class DetectCommand implements Callable<Integer> {
     /** Selective search runs once on every training scene (about 0.1 s each), so fewer scenes. */
     private static final Recipe ON_PROPOSALS = new Recipe(64, 1000, 0, 0.01, 200);
 
-    @Option(names = "--model", defaultValue = "yolo_v1", description = "detector: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
-        completionCandidates = Names.class)
-    String model;
+    @Mixin
+    ModelOption model = new ModelOption("yolo_v1");
 
-    @Option(names = "--out", required = true, paramLabel = "RUN", description = "run directory to write")
-    Path out;
+    @Mixin
+    OutOption out = new OutOption();
 
-    @Option(names = "--size", description = "image size (default: 112; rcnn, fast_rcnn, sppnet: 64)")
-    Integer size;
+    @Mixin
+    SizeOption size = new SizeOption(0);
 
-    @Option(names = "--steps", description = "optimizer steps (default: 2000; rcnn, fast_rcnn, sppnet: 1000)")
-    Integer steps;
+    @Mixin
+    StepsOption steps = new StepsOption(0);
 
-    @Option(names = "--batch", description = "images per step (default: 32; not for rcnn, fast_rcnn, sppnet, whose "
-        + "steps sample a fixed number of regions from a fixed number of images)")
-    Integer batch;
+    @Mixin
+    BatchOption batch = new BatchOption(0);
 
-    @Option(names = "--lr", description = "learning rate (default: AdamW 0.001; rcnn, fast_rcnn, sppnet: SGD 0.01)")
-    Double lr;
+    @Mixin
+    LearningRateOption lr = new LearningRateOption(0);
+
+    @Mixin
+    SeedOption seed = new SeedOption(0);
 
     @Option(names = "--train-images", description = "generated training scenes to draw batches from (default: 100000; "
         + "rcnn, fast_rcnn, sppnet: 200)")
@@ -175,11 +182,8 @@ final class DetectCommand implements Callable<Integer> {
         + "`images` next to the JSON)")
     Path valCocoImages;
 
-    @Option(names = "--log-every", defaultValue = "25", description = "steps between progress lines (default: ${DEFAULT-VALUE})")
+    @Option(names = "--log-every", defaultValue = "25", description = "steps the shown loss is averaged over (default: ${DEFAULT-VALUE})")
     int logEvery;
-
-    @Option(names = "--seed", defaultValue = "0", description = "seed (default: ${DEFAULT-VALUE})")
-    long seed;
 
     @Option(names = "--save-every", defaultValue = "250",
         description = "steps between saves of the weights during training (default: ${DEFAULT-VALUE}; 0: only at the end)")
@@ -190,14 +194,14 @@ final class DetectCommand implements Callable<Integer> {
       if ((coco == null) != (valCoco == null)) {
         throw new IllegalArgumentException("--coco and --val-coco go together (training and held-out annotations)");
       }
-      if (size != null) {
-        Checks.range("--size", size, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
+      if (size.value != 0) {
+        Checks.range("--size", size.value, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
       }
-      if (Files.exists(out.resolve(WEIGHTS))) {
-        throw new IllegalArgumentException("--out " + out + " already holds a trained detector (" + WEIGHTS
+      if (Files.exists(out.value.resolve(WEIGHTS))) {
+        throw new IllegalArgumentException("--out " + out.value + " already holds a trained detector (" + WEIGHTS
             + "); give another --out, or remove it to train again");
       }
-      Checks.writableOutput("--out", out);
+      Checks.writableOutput("--out", out.required("the run directory to write"));
       CocoDetection cocoTrain = coco != null ? openCoco(coco, cocoImages) : null;
       CocoDetection cocoVal = valCoco != null ? openCoco(valCoco, valCocoImages) : null;
       if (cocoTrain != null && !cocoTrain.classes().equals(cocoVal.classes())) {
@@ -205,35 +209,35 @@ final class DetectCommand implements Callable<Integer> {
             + "of " + coco + " " + cocoTrain.classes());
       }
       List<String> classes = cocoTrain != null ? cocoTrain.classes() : ShapesDataset.SHAPES;
-      torch.manual_seed(seed);
+      torch.manual_seed(seed.value);
       // Region-based detectors take images of any size, so the default size can wait for the recipe.
-      Detector detector = Detectors.create(model, classes.size(), size != null ? size : END_TO_END.size());
+      Detector detector = Detectors.create(model.value, classes.size(), size.orElse(END_TO_END.size()));
       Recipe recipe = detector instanceof RegionDetector ? ON_PROPOSALS : END_TO_END;
-      int side = size != null ? size : recipe.size();
-      int stepCount = steps != null ? steps : recipe.steps();
+      int side = size.orElse(recipe.size());
+      int stepCount = steps.orElse(recipe.steps());
       int scenes = trainImages != null ? trainImages : recipe.trainImages();
-      if (batch != null && detector instanceof RegionDetector regions) {
-        throw new IllegalArgumentException("--batch does not apply to " + model + ": each step samples "
+      if (batch.value != 0 && detector instanceof RegionDetector regions) {
+        throw new IllegalArgumentException("--batch does not apply to " + model.value + ": each step samples "
             + regions.regionsPerImage() + " regions from each of " + regions.imagesPerStep() + " images");
       }
-      Files.createDirectories(out);
+      Files.createDirectories(out.value);
       // Training and validation scenes come from different seeds, so they never coincide.
       Dataset<DetectionSample> train = cocoTrain != null ? DetectorTraining.resized(cocoTrain, side)
-          : ShapesDataset.scenes(scenes, side, seed).detection();
+          : ShapesDataset.scenes(scenes, side, seed.value).detection();
       Dataset<DetectionSample> val = cocoVal != null ? DetectorTraining.resized(cocoVal, side)
-          : ShapesDataset.scenes(valImages, side, seed + 1_000_003).detection();
+          : ShapesDataset.scenes(valImages, side, seed.value + 1_000_003).detection();
       String data = cocoTrain != null ? cocoTrain.size() + " images of " + coco : side + "x" + side + " shapes scenes";
-      Runnable saveWeights = () -> Detectors.save(detector, model, side, classes, out.resolve(WEIGHTS));
+      Runnable saveWeights = () -> Detectors.save(detector, model.value, side, classes, out.value.resolve(WEIGHTS));
       long start = System.nanoTime();
       String training;
-      try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(out.resolve("train-log.csv")))) {
+      try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(out.value.resolve("train-log.csv")));
+          StepLog progress = new StepLog(log, stepCount, String.format(Locale.ROOT, "%s (%,d parameters) on %s",
+              model.value, detector.module().parameterCount(), data), saveWeights)) {
         log.println("step,loss,lr,terms");
-        Progress progress = new Progress(log, stepCount, start, String.format(Locale.ROOT, "%s (%,d parameters) on %s",
-            model, detector.module().parameterCount(), data), saveWeights);
         training = detector instanceof RegionDetector regions
-            ? trainOnProposals(regions, train, stepCount, lr != null ? lr : recipe.lr(), progress)
-            : trainEndToEnd(detector, train, stepCount, batch != null ? batch : recipe.batch(),
-                lr != null ? lr : recipe.lr(), progress);
+            ? trainOnProposals(regions, train, stepCount, lr.orElse(recipe.lr()), progress)
+            : trainEndToEnd(detector, train, stepCount, batch.value != 0 ? batch.value : recipe.batch(),
+                lr.orElse(recipe.lr()), progress);
       }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
       saveWeights.run();
@@ -251,24 +255,24 @@ final class DetectCommand implements Callable<Integer> {
       }
       double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
       String report = String.format(Locale.ROOT, "# %s on %s%n%nTraining: %s, %.0f s; evaluation on %d "
-          + "held-out images, %.1f s.%s%n%n%s%n%s%n", model, data, training, trainSeconds, val.size(), evalSeconds,
+          + "held-out images, %.1f s.%s%n%n%s%n%s%n", model.value, data, training, trainSeconds, val.size(), evalSeconds,
           speeds, metrics, metrics.table(l -> classes.get(l - 1)));
-      Files.writeString(out.resolve("metrics.md"), report);
+      Files.writeString(out.value.resolve("metrics.md"), report);
       System.out.print(report);
-      System.out.println("weights: " + out.resolve(WEIGHTS));
+      System.out.println("weights: " + out.value.resolve(WEIGHTS));
       return 0;
     }
 
     private String trainEndToEnd(Detector detector, Dataset<DetectionSample> train, int stepCount, int images,
-        double rate, Progress progress) {
-      DetectorTraining.Options options = DetectorTraining.Options.defaults(stepCount, images).withLr(rate).withSeed(seed);
+        double rate, StepLog progress) {
+      DetectorTraining.Options options = DetectorTraining.Options.defaults(stepCount, images).withLr(rate).withSeed(seed.value);
       progress.start(options.optimizer().describe() + ", " + stepCount + " steps of " + images);
       DetectorTraining.train(detector, train, options, st -> progress.step(st.step(), st.loss(), st.terms(), st.lr(), images));
       return stepCount + " steps of " + images + " images";
     }
 
     private String trainOnProposals(RegionDetector detector, Dataset<DetectionSample> train, int stepCount, double rate,
-        Progress progress) {
+        StepLog progress) {
       List<DetectionSample> samples = samples(train);
       long t0 = System.nanoTime();
       RegionTraining.Data data = RegionTraining.Data.propose(detector, samples);
@@ -279,7 +283,7 @@ final class DetectCommand implements Callable<Integer> {
           + "last quarter) on %d scenes; selective search %.3f s per training scene, %.0f proposals", stepCount, images,
           detector.regionsPerImage(), rate, samples.size(), perImage, proposals);
       progress.start(steps);
-      RegionTraining.train(detector, data, new RegionTraining.Config(stepCount, rate, 1, seed),
+      RegionTraining.train(detector, data, new RegionTraining.Config(stepCount, rate, 1, seed.value),
           st -> progress.step(st.step(), st.total(1), st.terms(), st.lr(), images));
       return steps;
     }
@@ -292,24 +296,27 @@ final class DetectCommand implements Callable<Integer> {
       return IntStream.range(0, data.size()).mapToObj(data::get).toList();
     }
 
-    /** Progress lines every {@code --log-every} steps, the CSV log, and saves every {@code --save-every}. */
-    private final class Progress {
+    /**
+     * Every step to the CSV log, the mean loss of every {@code --log-every} steps to the progress
+     * display the classifier trainer uses, and the weights to disk every {@code --save-every} steps.
+     */
+    private final class StepLog implements AutoCloseable {
       private final PrintWriter log;
       private final int stepCount;
-      private final long start;
+      private final long start = System.nanoTime();
       /** What is trained on what, for the first line. */
       private final String subject;
       private final Runnable saveWeights;
+      private final Progress progress;
       private double window;
-      private long last;
+      private int windowSteps;
 
-      Progress(PrintWriter log, int stepCount, long start, String subject, Runnable saveWeights) {
+      StepLog(PrintWriter log, int stepCount, String subject, Runnable saveWeights) {
         this.log = log;
         this.stepCount = stepCount;
-        this.start = start;
-        this.last = start;
         this.subject = subject;
         this.saveWeights = saveWeights;
+        this.progress = Progress.create(Trainer.ProgressMode.AUTO, System.out, "step", stepCount, 0);
       }
 
       void start(String training) {
@@ -319,26 +326,23 @@ final class DetectCommand implements Callable<Integer> {
       void step(int step, double loss, Map<String, Double> terms, double lr, int images) {
         log.printf(Locale.ROOT, "%d,%.6f,%.6g,%s%n", step, loss, lr, DetectorTraining.describe(terms).replace(',', ';'));
         window += loss;
+        windowSteps++;
         if (step % logEvery == 0 || step == stepCount) {
-          long now = System.nanoTime();
-          int n = step % logEvery == 0 ? logEvery : step % logEvery;
-          System.out.printf(Locale.ROOT, "step %d/%d loss %.4f %s lr %.2e %.1f img/s, %.0f s%n", step, stepCount,
-              window / n, DetectorTraining.describe(terms), lr, n * images / ((now - last) / 1e9), (now - start) / 1e9);
+          progress.update(step, String.format(Locale.ROOT, "loss %.4f %s lr %.2e %.1f img/s", window / windowSteps,
+              DetectorTraining.describe(terms), lr, step * images / ((System.nanoTime() - start) / 1e9)));
           window = 0;
-          last = now;
+          windowSteps = 0;
           log.flush();
         }
         if (saveEvery > 0 && step % saveEvery == 0 && step < stepCount) {
           saveWeights.run();
         }
       }
-    }
-  }
 
-  /** Detector names for the help text. */
-  static final class Names extends ArrayList<String> {
-    Names() {
-      super(Detectors.names());
+      @Override
+      public void close() {
+        progress.close();
+      }
     }
   }
 }

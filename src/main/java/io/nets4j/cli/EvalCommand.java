@@ -35,18 +35,23 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin
   TrainedModelOptions trained;
 
-  @Option(names = "--data", paramLabel = "SPEC", description = "data to evaluate on (default: the run's validation data): "
-      + DataSpec.FORMS)
-  String data;
+  /** Default: the run's validation data. */
+  @Mixin
+  DataOption data = new DataOption(null);
 
-  @Option(names = "--image-size", defaultValue = "0", description = "image side (default: the run's, or the data's own)")
-  int imageSize;
+  /** Default (0): the run's, or the data's own. */
+  @Mixin
+  SizeOption size = new SizeOption(0);
+
+  @Mixin
+  BatchOption batch = new BatchOption(64);
+
+  /** Default: RUN/eval, or eval/ without a run. */
+  @Mixin
+  OutOption out = new OutOption();
 
   @Option(names = "--limit", defaultValue = "0", description = "evaluate a random subset of this many images (0 = all)")
   int limit;
-
-  @Option(names = "--batch", defaultValue = "64", description = "batch size (default: ${DEFAULT-VALUE})")
-  int batch;
 
   @Option(names = "--workers", defaultValue = "2", description = "data loader threads (default: ${DEFAULT-VALUE})")
   int workers;
@@ -54,17 +59,14 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--bf16", description = "bfloat16 autocast")
   boolean bf16;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "where the report goes (default: RUN/eval, or eval/ without a run)")
-  Path out;
-
   @Override
   public Integer call() {
     Checks.nonNegative("--limit", limit);
-    Checks.positive("--batch", batch);
+    Checks.positive("--batch", batch.value);
     Checks.nonNegative("--workers", workers);
-    Checks.range("--image-size", imageSize, 0, Limits.MAX_INPUT_SIDE);
-    if (out != null) {
-      Checks.writableOutput("--out", out);
+    Checks.range("--size", size.value, 0, Limits.MAX_INPUT_SIDE);
+    if (out.value != null) {
+      Checks.writableOutput("--out", out.value);
     }
     ImageClassifier net;
     DataSpec.Opened opened;
@@ -75,31 +77,31 @@ final class EvalCommand implements Callable<Integer> {
       RunInfo info = loaded.info();
       net = loaded.net();
       DataSpec.Options o = info.dataOptions();
-      DataSpec.Options options = new DataSpec.Options(imageSize > 0 ? imageSize : info.imageSize(), o.trainSize(),
+      DataSpec.Options options = new DataSpec.Options(size.value > 0 ? size.value : info.imageSize(), o.trainSize(),
           limit > 0 ? limit : o.valSize(), o.valFraction(), o.seed());
-      opened = DataSpec.parse(data != null ? data : info.data()).open(options);
+      opened = DataSpec.parse(data.value != null ? data.value : info.data()).open(options);
       if (!opened.classes().equals(info.classes())) {
         throw new IllegalArgumentException("the data has classes " + opened.classes() + ", the model was trained on "
             + info.classes());
       }
       classes = info.classes();
-      target = out != null ? out : RunInfo.runDirectory(run).resolve("eval");
-      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", info.model(), loaded.checkpoint(), data != null ? data
+      target = out.value != null ? out.value : RunInfo.runDirectory(run).resolve("eval");
+      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", info.model(), loaded.checkpoint(), data.value != null ? data.value
           : info.data());
     } else {
       String usage = "give a run directory, or --model, --weights and --data";
       trained.requireModelAndWeights(usage);
-      if (data == null) {
+      if (data.value == null) {
         throw new IllegalArgumentException(usage);
       }
-      opened = DataSpec.parse(data).open(new DataSpec.Options(imageSize, 0, limit, 0.1, 0));
+      opened = DataSpec.parse(data.value).open(new DataSpec.Options(size.value, 0, limit, 0.1, 0));
       net = trained.fromWeights(ModelOptions.defaults().withNumClasses(opened.classes().size())
           .withInChannels(opened.channels()));
       classes = opened.classes();
-      target = out != null ? out : Path.of("eval");
-      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", trained.model, trained.weights, data);
+      target = out.value != null ? out.value : Path.of("eval");
+      System.out.printf(Locale.ROOT, "evaluating %s (%s) on %s%n", trained.model.value, trained.weights.value, data.value);
     }
-    Evaluation ev = Evaluator.evaluate(net, opened.validationBatches(batch, workers), classes.size(), bf16, 32);
+    Evaluation ev = Evaluator.evaluate(net, opened.validationBatches(batch.value, workers), classes.size(), bf16, 32);
     System.out.printf(Locale.ROOT, "%d images: top-1 %.2f%%, top-%d %.2f%%, loss %.4f%n", ev.count(), 100 * ev.top1(),
         ev.k(), 100 * ev.topK(), ev.loss());
     System.out.print(ev.confusion().report(classes));

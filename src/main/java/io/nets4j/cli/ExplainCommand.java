@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,8 +25,9 @@ final class ExplainCommand implements Callable<Integer> {
   @Parameters(paramLabel = "TOPIC", completionCandidates = Topics.class, description = "one of: ${COMPLETION-CANDIDATES}")
   String topic;
 
-  @Option(names = "--out", paramLabel = "FILE", description = "write the document to FILE instead of standard output")
-  Path out;
+  /** Write the document there instead of to standard output. */
+  @Mixin
+  OutOption out = new OutOption();
 
   @Option(names = "--latency-runs", paramLabel = "N",
       description = "efficient-cnns: timed forward passes per model, whose median is reported (default: "
@@ -49,16 +51,16 @@ final class ExplainCommand implements Callable<Integer> {
     Explanations.Options options = new Explanations.Options(latencyRuns == null ? 0 : latencyRuns, quick,
         models == null ? List.of() : models, line -> System.err.println(line));
     String doc = Explanations.generate(topic, options);
-    if (out == null) {
+    if (out.value == null) {
       System.out.print(doc);
       return 0;
     }
-    Path parent = out.toAbsolutePath().getParent();
+    Path parent = out.value.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(out, doc, StandardCharsets.UTF_8);
-    System.out.println("wrote " + out + " (" + doc.lines().count() + " lines)");
+    Files.writeString(out.value, doc, StandardCharsets.UTF_8);
+    System.out.println("wrote " + out.value + " (" + doc.lines().count() + " lines)");
     return 0;
   }
 

@@ -8,7 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code nets4j inspect FILE}: validates a weights file (safetensors or torch.save) and lists its tensors. */
-@Command(name = "inspect", description = "Validate a weights file (.safetensors, or a torch.save .pth, told apart by"
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Validate a weights file (.safetensors, or a torch.save .pth, told apart by"
     + " content) and list its tensors.")
 final class InspectCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "the weights file")

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,7 +27,7 @@ import picocli.CommandLine.Option;
  * fixed-window MLP, an LSTM, a GRU and a causal Transformer — compared by validation perplexity,
  * with a sample from the best. Optionally writes the comparison as a Markdown report.
  */
-@Command(name = "lm", description = "Compare character language models (n-gram, MLP, LSTM, GRU, Transformer) by validation perplexity.")
+@Command(name = "lm", mixinStandardHelpOptions = true, description = "Compare character language models (n-gram, MLP, LSTM, GRU, Transformer) by validation perplexity.")
 final class LanguageModelCommand implements Callable<Integer> {
   @Option(names = "--corpus", description = "UTF-8 text file (default: text generated from a small grammar)")
   Path corpus;
@@ -34,11 +35,20 @@ final class LanguageModelCommand implements Callable<Integer> {
   @Option(names = "--corpus-size", defaultValue = "300000", description = "characters of generated text (default: ${DEFAULT-VALUE})")
   int corpusSize;
 
-  @Option(names = "--steps", defaultValue = "1500", description = "training steps per neural model (default: ${DEFAULT-VALUE})")
-  int steps;
+  @Mixin
+  StepsOption steps = new StepsOption(1500);
 
-  @Option(names = "--batch", defaultValue = "32", description = "windows per step (default: ${DEFAULT-VALUE})")
-  int batch;
+  @Mixin
+  BatchOption batch = new BatchOption(32);
+
+  @Mixin
+  LearningRateOption lr = new LearningRateOption(0.003);
+
+  @Mixin
+  SeedOption seed = new SeedOption(0);
+
+  @Mixin
+  ThreadsOption threads = new ThreadsOption(1);
 
   @Option(names = "--length", defaultValue = "64", description = "characters per training window and model limit (default: ${DEFAULT-VALUE})")
   int length;
@@ -46,22 +56,12 @@ final class LanguageModelCommand implements Callable<Integer> {
   @Option(names = "--width", defaultValue = "128", description = "model width (default: ${DEFAULT-VALUE})")
   int width;
 
-  @Option(names = "--lr", defaultValue = "0.003", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
-  double lr;
-
   @Option(names = "--order", defaultValue = "5", description = "n of the n-gram baseline (default: ${DEFAULT-VALUE})")
   int order;
 
   @Option(names = "--models", split = ",", defaultValue = "window_mlp,lstm,gru,transformer",
       description = "neural models to train (default: ${DEFAULT-VALUE})")
   List<String> models;
-
-  @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
-  long seed;
-
-  @Option(names = "--threads", defaultValue = "1", description = "libtorch intra-op threads; the models are so small "
-      + "that more threads mostly wait on each other (default: ${DEFAULT-VALUE})")
-  int threads;
 
   @Option(names = "--report", description = "write the comparison as Markdown to this file (e.g. docs/sequence-models.md)")
   Path report;
@@ -71,15 +71,12 @@ final class LanguageModelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (threads < 1) {
-      throw new IllegalArgumentException("--threads must be positive, got " + threads);
-    }
-    torch.set_num_threads(threads);
+    threads.apply();
     List<CharLanguageModel.Kind> kinds = new ArrayList<>();
     for (String m : models) {
       kinds.add(parseKind(m));
     }
-    String text = corpus == null ? GrammarCorpus.generate(corpusSize, seed) : read(corpus);
+    String text = corpus == null ? GrammarCorpus.generate(corpusSize, seed.value) : read(corpus);
     if (text.codePointCount(0, text.length()) < 2 * (length + 1)) {
       throw new IllegalArgumentException("corpus has " + text.codePointCount(0, text.length())
           + " characters; at least " + 2 * (length + 1) + " are needed for training and validation windows");
@@ -89,7 +86,7 @@ final class LanguageModelCommand implements Callable<Integer> {
     int split = (int) (ids.length * 0.9);
     long[] train = Arrays.copyOfRange(ids, 0, split);
     long[] valid = Arrays.copyOfRange(ids, split, ids.length);
-    String source = corpus == null ? "generated grammar text (seed " + seed + ")" : corpus.getFileName().toString();
+    String source = corpus == null ? "generated grammar text (seed " + seed.value + ")" : corpus.getFileName().toString();
     System.out.printf(Locale.ROOT, "lm: %s, %,d characters (%d distinct), %,d training and %,d validation%n", source,
         ids.length, vocab.size() - 3, train.length, valid.length);
     List<Row> rows = new ArrayList<>();
@@ -101,12 +98,12 @@ final class LanguageModelCommand implements Callable<Integer> {
     CharLanguageModel best = null;
     double bestPpl = Double.POSITIVE_INFINITY;
     for (CharLanguageModel.Kind kind : kinds) {
-      torch.manual_seed(seed);
+      torch.manual_seed(seed.value);
       CharLanguageModel model = kind.create(vocab.size(), length, width);
       long t0 = System.nanoTime();
-      LanguageModelTraining.train(model, train, new LanguageModelTraining.Settings(steps, batch, length, lr, seed), step -> {
+      LanguageModelTraining.train(model, train, new LanguageModelTraining.Settings(steps.value, batch.value, length, lr.value, seed.value), step -> {
         if (step % 500 == 0) {
-          System.out.printf(Locale.ROOT, "  %s step %d/%d, %.0f s%n", kind.title(), step, steps, (System.nanoTime() - t0) / 1e9);
+          System.out.printf(Locale.ROOT, "  %s step %d/%d, %.0f s%n", kind.title(), step, steps.value, (System.nanoTime() - t0) / 1e9);
         }
       });
       double ppl = Math.exp(LanguageModelTraining.meanNll(model, valid, length));
@@ -125,7 +122,7 @@ final class LanguageModelCommand implements Callable<Integer> {
       bestName = rows.stream().filter(r -> r.perplexity() == rows.stream().skip(1).mapToDouble(Row::perplexity).min()
           .orElseThrow()).findFirst().orElseThrow().model();
       long[] prompt = Arrays.copyOfRange(valid, 0, Math.min(valid.length, 16));
-      sample = vocab.decode(prompt) + vocab.decode(LanguageModelTraining.sample(best, prompt, 400, 0.8, seed));
+      sample = vocab.decode(prompt) + vocab.decode(LanguageModelTraining.sample(best, prompt, 400, 0.8, seed.value));
       System.out.println("sample from the " + bestName + " (temperature 0.8):");
       System.out.println(sample);
     }
@@ -144,9 +141,9 @@ final class LanguageModelCommand implements Callable<Integer> {
     if (corpus != null) {
       md.append(" --corpus ").append(corpus.getFileName());
     }
-    md.append(" --report ").append(report.getFileName()).append("` (steps ").append(steps).append(", batch ")
-        .append(batch).append(", window ").append(length).append(", width ").append(width).append(", lr ").append(lr)
-        .append(", seed ").append(seed).append(", threads ").append(threads).append(").\n\n");
+    md.append(" --report ").append(report.getFileName()).append("` (steps ").append(steps.value).append(", batch ")
+        .append(batch.value).append(", window ").append(length).append(", width ").append(width).append(", lr ").append(lr.value)
+        .append(", seed ").append(seed.value).append(", threads ").append(threads.value).append(").\n\n");
     md.append(String.format(Locale.ROOT, "Corpus: %s, %,d characters (%d distinct); the first 90%% (%,d) trains, the "
         + "last 10%% (%,d) validates.%n%n", source, chars, distinct, train, valid));
     md.append("Perplexity is exp of the mean negative log-likelihood per validation character (lower is better; a "

@@ -56,15 +56,15 @@ final class PredictCommand implements Callable<Integer> {
   @Mixin
   WeightsConfigOptions config;
 
-  @Option(names = "--size", defaultValue = "0",
-      description = "for weights of your own: the crop side (default: the model's native resolution)")
-  int size;
+  /** For weights of your own: the crop side; 0 = the model's native resolution. */
+  @Mixin
+  SizeOption size = new SizeOption(0);
+
+  @Mixin
+  BatchOption batch = new BatchOption(8);
 
   @Option(names = "--top", defaultValue = "5", description = "classes to show per image (default: ${DEFAULT-VALUE})")
   int top;
-
-  @Option(names = "--batch", defaultValue = "8", description = "images per forward pass (default: ${DEFAULT-VALUE})")
-  int batch;
 
   @Option(names = "--exif-orientation", description = "turn images upright by their EXIF orientation (PyTorch's "
       + "preprocessing ignores it)")
@@ -82,18 +82,18 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Checks.positive("--top", top);
-    Checks.positive("--batch", batch);
-    Checks.range("--size", size, 0, Limits.MAX_INPUT_SIDE);
+    Checks.positive("--batch", batch.value);
+    Checks.range("--size", size.value, 0, Limits.MAX_INPUT_SIDE);
     for (Path out : java.util.Arrays.asList(logitsFile, jsonFile, csvFile)) {
       if (out != null) {
         Checks.writableOutput("output", out);
       }
     }
-    ClassifierSource source = new ClassifierSource(run, trained, config.weightsConfig, config.classNames, size);
+    ClassifierSource source = new ClassifierSource(run, trained, config.weightsConfig, config.classNames, size.value);
     source.check();
     List<Path> files = imageFiles(images);
     ImageClassifierPipeline pipeline = source.pipeline(exifOrientation ? ImageDecoder.Orientation.EXIF : ImageDecoder.Orientation.AS_STORED);
-    List<Prediction> predictions = pipeline.predict(files, top, batch);
+    List<Prediction> predictions = pipeline.predict(files, top, batch.value);
     for (Prediction p : predictions) {
       System.out.println(p.image());
       for (int i = 0; i < p.top().size(); i++) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,8 +35,13 @@ final class PreprocessCommand implements Callable<Integer> {
   @Parameters(paramLabel = "IMAGE", description = "a PNG or JPEG (BMP, GIF, TIFF through javax.imageio)")
   Path image;
 
-  @Option(names = "--model", paramLabel = "MODEL", description = "with --weights-config: a registered model")
-  String model;
+  /** With --weights-config. */
+  @Mixin
+  ModelOption model = new ModelOption(null);
+
+  /** The safetensors file to write. */
+  @Mixin
+  OutOption out = new OutOption();
 
   @Option(names = "--weights-config", paramLabel = "NAME",
       description = "the preprocessing of this published weight of --model (IMAGENET1K_V2, DEFAULT, a timm tag)")
@@ -62,16 +68,14 @@ final class PreprocessCommand implements Callable<Integer> {
       "as PIL.Image.open and therefore PyTorch's preprocessing ignore it"})
   boolean exifOrientation;
 
-  @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "the file to write")
-  Path out;
-
   @Override
   public Integer call() throws IOException {
+    Path output = out.required("the safetensors file to write");
     ImageClassificationTransforms t = transforms();
     ImageDecoder.Orientation orientation = exifOrientation ? ImageDecoder.Orientation.EXIF
         : ImageDecoder.Orientation.AS_STORED;
     RgbImage pixels = ImageDecoder.read(image, orientation);
-    Path parent = out.toAbsolutePath().getParent();
+    Path parent = output.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
@@ -82,24 +86,24 @@ final class PreprocessCommand implements Callable<Integer> {
     metadata.put("exif_orientation", exifOrientation ? "applied" : "ignored");
     try (Scope scope = Scope.open()) {
       Tensor input = t.tensor(pixels);
-      SafeTensors.write(out, Map.of("input", input), metadata);
+      SafeTensors.write(output, Map.of("input", input), metadata);
       System.out.println("input " + Tensors.describe(input) + " <- " + image + " (" + pixels.width() + "x"
-          + pixels.height() + "; " + t + ") -> " + out);
+          + pixels.height() + "; " + t + ") -> " + output);
     }
     return 0;
   }
 
   /** The preprocessing the options describe. */
   ImageClassificationTransforms transforms() {
-    if (weightsConfig != null || model != null) {
-      if (weightsConfig == null || model == null) {
+    if (weightsConfig != null || model.value != null) {
+      if (weightsConfig == null || model.value == null) {
         throw new IllegalArgumentException("--model and --weights-config go together");
       }
       if (resize != null || crop != null || mean != null || std != null) {
         throw new IllegalArgumentException("--weights-config gives the resize, crop, interpolation, mean and std; "
             + "do not give them too");
       }
-      return Weights.of(model, weightsConfig).transforms();
+      return Weights.of(model.value, weightsConfig).transforms();
     }
     if (resize == null || crop == null) {
       throw new IllegalArgumentException("--resize and --crop are required (or --model and --weights-config)");

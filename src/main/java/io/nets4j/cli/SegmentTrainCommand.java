@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,10 +31,29 @@ import picocli.CommandLine.Option;
     description = {"Train a segmentation model on generated shapes scenes (background and 6 shapes) into a run "
         + "directory: " + SegmentationRun.FILE + " (settings), " + SegmentationRun.WEIGHTS + " (best validation "
         + "mean IoU), " + SegmentationRun.LOG + ", " + SegmentationRun.EVALUATION + " (held-out test metrics).",
+        "Without --lr or --weight-decay: AdamW 0.001 and 1e-4, SGD 0.01 and 5e-4; the rate is cosine-annealed to 0.",
         "Use the run with `nets4j segment --weights RUN`.", ""})
 final class SegmentTrainCommand implements Callable<Integer> {
-  @Option(names = "--model", defaultValue = "fcn8s", description = "segmentation model (default: ${DEFAULT-VALUE})")
-  String model;
+  @Mixin
+  ModelOption model = new ModelOption("fcn8s");
+
+  @Mixin
+  SizeOption size = new SizeOption(64);
+
+  @Mixin
+  StepsOption steps = new StepsOption(2000);
+
+  @Mixin
+  BatchOption batch = new BatchOption(1);
+
+  @Mixin
+  OptimizerOptions optimizer = new OptimizerOptions();
+
+  @Mixin
+  SeedOption seed = new SeedOption(0);
+
+  @Mixin
+  OutOption out = new OutOption("runs");
 
   @Option(names = "--width", defaultValue = "0.125", description = "channel multiplier of the backbone (default: ${DEFAULT-VALUE})")
   double width;
@@ -46,27 +66,9 @@ final class SegmentTrainCommand implements Callable<Integer> {
       + "interpolation; frozen by default)")
   boolean learnableUpsampling;
 
-  @Option(names = "--size", defaultValue = "64", description = "scene side in pixels (default: ${DEFAULT-VALUE})")
-  int size;
-
-  @Option(names = "--steps", defaultValue = "2000", description = "optimizer steps (default: ${DEFAULT-VALUE})")
-  int steps;
-
-  @Option(names = "--batch", defaultValue = "1", description = "inputs per step (default: ${DEFAULT-VALUE})")
-  int batch;
-
   @Option(names = "--mosaic", defaultValue = "4", paramLabel = "K",
       description = "each input tiles K x K scenes, sharing FCN's 100-pixel padding among them (default: ${DEFAULT-VALUE})")
   int mosaic;
-
-  @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "sgd|adamw", description = "optimizer (default: ${DEFAULT-VALUE})")
-  String optimizer;
-
-  @Option(names = "--lr", description = "base learning rate, cosine-annealed to 0 (default: 0.001 for adamw, 0.01 for sgd)")
-  Double lr;
-
-  @Option(names = "--weight-decay", description = "weight decay (default: 1e-4 for adamw, 5e-4 for sgd)")
-  Double weightDecay;
 
   @Option(names = "--train-size", defaultValue = "50000", description = "training scenes (default: ${DEFAULT-VALUE})")
   int trainSize;
@@ -92,28 +94,18 @@ final class SegmentTrainCommand implements Callable<Integer> {
       + "weights, or a state_dict of the same model and options) instead of fresh ones")
   Path init;
 
-  @Option(names = "--seed", defaultValue = "0", description = "seed of the weights and the scenes (default: ${DEFAULT-VALUE})")
-  long seed;
-
-  @Option(names = "--out", defaultValue = "runs", paramLabel = "DIR", description = "parent of the run directory (default: ${DEFAULT-VALUE})")
-  Path out;
-
   @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-shapes)")
   String name;
 
   @Override
   public Integer call() {
     Checks.range("--width", width, 0.001, 4);
-    Checks.range("--size", size, 16, Limits.MAX_INPUT_SIDE);
-    Checks.positive("--steps", steps);
-    Checks.positive("--batch", batch);
+    Checks.range("--size", size.value, 16, Limits.MAX_INPUT_SIDE);
+    Checks.positive("--steps", steps.value);
+    Checks.positive("--batch", batch.value);
     Checks.positive("--mosaic", mosaic);
-    if (lr != null) {
-      Checks.positive("--lr", lr);
-    }
-    if (weightDecay != null) {
-      Checks.nonNegative("--weight-decay", weightDecay);
-    }
+    Checks.nonNegative("--lr", optimizer.lr.value);
+    Checks.nonNegative("--weight-decay", optimizer.weightDecay(0));
     Checks.positive("--train-size", trainSize);
     Checks.positive("--val-size", valSize);
     Checks.positive("--test-size", testSize);
@@ -123,25 +115,25 @@ final class SegmentTrainCommand implements Callable<Integer> {
     if (name != null) {
       Checks.simpleName("--name", name);
     }
-    if (Models.contains(model)) {
-      throw new IllegalArgumentException("'" + model + "' is a classifier, not a segmentation model; train it with"
-          + " `nets4j train --model " + model + "`");
+    if (Models.contains(model.value)) {
+      throw new IllegalArgumentException("'" + model.value + "' is a classifier, not a segmentation model; train it with"
+          + " `nets4j train --model " + model.value + "`");
     }
-    if (!SegmentationModels.contains(model)) {
-      throw new IllegalArgumentException("unknown segmentation model '" + model + "' (closest: "
-          + String.join(", ", SegmentationModels.closest(model, 3)) + "; see `nets4j list`)");
+    if (!SegmentationModels.contains(model.value)) {
+      throw new IllegalArgumentException("unknown segmentation model '" + model.value + "' (closest: "
+          + String.join(", ", SegmentationModels.closest(model.value, 3)) + "; see `nets4j list`)");
     }
-    boolean sgd = optimizer.trim().equalsIgnoreCase("sgd");
-    SegmentationRun.Settings settings = new SegmentationRun.Settings(steps, batch, mosaic, optimizer,
-        lr != null ? lr : sgd ? 0.01 : 1e-3, weightDecay != null ? weightDecay : sgd ? 5e-4 : 1e-4, evalEvery, stopAt,
+    boolean sgd = optimizer.sgd();
+    SegmentationRun.Settings settings = new SegmentationRun.Settings(steps.value, batch.value, mosaic,
+        optimizer.optimizer, optimizer.lr.orElse(sgd ? 0.01 : 1e-3), optimizer.weightDecay(sgd ? 5e-4 : 1e-4), evalEvery, stopAt,
         maxMinutes, init == null ? null : (Files.isDirectory(init) ? init.resolve(SegmentationRun.WEIGHTS) : init)
             .toAbsolutePath().toString());
     SegmentationOptions options = SegmentationOptions.defaults().withNumClasses(ShapesDataset.SCENE_CLASSES.size())
         .withWidth(width).withBatchNorm(batchNorm).withLearnableUpsampling(learnableUpsampling);
-    SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model, options, ShapesDataset.SCENE_CLASSES,
-        size, trainSize, valSize, testSize, seed, settings, OffsetDateTime.now().toString());
-    Path runDir = out.resolve(name != null ? name
-        : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model + "-shapes");
+    SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model.value, options, ShapesDataset.SCENE_CLASSES,
+        size.value, trainSize, valSize, testSize, seed.value, settings, OffsetDateTime.now().toString());
+    Path runDir = out.value.resolve(name != null ? name
+        : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model.value + "-shapes");
     try {
       if (Files.isDirectory(runDir)) {
         try (var entries = Files.list(runDir)) {

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,19 +24,28 @@ import picocli.CommandLine.Option;
  * in many formats to ISO 8601, reports exact-match accuracy on held-out dates and draws the
  * attention alignments of a few examples.
  */
-@Command(name = "seq2seq", description = "Train a seq2seq model with attention to normalise dates (\"nov 22, 2026\" -> 2026-11-22).")
+@Command(name = "seq2seq", mixinStandardHelpOptions = true, description = "Train a seq2seq model with attention to normalise dates (\"nov 22, 2026\" -> 2026-11-22).")
 final class Seq2SeqCommand implements Callable<Integer> {
-  @Option(names = "--model", defaultValue = "bahdanau", description = "bahdanau or transformer (default: ${DEFAULT-VALUE})")
-  String model;
+  @Mixin
+  ModelOption model = new ModelOption("bahdanau");
 
-  @Option(names = "--steps", defaultValue = "0", description = "most training steps (default: the model's)")
-  int steps;
+  @Mixin
+  StepsOption steps = new StepsOption(0);
 
-  @Option(names = "--batch", defaultValue = "64", description = "examples per step (default: ${DEFAULT-VALUE})")
-  int batch;
+  @Mixin
+  BatchOption batch = new BatchOption(64);
 
-  @Option(names = "--lr", defaultValue = "0", description = "Adam learning rate (default: the model's)")
-  double lr;
+  @Mixin
+  LearningRateOption lr = new LearningRateOption(0);
+
+  @Mixin
+  SeedOption seed = new SeedOption(0);
+
+  @Mixin
+  OutOption out = new OutOption("seq2seq-attention");
+
+  @Mixin
+  ThreadsOption threads = new ThreadsOption(1);
 
   @Option(names = "--eval-every", defaultValue = "250", description = "steps between held-out evaluations (default: ${DEFAULT-VALUE})")
   int evalEvery;
@@ -45,16 +55,6 @@ final class Seq2SeqCommand implements Callable<Integer> {
 
   @Option(names = "--held-out-days", defaultValue = "3000", description = "days never seen in training (default: ${DEFAULT-VALUE})")
   int heldOutDays;
-
-  @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
-  long seed;
-
-  @Option(names = "--heatmaps", defaultValue = "seq2seq-attention", description = "directory for attention heatmap PNGs (default: ${DEFAULT-VALUE})")
-  Path heatmaps;
-
-  @Option(names = "--threads", defaultValue = "1", description = "libtorch intra-op threads; the models are so small "
-      + "that more threads mostly wait on each other (default: ${DEFAULT-VALUE})")
-  int threads;
 
   @Option(names = "--translate", split = ",,", description = "dates to translate after training (separate several with ,,)")
   List<String> translate = new ArrayList<>();
@@ -85,26 +85,26 @@ final class Seq2SeqCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    DateModels kind = parseModel(model);
-    if (threads < 1 || finalExamples < 1 || stopAt < 0 || maxMinutes < 0) {
-      throw new IllegalArgumentException("--threads and --final-examples must be positive, --stop-at and --max-minutes "
-          + "not negative, got " + threads + ", " + finalExamples + ", " + stopAt + " and " + maxMinutes);
+    DateModels kind = parseModel(model.value);
+    if (finalExamples < 1 || stopAt < 0 || maxMinutes < 0) {
+      throw new IllegalArgumentException("--final-examples must be positive, --stop-at and --max-minutes not negative, "
+          + "got " + finalExamples + ", " + stopAt + " and " + maxMinutes);
     }
-    torch.set_num_threads(threads);
-    int n = steps == 0 ? kind.defaultSteps() : steps;
-    double rate = lr == 0 ? kind.learningRate() : lr;
-    torch.manual_seed(seed);
+    threads.apply();
+    int n = steps.value == 0 ? kind.defaultSteps() : steps.value;
+    double rate = lr.value == 0 ? kind.learningRate() : lr.value;
+    torch.manual_seed(seed.value);
     Seq2SeqModel net = kind.create();
     // reject bad input before spending minutes on training
     if (!translate.isEmpty()) {
       net.encode(translate);
     }
     String name = kind.name().toLowerCase(Locale.ROOT);
-    DateTask task = new DateTask(heldOutDays, seed);
+    DateTask task = new DateTask(heldOutDays, seed.value);
     System.out.printf(Locale.ROOT, "seq2seq: %s (%,d parameters), %d training and %d held-out days, %d formats%n",
         name, net.parameterCount(), task.trainingDates().size(), task.heldOutDates().size(), DateTask.FORMATS.size());
     LrSchedule schedule = kind.schedule(n);
-    Seq2SeqTraining.Settings settings = new Seq2SeqTraining.Settings(n, batch, rate, schedule, evalEvery, evalExamples, seed,
+    Seq2SeqTraining.Settings settings = new Seq2SeqTraining.Settings(n, batch.value, rate, schedule, evalEvery, evalExamples, seed.value,
         stopAt == 0 ? Double.POSITIVE_INFINITY : stopAt, maxMinutes == 0 ? Double.POSITIVE_INFINITY : 60 * maxMinutes);
     int[] reached = {-1};
     double[] reachedSeconds = {0};
@@ -119,7 +119,7 @@ final class Seq2SeqCommand implements Callable<Integer> {
     });
     double trainingCpu = processCpuSeconds();
     // a fresh draw, larger than the one monitored during training, so the final number was not selected on
-    List<DateTask.Example> finalSet = task.heldOutExamples(finalExamples, new java.util.Random(seed + 2));
+    List<DateTask.Example> finalSet = task.heldOutExamples(finalExamples, new java.util.Random(seed.value + 2));
     boolean[] correct = Seq2SeqTraining.correct(net, finalSet);
     Map<String, int[]> byFormat = new LinkedHashMap<>();
     for (DateTask.Format f : DateTask.FORMATS) {
@@ -143,7 +143,7 @@ final class Seq2SeqCommand implements Callable<Integer> {
       DateTask.Format format = DateTask.FORMATS.get(f);
       Seq2SeqModel.Alignment a = net.align(DateTask.example(example, format).source(), DateTask.TARGET_LENGTH + 2);
       String produced = net.targetVocabulary().decode(a.outputTokens());
-      Path file = heatmaps.resolve(name + "-" + f + ".png");
+      Path file = out.value.resolve(name + "-" + f + ".png");
       AttentionHeatmap.write(file, name + ": \"" + a.source() + "\" -> " + produced, net, a);
       System.out.printf(Locale.ROOT, "%-32s -> %s   (%s)%n", "\"" + a.source() + "\"", produced, file);
       drawn.add(new String[] {a.source(), produced, file.toString()});
@@ -159,14 +159,14 @@ final class Seq2SeqCommand implements Callable<Integer> {
       String title = kind == DateModels.BAHDANAU ? "bidirectional GRU encoder, attentive GRU decoder (Bahdanau et al. 2015)"
           : "Transformer encoder-decoder (Vaswani et al. 2017)";
       md.append("## Date normalisation: ").append(title).append("\n\n")
-          .append("Generated by `nets4j seq2seq --model ").append(name).append(steps == 0 ? "" : " --steps " + steps)
+          .append("Generated by `nets4j seq2seq --model ").append(name).append(steps.value == 0 ? "" : " --steps " + steps.value)
           .append(maxMinutes == 0 ? "" : " --max-minutes " + maxMinutes)
           .append(finalExamples == 5000 ? "" : " --final-examples " + finalExamples)
-          .append(" --heatmaps ").append(heatmaps).append(" --report ").append(report).append("` (")
+          .append(" --out ").append(out.value).append(" --report ").append(report).append("` (")
           .append(String.format(Locale.ROOT, "at most %,d steps of %d examples, stopping once the monitored exact match "
-              + "reaches %s; Adam lr %s, schedule %s, seed %d, %d thread%s", n, batch,
-              stopAt == 0 ? "-" : Double.toString(stopAt), rate, schedule.describe(), seed, threads,
-              threads == 1 ? "" : "s")).append(").\n\n")
+              + "reaches %s; Adam lr %s, schedule %s, seed %d, %d thread%s", n, batch.value,
+              stopAt == 0 ? "-" : Double.toString(stopAt), rate, schedule.describe(), seed.value, threads.value,
+              threads.value == 1 ? "" : "s")).append(").\n\n")
           .append(String.format(Locale.ROOT, "Dates from %s to %s written in %d formats (`DateTask`), translated to "
               + "ISO 8601; %,d days are held out and never trained on. The model (%,d parameters) trains with teacher "
               + "forcing on random (training day, format) pairs; exact match is greedy decoding of %,d random held-out "

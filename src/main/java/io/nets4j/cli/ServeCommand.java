@@ -64,12 +64,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
   int port;
 
-  @Option(names = "--max-batch", defaultValue = "8", description = "samples per forward pass at most (default: ${DEFAULT-VALUE})")
-  int maxBatch;
-
-  @Option(names = "--max-delay-ms", defaultValue = "5",
-      description = "how long a request waits for others to batch with (default: ${DEFAULT-VALUE})")
-  int maxDelayMs;
+  @Mixin
+  BatchingOptions batching;
 
   @Option(names = "--workers", defaultValue = "1", description = "batches of a model run at once (default: ${DEFAULT-VALUE})")
   int workers;
@@ -104,7 +100,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     List<Entry> entries = entries();
-    ServerOptions options = new ServerOptions(host, port, maxBatch, maxDelayMs, workers, queue,
+    ServerOptions options = new ServerOptions(host, port, batching.maxBatch, batching.maxDelayMs, workers, queue,
         (long) maxBodyMb << 20, httpThreads, readTimeout, logLevel);
     List<ServedModel> models = new ArrayList<>();
     for (Entry e : entries) {
@@ -139,13 +135,13 @@ final class ServeCommand implements Callable<Integer> {
 
   private List<Entry> entries() {
     if (config == null) {
-      if (run == null && trained.model == null) {
+      if (run == null && trained.model.value == null) {
         throw new IllegalArgumentException("give --run, --model and --weights, or --config serve.json");
       }
-      return List.of(new Entry(name, trained.model, trained.weights, weightsOptions.weightsConfig, run,
+      return List.of(new Entry(name, trained.model.value, trained.weights.value, weightsOptions.weightsConfig, run,
           weightsOptions.classNames));
     }
-    if (run != null || trained.model != null || trained.weights != null || name != null) {
+    if (run != null || trained.model.value != null || trained.weights.value != null || name != null) {
       throw new IllegalArgumentException("--config lists the models; do not also give --run, --model, --weights "
           + "or --name");
     }
@@ -198,8 +194,8 @@ final class ServeCommand implements Callable<Integer> {
           + ")");
     }
     TrainedModelOptions t = new TrainedModelOptions();
-    t.model = e.model();
-    t.weights = e.weights();
+    t.model.value = e.model();
+    t.weights.value = e.weights();
     ClassifierSource source = new ClassifierSource(e.run(), t, e.weightsConfig(), e.classes(), 0);
     return new ClassifierModel(served, source.pipeline(ImageDecoder.Orientation.AS_STORED));
   }

@@ -17,7 +17,6 @@ import io.nets4j.train.DataSpec;
 import io.nets4j.train.FineTuning;
 import io.nets4j.train.OptimizerSpec;
 import io.nets4j.train.RunInfo;
-import io.nets4j.train.ScheduleSpec;
 import io.nets4j.train.TrainConfig;
 import io.nets4j.train.TrainResult;
 import io.nets4j.train.Trainer;
@@ -41,6 +40,7 @@ import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -54,6 +54,8 @@ import picocli.CommandLine.Spec;
         + "steps.jsonl (logs), plots/*.png (curves, confusion matrix, sample predictions), evaluation.json and "
         + "checkpoints/. Without arguments: ResNet-18 on 4,000 generated 64x64 shape images (6 classes), 3 epochs.",
         "Ctrl-C saves a checkpoint after the current step; --resume RUN continues exactly where it stopped.",
+        "Without --lr or --weight-decay: SGD 0.05 and 5e-4, AdamW 0.001 and 0.05 (biases and norm parameters are not "
+            + "decayed). --size 0: the data's own side (shapes 64, patterns 32, photographs 224).",
         "Data parallel (docs/distributed.md): --nproc-per-node N starts N worker processes on this machine; with "
             + "--nnodes K --node-rank R --master-addr HOST --master-port P they join a job of K machines. A process "
             + "started with torchrun's variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT) is a worker.", ""})
@@ -61,48 +63,47 @@ final class TrainCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--data", defaultValue = "shapes", paramLabel = "SPEC",
-      description = "data: " + DataSpec.FORMS + " (default: ${DEFAULT-VALUE})")
-  String data;
+  @Mixin
+  DataOption data = new DataOption("shapes");
 
-  @Option(names = "--model", defaultValue = "resnet18", description = "a registered model, see `nets4j list` (default: ${DEFAULT-VALUE})")
-  String model;
+  @Mixin
+  ModelOption model = new ModelOption("resnet18");
+
+  @Mixin
+  BatchOption batch = new BatchOption(32);
+
+  @Mixin
+  OptimizerOptions optimizer = new OptimizerOptions();
+
+  @Mixin
+  ScheduleOptions schedule = new ScheduleOptions();
+
+  @Mixin
+  SeedOption seed = new SeedOption(0);
+
+  @Mixin
+  SizeOption size = new SizeOption(0);
+
+  /** Start from these weights; the classifier may have another number of classes. */
+  @Mixin
+  WeightsOption weights = new WeightsOption();
+
+  /** The parent of the run directory. */
+  @Mixin
+  OutOption out = new OutOption("runs");
+
+  /** Per process; 0 = libtorch's default, or cores / N with --nproc-per-node. */
+  @Mixin
+  ThreadsOption threads = new ThreadsOption(0);
 
   @Option(names = "--epochs", defaultValue = "3", description = "epochs (default: ${DEFAULT-VALUE})")
   int epochs;
-
-  @Option(names = "--batch", defaultValue = "32", description = "batch size (default: ${DEFAULT-VALUE})")
-  int batch;
-
-  @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "sgd|adamw", description = "optimizer (default: ${DEFAULT-VALUE})")
-  String optimizer;
-
-  @Option(names = "--lr", description = "base learning rate (default: 0.05 for sgd, 0.001 for adamw)")
-  Double lr;
 
   @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})")
   double momentum;
 
   @Option(names = "--nesterov", description = "SGD with Nesterov momentum")
   boolean nesterov;
-
-  @Option(names = "--weight-decay", description = "weight decay (default: 5e-4 for sgd, 0.05 for adamw; "
-      + "biases and normalisation parameters are not decayed)")
-  Double weightDecay;
-
-  @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|step|constant",
-      description = "learning-rate schedule after warm-up (default: ${DEFAULT-VALUE})")
-  String schedule;
-
-  @Option(names = "--warmup", defaultValue = "0.2", paramLabel = "EPOCHS",
-      description = "linear warm-up from 1%% of the rate, in epochs (default: ${DEFAULT-VALUE})")
-  double warmup;
-
-  @Option(names = "--step-epochs", defaultValue = "30", description = "step schedule: epochs between decays (default: ${DEFAULT-VALUE})")
-  double stepEpochs;
-
-  @Option(names = "--gamma", defaultValue = "0.1", description = "step schedule: decay factor (default: ${DEFAULT-VALUE})")
-  double gamma;
 
   @Option(names = "--label-smoothing", defaultValue = "0", description = "label smoothing (default: ${DEFAULT-VALUE})")
   double labelSmoothing;
@@ -123,14 +124,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--bf16", description = "bfloat16 autocast for the forward passes (weights stay float32)")
   boolean bf16;
 
-  @Option(names = "--seed", defaultValue = "0", description = "seed of the weights, the data order and augmentation (default: ${DEFAULT-VALUE})")
-  long seed;
-
   @Option(names = "--workers", description = "data loader threads (default: 0 for generated data, else 2)")
   Integer workers;
-
-  @Option(names = "--image-size", defaultValue = "0", description = "image side; 0 = the data's own (shapes 64, patterns 32, photographs 224)")
-  int imageSize;
 
   @Option(names = "--train-size", defaultValue = "0", description = "synthetic: images to generate (shapes 4000); files: a random subset (0 = all)")
   int trainSize;
@@ -146,9 +141,6 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate; -1 = the model's default")
   double dropPath;
-
-  @Option(names = "--weights", paramLabel = "FILE", description = "start from these weights (safetensors or torch.save .pth); the classifier may have another number of classes")
-  Path weights;
 
   @Option(names = "--lenient-weights", description = "with --weights: load what matches instead of requiring every tensor outside the classifier")
   boolean lenientWeights;
@@ -177,9 +169,6 @@ final class TrainCommand implements Callable<Integer> {
       description = "progress display; auto = a bar on a terminal, plain lines otherwise (default: ${DEFAULT-VALUE})")
   String progress;
 
-  @Option(names = "--out", defaultValue = "runs", paramLabel = "DIR", description = "parent of the run directory (default: ${DEFAULT-VALUE})")
-  Path out;
-
   @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-DATA)")
   String name;
 
@@ -201,9 +190,6 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--master-port", defaultValue = "29500", paramLabel = "PORT", description = "data parallel: TCP port of the rendezvous store on node 0 (default: ${DEFAULT-VALUE})")
   int masterPort;
-
-  @Option(names = "--threads", defaultValue = "0", description = "libtorch threads per process; 0 = libtorch's default, or cores / N with --nproc-per-node")
-  int threads;
 
   @Option(names = "--bucket-cap-mb", defaultValue = "25", paramLabel = "MB", description = "data parallel: gradient bucket size of the allreduce (default: ${DEFAULT-VALUE}, as DDP)")
   double bucketCapMb;
@@ -233,9 +219,7 @@ final class TrainCommand implements Callable<Integer> {
     if (worker.isEmpty() && nprocPerNode > 0) {
       return launch(backend);
     }
-    if (threads > 0) {
-      torch.set_num_threads(threads);
-    }
+    threads.apply();
     DistributedGroup group = null;
     if (worker.isPresent()) {
       Launcher.exitWithLauncher(System.getenv());
@@ -298,13 +282,13 @@ final class TrainCommand implements Callable<Integer> {
             + ", the run was trained on " + run.classes());
       }
     } else {
-      DataSpec dataSpec = DataSpec.parse(data);
-      ModelNames.requireClassifier(model); // before the data is read
-      runDir = this.out.resolve(name != null ? name : defaultName());
+      DataSpec dataSpec = DataSpec.parse(data.value);
+      ModelNames.requireClassifier(model.value); // before the data is read
+      runDir = this.out.value.resolve(name != null ? name : defaultName());
       if (master) {
         refuseExisting(runDir);
       }
-      DataSpec.Options dataOptions = new DataSpec.Options(imageSize, trainSize, valSize, valFraction, seed);
+      DataSpec.Options dataOptions = new DataSpec.Options(size.value, trainSize, valSize, valFraction, seed.value);
       opened = dataSpec.open(dataOptions);
       run = newRun(dataSpec, dataOptions, opened, world);
     }
@@ -382,17 +366,11 @@ final class TrainCommand implements Callable<Integer> {
   /** Every option checked before anything is read or created. */
   private void validate() {
     Checks.positive("--epochs", epochs);
-    Checks.positive("--batch", batch);
-    if (lr != null) {
-      Checks.positive("--lr", lr);
-    }
+    Checks.positive("--batch", batch.value);
+    Checks.nonNegative("--lr", optimizer.lr.value);
     Checks.nonNegative("--momentum", momentum);
-    if (weightDecay != null) {
-      Checks.nonNegative("--weight-decay", weightDecay);
-    }
-    Checks.nonNegative("--warmup", warmup);
-    Checks.positive("--step-epochs", stepEpochs);
-    Checks.range("--gamma", gamma, 0, 1);
+    Checks.nonNegative("--weight-decay", optimizer.weightDecay(0));
+    schedule.validate();
     Checks.range("--label-smoothing", labelSmoothing, 0, 0.999);
     Checks.nonNegative("--mixup", mixup);
     Checks.nonNegative("--cutmix", cutmix);
@@ -401,7 +379,7 @@ final class TrainCommand implements Callable<Integer> {
     if (workers != null) {
       Checks.nonNegative("--workers", workers);
     }
-    Checks.range("--image-size", imageSize, 0, Limits.MAX_INPUT_SIDE);
+    Checks.range("--size", size.value, 0, Limits.MAX_INPUT_SIDE);
     Checks.nonNegative("--train-size", trainSize);
     Checks.nonNegative("--val-size", valSize);
     Checks.range("--val-fraction", valFraction, 0.001, 0.999);
@@ -468,7 +446,7 @@ final class TrainCommand implements Callable<Integer> {
       case "--clip-grad" -> c.clipGradNorm();
       case "--bf16" -> c.bf16();
       case "--seed" -> c.seed();
-      case "--image-size" -> r.dataOptions().imageSize();
+      case "--size" -> r.dataOptions().imageSize();
       case "--train-size" -> r.dataOptions().trainSize();
       case "--val-size" -> r.dataOptions().valSize();
       case "--val-fraction" -> r.dataOptions().valFraction();
@@ -513,19 +491,17 @@ final class TrainCommand implements Callable<Integer> {
   private RunInfo newRun(DataSpec dataSpec, DataSpec.Options dataOptions, DataSpec.Opened opened, int world) {
     ModelOptions modelOptions = ModelOptions.defaults().withNumClasses(opened.classes().size())
         .withInChannels(opened.channels()).withDropRate(dropRate).withDropPathRate(dropPath);
-    OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(optimizer);
+    OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(optimizer.optimizer);
     OptimizerSpec opt = kind == OptimizerSpec.Kind.SGD
-        ? OptimizerSpec.sgd(lr != null ? lr : 0.05).withMomentum(momentum).withNesterov(nesterov)
-            .withWeightDecay(weightDecay != null ? weightDecay : 5e-4)
-        : OptimizerSpec.adamw(lr != null ? lr : 1e-3).withWeightDecay(weightDecay != null ? weightDecay : 0.05);
-    ScheduleSpec.Kind scheduleKind = ScheduleSpec.Kind.parse(schedule);
-    ScheduleSpec sched = new ScheduleSpec(scheduleKind, warmup, 0.01, 0, stepEpochs, gamma);
-    TrainConfig config = new TrainConfig(epochs, opt, sched, labelSmoothing, clipGrad, bf16, seed, patience,
+        ? OptimizerSpec.sgd(optimizer.lr.orElse(0.05)).withMomentum(momentum).withNesterov(nesterov)
+            .withWeightDecay(optimizer.weightDecay(5e-4))
+        : OptimizerSpec.adamw(optimizer.lr.orElse(1e-3)).withWeightDecay(optimizer.weightDecay(0.05));
+    TrainConfig config = new TrainConfig(epochs, opt, schedule.spec(), labelSmoothing, clipGrad, bf16, seed.value, patience,
         TrainConfig.Monitor.valueOf(monitor.trim().toUpperCase(Locale.ROOT)), logEvery, keep,
         TrainConfig.NonFinitePolicy.valueOf(onNan.trim().toUpperCase(Locale.ROOT)));
-    return new RunInfo(RunInfo.FORMAT, model, modelOptions, opened.classes(), opened.channels(), opened.imageSize(),
-        opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch, mixup, cutmix, randomErasing,
-        weights == null ? null : weights.toAbsolutePath().toString(), freezeBackbone, config,
+    return new RunInfo(RunInfo.FORMAT, model.value, modelOptions, opened.classes(), opened.channels(), opened.imageSize(),
+        opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch.value, mixup, cutmix, randomErasing,
+        weights.value == null ? null : weights.value.toAbsolutePath().toString(), freezeBackbone, config,
         OffsetDateTime.now().toString(), world, syncBatchNorm);
   }
 
@@ -535,10 +511,9 @@ final class TrainCommand implements Callable<Integer> {
         r.freezeBackbone(), config, r.created(), r.worldSize(), r.syncBatchNorm());
   }
 
-
   private String defaultName() {
-    String kind = data.contains(":") ? data.substring(0, data.indexOf(':')) : data;
-    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model + "-" + kind;
+    String kind = data.value.contains(":") ? data.value.substring(0, data.value.indexOf(':')) : data.value;
+    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model.value + "-" + kind;
   }
 
   private static boolean isNotEmpty(Path dir) {

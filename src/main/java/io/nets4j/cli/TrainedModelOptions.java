@@ -8,6 +8,7 @@ import io.nets4j.models.Models;
 import io.nets4j.train.Checkpoints;
 import io.nets4j.train.RunInfo;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,11 +20,12 @@ final class TrainedModelOptions {
   @Option(names = "--latest", description = "with a run: its latest checkpoint instead of its best")
   boolean latest;
 
-  @Option(names = "--model", description = "a registered model (without a run)")
-  String model;
+  /** Without a run: the model and its weights file. */
+  @Mixin
+  ModelOption model = new ModelOption(null);
 
-  @Option(names = "--weights", paramLabel = "FILE", description = "its weights: safetensors or a PyTorch .pth (without a run)")
-  Path weights;
+  @Mixin
+  WeightsOption weights = new WeightsOption();
 
   /** A run's model with its checkpoint's weights loaded. */
   record FromRun(ImageClassifier net, RunInfo info, Path checkpoint) {}
@@ -42,16 +44,16 @@ final class TrainedModelOptions {
    * {@code --weights} are given, and with the closest names for an unknown model.
    */
   void requireModelAndWeights(String usage) {
-    if (model == null || weights == null) {
+    if (model.value == null || weights.value == null) {
       throw new IllegalArgumentException(usage);
     }
-    ModelNames.requireClassifier(model);
+    ModelNames.requireClassifier(model.value);
   }
 
   /** {@code --model} built with {@code options}, with every tensor of {@code --weights} loaded. */
   ImageClassifier fromWeights(ModelOptions options) {
-    ImageClassifier net = Models.create(model, options);
-    StateDicts.load(net, weights, LoadMode.STRICT);
+    ImageClassifier net = Models.create(model.value, options);
+    StateDicts.load(net, weights.value, LoadMode.STRICT);
     return net;
   }
 }

@@ -9,11 +9,12 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Per-epoch progress: a live progress bar on a terminal (me.tongfei:progressbar), plain lines at
- * every tenth of the epoch otherwise (CI logs, pipes), or nothing.
+ * Per-epoch (or per-run) progress: a live progress bar on a terminal (me.tongfei:progressbar), plain
+ * lines at every tenth of the total otherwise (CI logs, pipes), or nothing.
  */
-abstract class Progress implements AutoCloseable {
-  static Progress create(Trainer.ProgressMode mode, PrintStream out, String title, int total, int first) {
+public abstract class Progress implements AutoCloseable {
+  /** A display of {@code total} units titled {@code title}, {@code first} of them done already. */
+  public static Progress create(Trainer.ProgressMode mode, PrintStream out, String title, int total, int first) {
     Trainer.ProgressMode m = mode == Trainer.ProgressMode.AUTO
         ? (System.console() != null ? Trainer.ProgressMode.BAR : Trainer.ProgressMode.PLAIN) : mode;
     return switch (m) {
@@ -21,7 +22,7 @@ abstract class Progress implements AutoCloseable {
       case PLAIN -> new Lines(out, title, total, first);
       default -> new Progress() {
         @Override
-        void update(int done, String message) {}
+        public void update(int done, String message) {}
 
         @Override
         public void close() {}
@@ -30,7 +31,7 @@ abstract class Progress implements AutoCloseable {
   }
 
   /** {@code done} of the epoch's batches are finished; {@code message} has loss, accuracy and speed. */
-  abstract void update(int done, String message);
+  public abstract void update(int done, String message);
 
   @Override
   public abstract void close();
@@ -45,7 +46,7 @@ abstract class Progress implements AutoCloseable {
     }
 
     @Override
-    void update(int done, String message) {
+    public void update(int done, String message) {
       bar.stepTo(done);
       bar.setExtraMessage(message);
     }
@@ -75,7 +76,7 @@ abstract class Progress implements AutoCloseable {
     }
 
     @Override
-    void update(int done, String message) {
+    public void update(int done, String message) {
       if (done < nextPrint && done < total) {
         return;
       }

@@ -33,7 +33,7 @@ class DistributedTrainCommandTest {
 
   /** A small job: resnet20_cifar on 64 shapes of 16 px, 4 steps of 2 x 8 images per epoch. */
   private List<String> job(String name, int epochs, String... extra) {
-    List<String> a = new ArrayList<>(List.of("train", "--data", "shapes", "--model", "resnet20_cifar", "--image-size",
+    List<String> a = new ArrayList<>(List.of("train", "--data", "shapes", "--model", "resnet20_cifar", "--size",
         "16", "--train-size", "64", "--val-size", "32", "--batch", "8", "--epochs", Integer.toString(epochs),
         "--schedule", "constant", "--warmup", "0", "--log-every", "2", "--progress", "plain", "--out",
         tmp.resolve("runs").toString(), "--name", name));

@@ -34,7 +34,7 @@ class SegmentCommandTest {
   @Test
   void anInputTooLargeForADenseModelIsRefusedFromItsHeaderBeforeAnyWork() throws Exception {
     Path big = pngDeclaring(dir.resolve("big.png"), 4096, 4096);
-    CliTest.Run r = CliTest.run("segment", "--input", big.toString(), "--output", dir.resolve("o.png").toString());
+    CliTest.Run r = CliTest.run("segment", "--input", big.toString(), "--out", dir.resolve("o.png").toString());
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("big.png") && r.err().contains("4096x4096")
         && r.err().contains("limit of 2097152 pixels") && r.err().contains("downscale it (to about 1448x1448)"),
@@ -45,12 +45,12 @@ class SegmentCommandTest {
   @Test
   void anOutputThatCannotBeWrittenIsRefusedBeforeTheWorkWithoutAStackTrace() throws Exception {
     Path notAFolder = Files.writeString(dir.resolve("file.txt"), "x");
-    CliTest.Run r = CliTest.run("segment", "--output", notAFolder.resolve("o.png").toString());
+    CliTest.Run r = CliTest.run("segment", "--out", notAFolder.resolve("o.png").toString());
     assertEquals(1, r.exit());
-    assertTrue(r.err().contains("--output") && r.err().contains("is not a folder"), r.err());
+    assertTrue(r.err().contains("--out") && r.err().contains("is not a folder"), r.err());
     assertFalse(r.err().contains("\tat "), r.err());
     assertFalse(r.out().contains("training"), r.out());
-    r = CliTest.run("segment", "--scale", "-2", "--output", dir.resolve("o.png").toString());
+    r = CliTest.run("segment", "--scale", "-2", "--out", dir.resolve("o.png").toString());
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("--scale must be positive, got -2"), r.err());
   }
@@ -72,7 +72,7 @@ class SegmentCommandTest {
   @Test
   void trainsOnShapesAndWritesTheOverlay() {
     Path png = dir.resolve("scene.png");
-    CliTest.Run r = CliTest.run("segment", "--train-steps", "2", "--size", "24", "--output", png.toString());
+    CliTest.Run r = CliTest.run("segment", "--steps", "2", "--size", "24", "--out", png.toString());
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("loss") && r.out().contains("pixels per class"), r.out());
     Image written = ImageFiles.readRgb(png);
@@ -109,12 +109,12 @@ class SegmentCommandTest {
     assertTrue(eval.out().contains("held-out test (3 scenes): pixel accuracy"), eval.out());
 
     Path png = dir.resolve("scene.png");
-    CliTest.Run seg = CliTest.run("segment", "--weights", runDir.toString(), "--output", png.toString());
+    CliTest.Run seg = CliTest.run("segment", "--weights", runDir.toString(), "--out", png.toString());
     assertEquals(0, seg.exit(), seg.err());
     assertEquals(16, ImageFiles.readRgb(png).width());
 
     Path figures = dir.resolve("figures");
-    CliTest.Run ex = CliTest.run("segment", "--weights", runDir.toString(), "--examples", "2", "--scale", "3", "--output",
+    CliTest.Run ex = CliTest.run("segment", "--weights", runDir.toString(), "--examples", "2", "--scale", "3", "--out",
         figures.toString());
     assertEquals(0, ex.exit(), ex.err());
     Image panels = ImageFiles.readRgb(figures.resolve("example-2.png"));
@@ -141,27 +141,9 @@ class SegmentCommandTest {
 
   @Test
   void examplesNeedARunDirectory() {
-    CliTest.Run r = CliTest.run("segment", "--examples", "2", "--output", dir.toString());
+    CliTest.Run r = CliTest.run("segment", "--examples", "2", "--out", dir.toString());
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("--examples needs a `segment train` run directory"), r.err());
-  }
-
-  /** Panels: images side by side with 2 white columns between them; magnification repeats pixels. */
-  @Test
-  void panelsAndMagnification() {
-    Image a = new Image(new float[] {0.1f, 0.2f, 0.3f}, 3, 1, 1);
-    Image b = new Image(new float[] {0.4f, 0.5f, 0.6f}, 3, 1, 1);
-    Image both = SegmentCommand.sideBySide(List.of(a, b));
-    assertEquals(4, both.width());
-    assertEquals(0.1f, both.get(0, 0, 0));
-    assertEquals(1f, both.get(0, 0, 1));
-    assertEquals(1f, both.get(2, 0, 2));
-    assertEquals(0.6f, both.get(2, 0, 3));
-    Image big = SegmentCommand.magnify(both, 2);
-    assertEquals(8, big.width());
-    assertEquals(2, big.height());
-    assertEquals(0.6f, big.get(2, 1, 7));
-    assertEquals(0.4f, big.get(0, 1, 6));
   }
 
   /** With saved weights and an input image, the overlay has the input's size. */
@@ -174,7 +156,7 @@ class SegmentCommandTest {
     ImageFiles.writePng(new Image(new float[3 * 20 * 30], 3, 20, 30), input);
     Path png = dir.resolve("out.png");
     CliTest.Run r = CliTest.run("segment", "--model", "fcn32s", "--classes", "3", "--weights", weights.toString(),
-        "--input", input.toString(), "--output", png.toString());
+        "--input", input.toString(), "--out", png.toString());
     assertEquals(0, r.exit(), r.err());
     Image written = ImageFiles.readRgb(png);
     assertEquals(30, written.width());
@@ -185,19 +167,9 @@ class SegmentCommandTest {
   void missingInputIsReported() {
     Path missing = dir.resolve("nope.jpg");
     CliTest.Run r = CliTest.run("segment", "--weights", dir.resolve("w.safetensors").toString(), "--input", missing.toString(),
-        "--output", dir.resolve("o.png").toString());
+        "--out", dir.resolve("o.png").toString());
     assertEquals(1, r.exit());
     // the input is read before the (missing) weights: the cheap checks come first
     assertTrue(r.err().contains("nope.jpg: no such image file"), r.err());
-  }
-
-  /** Pascal VOC colours: class 1 is (128, 0, 0), class 15 (person) is (192, 128, 128). */
-  @Test
-  void vocPalette() {
-    assertEquals(128 / 255f, SegmentCommand.colour(1, 0));
-    assertEquals(0f, SegmentCommand.colour(1, 1));
-    assertEquals(192 / 255f, SegmentCommand.colour(15, 0));
-    assertEquals(128 / 255f, SegmentCommand.colour(15, 1));
-    assertEquals(128 / 255f, SegmentCommand.colour(15, 2));
   }
 }

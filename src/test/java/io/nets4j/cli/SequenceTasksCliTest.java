@@ -34,7 +34,7 @@ class SequenceTasksCliTest {
     Path dir = tmp.resolve("maps");
     Path report = tmp.resolve("docs/report.md");
     CliTest.Run r = CliTest.run("seq2seq", "--steps", "2", "--eval-examples", "20", "--final-examples", "30",
-        "--heatmaps", dir.toString(), "--report", report.toString(), "--translate", "nov 22, 2026");
+        "--out", dir.toString(), "--report", report.toString(), "--translate", "nov 22, 2026");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("held-out exact match") && r.out().contains("\"nov 22, 2026\""), r.out());
     assertTrue(Files.exists(dir.resolve("bahdanau-2.png")), r.out());

@@ -54,7 +54,7 @@ class TrainCommandTest {
   @Test
   @Order(1)
   void aTinyRunProducesTheRunDirectory() throws IOException {
-    CliTest.Run r = CliTest.run("train", "--data", "shapes", "--model", "resnet18", "--image-size", "16",
+    CliTest.Run r = CliTest.run("train", "--data", "shapes", "--model", "resnet18", "--size", "16",
         "--train-size", "64", "--val-size", "32", "--batch", "16", "--epochs", "1", "--log-every", "2",
         "--progress", "plain", "--out", tmp.resolve("runs").toString(), "--name", "tiny");
     assertEquals(0, r.exit(), r.out() + r.err());
@@ -84,7 +84,7 @@ class TrainCommandTest {
   void relativeOutputDirectory() throws IOException {
     Path relative = Path.of("target", "test-relative-runs");
     try {
-      CliTest.Run r = CliTest.run("train", "--data", "shapes", "--image-size", "16", "--train-size", "32",
+      CliTest.Run r = CliTest.run("train", "--data", "shapes", "--size", "16", "--train-size", "32",
           "--val-size", "16", "--batch", "16", "--epochs", "1", "--progress", "none", "--out", relative.toString(),
           "--name", "relative");
       assertEquals(0, r.exit(), r.out() + r.err());
@@ -198,10 +198,10 @@ class TrainCommandTest {
       assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("2")), "no run directory for a failed start");
     }
     String[][] refused = {
-        {"--lr", "Infinity", "--lr must be a finite number > 0, got Infinity"},
+        {"--lr", "Infinity", "--lr must be a finite number >= 0, got Infinity"},
         {"--mixup", "-1", "--mixup must be a finite number >= 0, got -1.0"},
         {"--epochs", "0", "--epochs must be positive, got 0"},
-        {"--image-size", "100000", "--image-size must be in [0, 4096], got 100000"},
+        {"--size", "100000", "--size must be in [0, 4096], got 100000"},
         {"--name", "../../x", "--name must be a plain folder name"},
         {"--model", "ResNet20_Cifar", "did you mean resnet20_cifar"},
         {"--model", "fcn8s", "'fcn8s' is a segmentation model, not a classifier; train it with `nets4j segment train"},
@@ -244,7 +244,7 @@ class TrainCommandTest {
     Path list = Files.writeString(data.resolve("list.csv"), "fake.png,0\nfake.png,1\n".repeat(8));
     Path runs = tmp.resolve("failing-runs");
     for (int attempt = 0; attempt < 2; attempt++) {
-      CliTest.Run r = CliTest.run("train", "--data", "list:" + list, "--image-size", "16", "--batch", "4",
+      CliTest.Run r = CliTest.run("train", "--data", "list:" + list, "--size", "16", "--batch", "4",
           "--epochs", "1", "--workers", "0", "--progress", "none", "--out", runs.toString(), "--name", "again");
       assertEquals(1, r.exit());
       assertTrue(r.err().contains("fake.png") && r.err().contains("(epoch 1, batch 1)") && !r.err().contains("exists"),
