@@ -1,5 +1,6 @@
 package io.nets4j.data;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -59,8 +60,8 @@ public final class Datasets {
     int n = dataset.size();
     int[] order = randomOrder(n, seed);
     int val = (int) Math.round(n * validationFraction);
-    return new Split(subset(dataset, java.util.Arrays.copyOfRange(order, val, n)),
-        subset(dataset, java.util.Arrays.copyOfRange(order, 0, val)));
+    return new Split(subset(dataset, Arrays.copyOfRange(order, val, n)),
+        subset(dataset, Arrays.copyOfRange(order, 0, val)));
   }
 
   /**
@@ -70,7 +71,7 @@ public final class Datasets {
    */
   public static int[] randomSubsetIndices(int size, int count, long seed) {
     int val = (int) Math.round(size * ((double) count / size));
-    return java.util.Arrays.copyOf(randomOrder(size, seed), val);
+    return Arrays.copyOf(randomOrder(size, seed), val);
   }
 
   /** A permutation of {@code 0..n-1}, the same for the same seed (Fisher-Yates). */

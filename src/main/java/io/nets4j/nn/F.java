@@ -2,6 +2,7 @@ package io.nets4j.nn;
 
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.Context;
 import org.bytedeco.pytorch.DoubleOptional;
@@ -140,7 +141,7 @@ public final class F {
       return x;
     }
     long[] noiseShape = new long[(int) x.dim()];
-    java.util.Arrays.fill(noiseShape, 1);
+    Arrays.fill(noiseShape, 1);
     noiseShape[0] = x.size(0);
     double survival = 1 - p;
     Tensor noise = torch.empty(noiseShape, new TensorOptions(x.scalar_type()),

@@ -4,11 +4,15 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.DeviceOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.T_TensorTensorTensor_T;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
@@ -41,7 +45,7 @@ public final class Tensors {
   public static TensorOptions options(DType dtype) {
     TensorOptions o = new TensorOptions(dtype.scalarType());
     String device = DEFAULT_DEVICE.get();
-    return "cpu".equals(device) ? o : o.device(new org.bytedeco.pytorch.DeviceOptional(new Device(device)));
+    return "cpu".equals(device) ? o : o.device(new DeviceOptional(new Device(device)));
   }
 
   /** The device new parameters and tensors are created on by this thread ({@code cpu} by default). */
@@ -53,7 +57,7 @@ public final class Tensors {
    * Runs {@code body} with new tensors created on {@code device}. With {@code "meta"} nothing is
    * allocated: models are built for their shapes only (parameter counts of huge models, fast).
    */
-  public static <T> T onDevice(String device, java.util.function.Supplier<T> body) {
+  public static <T> T onDevice(String device, Supplier<T> body) {
     String previous = DEFAULT_DEVICE.get();
     DEFAULT_DEVICE.set(device);
     try {
@@ -97,7 +101,7 @@ public final class Tensors {
   }
 
   public static Tensor empty(DType dtype, long... shape) {
-    return torch.empty(shape, options(dtype), new org.bytedeco.pytorch.MemoryFormatOptional());
+    return torch.empty(shape, options(dtype), new MemoryFormatOptional());
   }
 
   public static Tensor zeros(DType dtype, long... shape) {
@@ -109,7 +113,7 @@ public final class Tensors {
   }
 
   public static Tensor full(DType dtype, double value, long... shape) {
-    return empty(dtype, shape).fill_(new org.bytedeco.pytorch.Scalar(value));
+    return empty(dtype, shape).fill_(new Scalar(value));
   }
 
   /** A scalar (0-dimensional) int64 tensor. */
@@ -147,7 +151,7 @@ public final class Tensors {
       throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of " + dtype
           + " needs " + n * dtype.byteSize() + " bytes, got " + length);
     }
-    Tensor t = torch.empty(shape, new TensorOptions(dtype.scalarType()), new org.bytedeco.pytorch.MemoryFormatOptional());
+    Tensor t = torch.empty(shape, new TensorOptions(dtype.scalarType()), new MemoryFormatOptional());
     if (length > 0) {
       BytePointer dst = new BytePointer(t.data_ptr()).capacity(length);
       dst.put(data, offset, length);

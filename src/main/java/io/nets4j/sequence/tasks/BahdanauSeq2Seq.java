@@ -11,6 +11,7 @@ import io.nets4j.sequence.Recurrent;
 import io.nets4j.sequence.RecurrentConfig;
 import io.nets4j.sequence.RecurrentState;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -64,7 +65,7 @@ public final class BahdanauSeq2Seq extends Seq2SeqModel {
   private State encodeSources(Sources src) {
     Tensor x = sourceEmbedding.forward(src.ids());
     // lengths only when some source is padded: Recurrent turns a single length into a 0-D tensor that packing rejects
-    boolean padded = java.util.Arrays.stream(src.lengths()).anyMatch(l -> l < src.ids().size(1));
+    boolean padded = Arrays.stream(src.lengths()).anyMatch(l -> l < src.ids().size(1));
     var enc = encoder.forward(x, null, padded ? src.lengths() : null);
     // h_n row 1 is the backward direction's state after reading back to the first character
     Tensor s0 = F.tanh(initState.forward(enc.hN().select(0, 1)));

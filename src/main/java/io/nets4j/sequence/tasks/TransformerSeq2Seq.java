@@ -9,6 +9,7 @@ import io.nets4j.sequence.SinusoidalPositionalEncoding;
 import io.nets4j.sequence.Transformer;
 import java.util.List;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -61,7 +62,7 @@ public final class TransformerSeq2Seq extends Seq2SeqModel {
     lastCrossAttention.recordAttention(true);
     try {
       Tensor logits = decode(tgtIn, memory, src.padding());
-      return new Output(logits, lastCrossAttention.lastAttention().mean(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()));
+      return new Output(logits, lastCrossAttention.lastAttention().mean(new long[] {1}, false, new ScalarTypeOptional()));
     } finally {
       lastCrossAttention.recordAttention(false);
     }
