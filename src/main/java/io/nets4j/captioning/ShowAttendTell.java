@@ -11,7 +11,6 @@ import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import io.nets4j.sequence.AdditiveAttention;
-import io.nets4j.sequence.Attention;
 import io.nets4j.sequence.Decoding;
 import io.nets4j.sequence.HardAttention;
 import io.nets4j.sequence.LSTMCell;
@@ -179,7 +178,7 @@ public final class ShowAttendTell extends Module {
     Tensor logProb = null;
     Tensor entropy = null;
     if (attention instanceof AdditiveAttention soft) {
-      Attention.Result r = soft.forward(state.h(), annotations, null);
+      AdditiveAttention.Result r = soft.forward(state.h(), annotations, null);
       context = r.context();
       alpha = r.weights();
     } else {
@@ -190,8 +189,8 @@ public final class ShowAttendTell extends Module {
       entropy = c.entropy();
     }
     Tensor z = F.sigmoid(fBeta.forward(state.h())).mul(context);
-    RecurrentState next = decodeStep.step(F.cat(List.of(embedding.forward(previous), z), 1), state);
-    Tensor logits = fc.forward(F.cat(List.of(next.h(), z), 1));
+    RecurrentState next = decodeStep.step(Tensors.cat(List.of(embedding.forward(previous), z), 1), state);
+    Tensor logits = fc.forward(Tensors.cat(List.of(next.h(), z), 1));
     return new Step(logits, next, alpha, logProb, entropy);
   }
 

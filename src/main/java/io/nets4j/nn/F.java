@@ -14,7 +14,6 @@ import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -153,9 +152,12 @@ public final class F {
     return x.mul(noise);
   }
 
+  /**
+   * {@link Tensors#cat}, the one concatenation helper, under its old name: the model families still
+   * call it here (to be switched and this alias removed); new code calls {@code Tensors.cat}.
+   */
   public static Tensor cat(List<Tensor> tensors, int dim) {
-    TensorVector v = new TensorVector(tensors.toArray(new Tensor[0]));
-    return torch.cat(v, dim);
+    return Tensors.cat(tensors, dim);
   }
 
   public static Tensor flatten(Tensor x, int startDim) {

@@ -25,6 +25,9 @@ import org.bytedeco.pytorch.Tensor;
  * {@code true} at padding, as PyTorch's {@code key_padding_mask}.
  */
 public final class AdditiveAttention extends Module implements KeepsAttentionMaps {
+  /** The attended values ({@code context}) and the attention weights over the keys. */
+  public record Result(Tensor context, Tensor weights) {}
+
   private final Linear wa;
   private final Linear ua;
   private final Linear va;
@@ -42,19 +45,19 @@ public final class AdditiveAttention extends Module implements KeepsAttentionMap
   }
 
   /** Attends to {@code keys} with themselves as values. */
-  public Attention.Result forward(Tensor query, Tensor keys, Tensor keyPaddingMask) {
+  public Result forward(Tensor query, Tensor keys, Tensor keyPaddingMask) {
     return forward(query, keys, keys, keyPaddingMask);
   }
 
   /** The weighted sum of {@code values} ({@code [B, Dv]} or {@code [B, L, Dv]}) and the weights over keys. */
-  public Attention.Result forward(Tensor query, Tensor keys, Tensor values, Tensor keyPaddingMask) {
+  public Result forward(Tensor query, Tensor keys, Tensor values, Tensor keyPaddingMask) {
     return LayerGuard.call(this, () -> {
       Tensor weights = attentionMap.keep(F.softmax(scores(this, wa, ua, va, query, keys, keyPaddingMask), -1));
       checkValues(this, keys, values);
       Tensor context = query.dim() == 2
           ? weights.unsqueeze(1).matmul(values).squeeze(1)
           : weights.matmul(values);
-      return new Attention.Result(context, weights);
+      return new Result(context, weights);
     });
   }
 

@@ -4,6 +4,7 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
@@ -98,6 +99,14 @@ public final class Tensors {
     Tensor[] out = {owned(triple.get0()), owned(triple.get1()), owned(triple.get2())};
     Reference.reachabilityFence(triple);
     return out;
+  }
+
+  /**
+   * {@code torch.cat(parts, dim)}: the parts joined along {@code dim} (they agree in every other
+   * dimension). The one way nets4j concatenates tensors.
+   */
+  public static Tensor cat(List<Tensor> parts, int dim) {
+    return torch.cat(new TensorVector(parts.toArray(new Tensor[0])), dim);
   }
 
   public static Tensor empty(DType dtype, long... shape) {

@@ -4,12 +4,12 @@ import io.nets4j.nn.Embedding;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Linear;
 import io.nets4j.sequence.AdditiveAttention;
-import io.nets4j.sequence.Attention;
 import io.nets4j.sequence.Decoding;
 import io.nets4j.sequence.GRUCell;
 import io.nets4j.sequence.Recurrent;
 import io.nets4j.sequence.RecurrentConfig;
 import io.nets4j.sequence.RecurrentState;
+import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -77,9 +77,9 @@ public final class BahdanauSeq2Seq extends Seq2SeqModel {
 
   private StepResult step(Tensor previous, State st) {
     Tensor y = targetEmbedding.forward(previous);
-    Attention.Result a = attention.forward(st.s(), st.annotations(), st.padding());
-    Tensor s = decoder.step(torch.cat(new TensorVector(y, a.context()), 1), RecurrentState.of(st.s())).h();
-    Tensor logits = out.forward(torch.cat(new TensorVector(s, a.context(), y), 1));
+    AdditiveAttention.Result a = attention.forward(st.s(), st.annotations(), st.padding());
+    Tensor s = decoder.step(Tensors.cat(List.of(y, a.context()), 1), RecurrentState.of(st.s())).h();
+    Tensor logits = out.forward(Tensors.cat(List.of(s, a.context(), y), 1));
     return new StepResult(logits, a.weights(), new State(s, st.annotations(), st.padding()));
   }
 
