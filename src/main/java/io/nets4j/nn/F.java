@@ -232,9 +232,4 @@ public final class F {
   public static Tensor channelShuffle(Tensor x, int groups) {
     return torch.channel_shuffle(x, groups);
   }
-
-  /** Shape of {@code t} as text, for messages. */
-  static String shapeOf(Tensor t) {
-    return Tensors.describe(t);
-  }
 }
