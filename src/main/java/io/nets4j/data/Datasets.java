@@ -3,7 +3,6 @@ package io.nets4j.data;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /** Views of classification data sets: subsets and a reproducible random split. */
 public final class Datasets {
@@ -76,17 +75,6 @@ public final class Datasets {
 
   /** A permutation of {@code 0..n-1}, the same for the same seed (Fisher-Yates). */
   private static int[] randomOrder(int n, long seed) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    SplittableRandom r = Seeds.random(seed, 2);
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
+    return Seeds.order(n, Seeds.random(seed, 2));
   }
 }

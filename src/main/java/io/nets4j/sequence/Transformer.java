@@ -11,6 +11,7 @@ import io.nets4j.nn.Module;
 import io.nets4j.nn.ModuleList;
 import io.nets4j.nn.MultiheadAttention;
 import io.nets4j.tensor.Tensors;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -206,11 +207,31 @@ public final class Transformer extends Module {
     return MultiheadAttention.causalMask(size);
   }
 
-  /** The stack of encoder layers and its final norm ({@code nn.TransformerEncoder}). */
-  public static final class Encoder extends Module {
-    private final ModuleList<EncoderLayer> layers;
+  /** A stack of layers and its optional final norm: what {@link Encoder} and {@link Decoder} share. */
+  public abstract static sealed class Stack<L extends Module> extends Module permits Encoder, Decoder {
+    private final ModuleList<L> layers;
     private final LayerNorm norm;
 
+    Stack(Config config, int count, boolean finalNorm, Supplier<L> layer) {
+      layers = register("layers", new ModuleList<>());
+      for (int i = 0; i < count; i++) {
+        layers.add(layer.get());
+      }
+      norm = finalNorm ? register("norm", new LayerNorm(config.dModel(), config.layerNormEps())) : null;
+    }
+
+    /** The final norm applied to the output of the last layer, if the stack has one. */
+    final Tensor normalized(Tensor x) {
+      return norm == null ? x : norm.forward(x);
+    }
+
+    public final ModuleList<L> layers() {
+      return layers;
+    }
+  }
+
+  /** The stack of encoder layers and its final norm ({@code nn.TransformerEncoder}). */
+  public static final class Encoder extends Stack<EncoderLayer> {
     /** The stack with a final norm, as inside {@code nn.Transformer}. */
     public Encoder(Config config) {
       this(config, true);
@@ -218,31 +239,20 @@ public final class Transformer extends Module {
 
     /** @param finalNorm whether the stack ends with a layer norm ({@code norm}; PyTorch's default alone is none) */
     public Encoder(Config config, boolean finalNorm) {
-      layers = register("layers", new ModuleList<>());
-      for (int i = 0; i < config.numEncoderLayers(); i++) {
-        layers.add(new EncoderLayer(config));
-      }
-      norm = finalNorm ? register("norm", new LayerNorm(config.dModel(), config.layerNormEps())) : null;
+      super(config, config.numEncoderLayers(), finalNorm, () -> new EncoderLayer(config));
     }
 
     public Tensor forward(Tensor src, Tensor mask, Tensor keyPaddingMask) {
       Tensor x = src;
-      for (EncoderLayer layer : layers) {
+      for (EncoderLayer layer : layers()) {
         x = layer.forward(x, mask, keyPaddingMask);
       }
-      return norm == null ? x : norm.forward(x);
-    }
-
-    public ModuleList<EncoderLayer> layers() {
-      return layers;
+      return normalized(x);
     }
   }
 
   /** The stack of decoder layers and its final norm ({@code nn.TransformerDecoder}). */
-  public static final class Decoder extends Module {
-    private final ModuleList<DecoderLayer> layers;
-    private final LayerNorm norm;
-
+  public static final class Decoder extends Stack<DecoderLayer> {
     /** The stack with a final norm, as inside {@code nn.Transformer}. */
     public Decoder(Config config) {
       this(config, true);
@@ -250,24 +260,16 @@ public final class Transformer extends Module {
 
     /** @param finalNorm whether the stack ends with a layer norm ({@code norm}; PyTorch's default alone is none) */
     public Decoder(Config config, boolean finalNorm) {
-      layers = register("layers", new ModuleList<>());
-      for (int i = 0; i < config.numDecoderLayers(); i++) {
-        layers.add(new DecoderLayer(config));
-      }
-      norm = finalNorm ? register("norm", new LayerNorm(config.dModel(), config.layerNormEps())) : null;
+      super(config, config.numDecoderLayers(), finalNorm, () -> new DecoderLayer(config));
     }
 
     public Tensor forward(Tensor tgt, Tensor memory, Tensor tgtMask, Tensor memoryMask, Tensor tgtKeyPaddingMask,
         Tensor memoryKeyPaddingMask) {
       Tensor x = tgt;
-      for (DecoderLayer layer : layers) {
+      for (DecoderLayer layer : layers()) {
         x = layer.forward(x, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
       }
-      return norm == null ? x : norm.forward(x);
-    }
-
-    public ModuleList<DecoderLayer> layers() {
-      return layers;
+      return normalized(x);
     }
   }
 
