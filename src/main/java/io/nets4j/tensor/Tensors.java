@@ -3,6 +3,9 @@ package io.nets4j.tensor;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
@@ -183,24 +186,29 @@ public final class Tensors {
   }
 
   public static float[] toFloatArray(Tensor t) {
-    ByteBuffer b = ByteBuffer.wrap(toBytes(t.to(DType.FLOAT32.scalarType()))).order(ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[b.remaining() / 4];
-    b.asFloatBuffer().get(out);
+    FloatBuffer b = bytesAs(t, DType.FLOAT32).asFloatBuffer();
+    float[] out = new float[b.remaining()];
+    b.get(out);
     return out;
   }
 
   public static double[] toDoubleArray(Tensor t) {
-    ByteBuffer b = ByteBuffer.wrap(toBytes(t.to(DType.FLOAT64.scalarType()))).order(ByteOrder.LITTLE_ENDIAN);
-    double[] out = new double[b.remaining() / 8];
-    b.asDoubleBuffer().get(out);
+    DoubleBuffer b = bytesAs(t, DType.FLOAT64).asDoubleBuffer();
+    double[] out = new double[b.remaining()];
+    b.get(out);
     return out;
   }
 
   public static long[] toLongArray(Tensor t) {
-    ByteBuffer b = ByteBuffer.wrap(toBytes(t.to(DType.INT64.scalarType()))).order(ByteOrder.LITTLE_ENDIAN);
-    long[] out = new long[b.remaining() / 8];
-    b.asLongBuffer().get(out);
+    LongBuffer b = bytesAs(t, DType.INT64).asLongBuffer();
+    long[] out = new long[b.remaining()];
+    b.get(out);
     return out;
+  }
+
+  /** The elements of {@code t} converted to {@code dtype}, as little-endian bytes. */
+  private static ByteBuffer bytesAs(Tensor t, DType dtype) {
+    return ByteBuffer.wrap(toBytes(t.to(dtype.scalarType()))).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   public static long[] shape(Tensor t) {
