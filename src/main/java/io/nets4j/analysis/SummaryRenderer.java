@@ -58,24 +58,17 @@ final class SummaryRenderer {
     StringBuilder b = new StringBuilder();
     b.append("Summary of `").append(s.name()).append("`: input `").append(Tensors.describe(s.inputShape()))
         .append("` ").append(s.dtype().torchName()).append(", depth ").append(depth).append(".\n\n");
-    b.append('|');
-    for (String h : HEADER) {
-      b.append(' ').append(h).append(" |");
+    String[] columns = new String[HEADER.length];
+    for (int i = 0; i < columns.length; i++) {
+      columns[i] = RIGHT[i] ? ">" + HEADER[i] : HEADER[i];
     }
-    b.append("\n|");
-    for (boolean right : RIGHT) {
-      b.append(right ? "---:|" : "---|");
-    }
-    b.append('\n');
+    MarkdownTable table = new MarkdownTable(columns);
     for (SummaryRow r : s.rows(depth)) {
-      String[] c = cells(r, depth);
+      Object[] c = cells(r, depth);
       c[0] = "`" + c[0] + "`";
-      b.append('|');
-      for (String v : c) {
-        b.append(' ').append(v).append(" |");
-      }
-      b.append('\n');
+      table.row(c);
     }
+    b.append(table);
     b.append("\n| Total | |\n|---|---:|\n");
     for (String[] t : totalLines(s.totals())) {
       b.append("| ").append(t[0]).append(" | ").append(t[1]).append(" |\n");

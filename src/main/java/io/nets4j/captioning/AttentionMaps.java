@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 
@@ -77,7 +78,7 @@ public final class AttentionMaps {
   public static List<Path> write(List<CaptionTraining.Sample> samples, int grid, Path dir, String prefix)
       throws IOException {
     Files.createDirectories(dir);
-    java.util.ArrayList<Path> paths = new java.util.ArrayList<>();
+    ArrayList<Path> paths = new ArrayList<>();
     for (int k = 0; k < samples.size(); k++) {
       Path file = dir.resolve(prefix + "-" + k + ".png");
       if (!ImageIO.write(render(samples.get(k), grid), "png", file.toFile())) {

@@ -11,7 +11,6 @@ import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import io.nets4j.sequence.AdditiveAttention;
-import io.nets4j.sequence.Attention;
 import io.nets4j.sequence.Decoding;
 import io.nets4j.sequence.HardAttention;
 import io.nets4j.sequence.LSTMCell;
@@ -20,7 +19,12 @@ import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -47,7 +51,7 @@ public final class ShowAttendTell extends Module {
 
     /** {@code soft} or {@code hard}. */
     public static Kind parse(String name) {
-      return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+      return switch (name.toLowerCase(Locale.ROOT)) {
         case "soft" -> SOFT;
         case "hard" -> HARD;
         default -> throw new IllegalArgumentException("unknown attention '" + name + "' (use soft or hard)");
@@ -56,7 +60,7 @@ public final class ShowAttendTell extends Module {
 
     @Override
     public String toString() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -162,8 +166,8 @@ public final class ShowAttendTell extends Module {
 
   /** The decoder's initial state from the mean annotation. */
   public RecurrentState initialState(Tensor annotations) {
-    Tensor mean = annotations.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
-        .div(new org.bytedeco.pytorch.Scalar((double) annotations.size(1)));
+    Tensor mean = annotations.sum(new long[] {1}, false, new ScalarTypeOptional())
+        .div(new Scalar((double) annotations.size(1)));
     return new RecurrentState(initH.forward(mean), initC.forward(mean));
   }
 
@@ -174,7 +178,7 @@ public final class ShowAttendTell extends Module {
     Tensor logProb = null;
     Tensor entropy = null;
     if (attention instanceof AdditiveAttention soft) {
-      Attention.Result r = soft.forward(state.h(), annotations, null);
+      AdditiveAttention.Result r = soft.forward(state.h(), annotations, null);
       context = r.context();
       alpha = r.weights();
     } else {
@@ -185,8 +189,8 @@ public final class ShowAttendTell extends Module {
       entropy = c.entropy();
     }
     Tensor z = F.sigmoid(fBeta.forward(state.h())).mul(context);
-    RecurrentState next = decodeStep.step(F.cat(List.of(embedding.forward(previous), z), 1), state);
-    Tensor logits = fc.forward(F.cat(List.of(next.h(), z), 1));
+    RecurrentState next = decodeStep.step(Tensors.cat(List.of(embedding.forward(previous), z), 1), state);
+    Tensor logits = fc.forward(Tensors.cat(List.of(next.h(), z), 1));
     return new Step(logits, next, alpha, logProb, entropy);
   }
 
@@ -216,10 +220,10 @@ public final class ShowAttendTell extends Module {
         entropies.add(s.entropy());
       }
     }
-    return new Output(torch.stack(new org.bytedeco.pytorch.TensorVector(logits.toArray(new Tensor[0])), 1),
-        torch.stack(new org.bytedeco.pytorch.TensorVector(alphas.toArray(new Tensor[0])), 1),
-        kind == Kind.HARD ? torch.stack(new org.bytedeco.pytorch.TensorVector(logProbs.toArray(new Tensor[0])), 1) : null,
-        kind == Kind.HARD ? torch.stack(new org.bytedeco.pytorch.TensorVector(entropies.toArray(new Tensor[0])), 1) : null);
+    return new Output(torch.stack(new TensorVector(logits.toArray(new Tensor[0])), 1),
+        torch.stack(new TensorVector(alphas.toArray(new Tensor[0])), 1),
+        kind == Kind.HARD ? torch.stack(new TensorVector(logProbs.toArray(new Tensor[0])), 1) : null,
+        kind == Kind.HARD ? torch.stack(new TensorVector(entropies.toArray(new Tensor[0])), 1) : null);
   }
 
   /**
@@ -231,7 +235,7 @@ public final class ShowAttendTell extends Module {
    * A {@link Decoding.StepDecoder} over this captioner that hands every step's attention
    * distribution {@code [rows, L]} to {@code onAttention} as Java floats (row-major).
    */
-  public Decoding.StepDecoder<DecoderState> stepDecoder(java.util.function.Consumer<float[]> onAttention) {
+  public Decoding.StepDecoder<DecoderState> stepDecoder(Consumer<float[]> onAttention) {
     return new Decoding.StepDecoder<>() {
       @Override
       public Decoding.Step<DecoderState> step(Tensor lastTokens, DecoderState state) {

@@ -1,10 +1,10 @@
 package io.nets4j.data;
 
+import io.nets4j.nn.Checks;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -90,10 +90,7 @@ public final class DataLoader {
     }
 
     public Builder batchSize(int batchSize) {
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
-      }
-      this.batchSize = batchSize;
+      this.batchSize = Checks.positive("batch size", batchSize);
       return this;
     }
 
@@ -117,19 +114,13 @@ public final class DataLoader {
 
     /** Background threads that load and transform batches; 0 does it on the consuming thread. */
     public Builder workers(int workers) {
-      if (workers < 0) {
-        throw new IllegalArgumentException("workers must be >= 0, got " + workers);
-      }
-      this.workers = workers;
+      this.workers = Checks.nonNegative("workers", workers);
       return this;
     }
 
     /** How many batches workers may prepare ahead of the consumer (default twice the workers). */
     public Builder prefetch(int batches) {
-      if (batches < 1) {
-        throw new IllegalArgumentException("prefetch must be at least 1 batch, got " + batches);
-      }
-      this.prefetch = batches;
+      this.prefetch = Checks.positive("prefetch (batches)", batches);
       return this;
     }
 
@@ -192,21 +183,7 @@ public final class DataLoader {
   }
 
   private int[] fullOrder(int epoch) {
-    int n = dataset.size();
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    if (shuffle) {
-      SplittableRandom r = Seeds.random(seed, ORDER_STREAM, epoch);
-      for (int i = n - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
-    }
-    return order;
+    return Seeds.order(dataset.size(), shuffle ? Seeds.random(seed, ORDER_STREAM, epoch) : null);
   }
 
   /**

@@ -1,8 +1,8 @@
 package io.nets4j.data;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /** Views of classification data sets: subsets and a reproducible random split. */
 public final class Datasets {
@@ -59,8 +59,8 @@ public final class Datasets {
     int n = dataset.size();
     int[] order = randomOrder(n, seed);
     int val = (int) Math.round(n * validationFraction);
-    return new Split(subset(dataset, java.util.Arrays.copyOfRange(order, val, n)),
-        subset(dataset, java.util.Arrays.copyOfRange(order, 0, val)));
+    return new Split(subset(dataset, Arrays.copyOfRange(order, val, n)),
+        subset(dataset, Arrays.copyOfRange(order, 0, val)));
   }
 
   /**
@@ -70,22 +70,11 @@ public final class Datasets {
    */
   public static int[] randomSubsetIndices(int size, int count, long seed) {
     int val = (int) Math.round(size * ((double) count / size));
-    return java.util.Arrays.copyOf(randomOrder(size, seed), val);
+    return Arrays.copyOf(randomOrder(size, seed), val);
   }
 
   /** A permutation of {@code 0..n-1}, the same for the same seed (Fisher-Yates). */
   private static int[] randomOrder(int n, long seed) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    SplittableRandom r = Seeds.random(seed, 2);
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
+    return Seeds.order(n, Seeds.random(seed, 2));
   }
 }

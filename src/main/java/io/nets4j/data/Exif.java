@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 
 /**
  * The orientation tag (0x0112) of EXIF data and the transposition {@code ImageOps.exif_transpose}
@@ -46,7 +47,7 @@ final class Exif {
         in.readFully(segment);
         if (marker == 0xE1 && length >= 6 && segment[0] == 'E' && segment[1] == 'x' && segment[2] == 'i'
             && segment[3] == 'f' && segment[4] == 0) {
-          return java.util.Arrays.copyOfRange(segment, 6, length);
+          return Arrays.copyOfRange(segment, 6, length);
         }
       }
     } catch (EOFException e) {

@@ -2,8 +2,10 @@ package io.nets4j.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * MNIST-style data sets in the IDX format (MNIST, Fashion-MNIST, KMNIST...): a file of
@@ -59,7 +61,7 @@ public final class IdxDataset implements ClassificationDataset {
     if (classes.isEmpty()) {
       throw new IllegalArgumentException("no class names given for " + labelsFile);
     }
-    int[] records = indices == null ? null : java.util.Arrays.stream(indices).sorted().distinct().toArray();
+    int[] records = indices == null ? null : Arrays.stream(indices).sorted().distinct().toArray();
     if (records != null) {
       int imageCount = IdxFile.count(imagesFile, 3);
       int labelCount = IdxFile.count(labelsFile, 1);
@@ -86,7 +88,7 @@ public final class IdxDataset implements ClassificationDataset {
     if (indices != null) {
       slot = new int[indices.length];
       for (int i = 0; i < indices.length; i++) {
-        slot[i] = java.util.Arrays.binarySearch(records, indices[i]);
+        slot[i] = Arrays.binarySearch(records, indices[i]);
       }
     }
     return new IdxDataset(images.data(), l, images.dims()[1], images.dims()[2], classes, slot);
@@ -155,7 +157,7 @@ public final class IdxDataset implements ClassificationDataset {
 
   @Override
   public LabeledImage get(int index) {
-    java.util.Objects.checkIndex(index, size());
+    Objects.checkIndex(index, size());
     int record = slot == null ? index : slot[index];
     int n = height * width;
     float[] data = new float[n];

@@ -2,11 +2,14 @@ package io.nets4j.data;
 
 import io.nets4j.nn.Limits;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -45,7 +48,7 @@ public final class ImageFiles {
   static void checkPixels(Path file, long w, long h, long maxPixels) {
     if (w * h > maxPixels) {
       double scale = Math.sqrt((double) maxPixels / (w * h));
-      throw new DatasetException(file, String.format(java.util.Locale.ROOT, "image of %dx%d pixels is larger than"
+      throw new DatasetException(file, String.format(Locale.ROOT, "image of %dx%d pixels is larger than"
           + " the limit of %d pixels here; downscale it (to about %dx%d) first", w, h, maxPixels,
           (long) Math.floor(w * scale), (long) Math.floor(h * scale)));
     }
@@ -57,7 +60,7 @@ public final class ImageFiles {
    * {@code maxPixels} from the header first; {@code file} names it in errors.
    */
   static BufferedImage decode(Path file, Object source, long maxPixels) {
-    if (source instanceof java.io.File f && !f.isFile()) {
+    if (source instanceof File f && !f.isFile()) {
       throw new DatasetException(file, "no such image file");
     }
     // bytes in memory need no disk cache (ImageIO's default writes a temporary file per stream)
@@ -110,7 +113,7 @@ public final class ImageFiles {
       }
     }
     // encoded in memory first: ImageIO.write(File) prints a stack trace itself when it cannot create the file
-    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
     try {
       if (!ImageIO.write(out, "png", png)) {
         throw new DatasetException(file, "no PNG writer available");

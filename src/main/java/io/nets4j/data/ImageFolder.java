@@ -1,6 +1,7 @@
 package io.nets4j.data;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +114,7 @@ public final class ImageFolder implements ClassificationDataset {
         .thenComparing(p -> p.getFileName().toString());
     try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
       return s.filter(Files::isRegularFile).filter(ImageFolder::isImageName).sorted(order).toList();
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       throw new DatasetException(dir, "cannot list (" + e + ")", e);
     }
   }

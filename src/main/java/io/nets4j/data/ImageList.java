@@ -39,12 +39,10 @@ import java.util.stream.IntStream;
 public final class ImageList implements ClassificationDataset {
   private static final Set<String> HEADER_NAMES = Set.of("path", "file", "filename", "image");
 
-  private final Path listFile;
   private final List<ImageFolder.Sample> samples;
   private final List<String> classes;
 
-  private ImageList(Path listFile, List<ImageFolder.Sample> samples, List<String> classes) {
-    this.listFile = listFile;
+  private ImageList(List<ImageFolder.Sample> samples, List<String> classes) {
     this.samples = samples;
     this.classes = classes;
   }
@@ -113,7 +111,7 @@ public final class ImageList implements ClassificationDataset {
       }
       samples.add(new ImageFolder.Sample(file, label));
     }
-    return new ImageList(listFile, Collections.unmodifiableList(samples), classes);
+    return new ImageList(Collections.unmodifiableList(samples), classes);
   }
 
   private record Entry(String path, String label, String where) {}
@@ -324,9 +322,5 @@ public final class ImageList implements ClassificationDataset {
   /** The image files and their labels, in list order. */
   public List<ImageFolder.Sample> samples() {
     return samples;
-  }
-
-  public Path listFile() {
-    return listFile;
   }
 }

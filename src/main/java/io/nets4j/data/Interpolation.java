@@ -1,5 +1,7 @@
 package io.nets4j.data;
 
+import java.util.Locale;
+
 /**
  * The resampling filters of PIL's {@code Image.resize} that torchvision's and timm's published
  * weights use in their preprocessing ({@code InterpolationMode} in torchvision).
@@ -21,6 +23,6 @@ public enum Interpolation {
 
   /** The lower-case name torchvision and timm print ({@code bilinear}). */
   public String label() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Decodes a PNG file (ISO/IEC 15948, every colour type, bit depth and Adam7 interlacing) into the
@@ -87,7 +88,7 @@ final class PngDecoder {
       if (wantExif && exif == null) {
         exif = trailingExif(chunks, idat);
       }
-    } catch (java.util.zip.ZipException e) {
+    } catch (ZipException e) {
       throw new DatasetException(file, "corrupt PNG image data (" + e.getMessage() + ")", e);
     } catch (EOFException e) {
       throw new DatasetException(file, "PNG image data is truncated", e);

@@ -22,6 +22,26 @@ final class Seeds {
     return new SplittableRandom(mix(seed, parts));
   }
 
+  /**
+   * {@code 0 .. n-1} in the order of a Fisher-Yates shuffle drawn from {@code random} (or in order
+   * without one).
+   */
+  static int[] order(int n, SplittableRandom random) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    if (random != null) {
+      for (int i = n - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+    }
+    return order;
+  }
+
   // Stafford's variant 13 of the SplitMix64 finaliser: every input bit affects every output bit.
   private static long mix64(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

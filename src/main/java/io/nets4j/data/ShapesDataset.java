@@ -1,6 +1,7 @@
 package io.nets4j.data;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -297,7 +298,7 @@ public final class ShapesDataset implements Dataset<ShapesDataset.Scene> {
           }
         }
       }
-      return java.util.Arrays.copyOf(out, n);
+      return Arrays.copyOf(out, n);
     }
 
     /** Whether the point {@code (u, v)}, in units of the circumradius, is inside a shape. */

@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.SizeTVectorVector;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import java.util.ArrayList;
 
 /**
  * Averages gradients over the ranks during the backward pass with libtorch's own DDP engine,
@@ -51,7 +52,7 @@ public final class GradientReducer {
     SizeTVectorVector assigned = torch.compute_bucket_assignment_by_size(params,
         new SizeTVector(FIRST_BUCKET_BYTES, bucketBytes), sparse, new LongVector(), new LoggerOptional()).get0();
     // gradients arrive roughly in reverse registration order: the Reducer wants the buckets that way
-    List<long[]> buckets = new java.util.ArrayList<>();
+    List<long[]> buckets = new ArrayList<>();
     for (long i = 0; i < assigned.size(); i++) {
       buckets.add(assigned.get(i).get());
     }

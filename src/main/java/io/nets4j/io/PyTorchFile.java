@@ -184,15 +184,11 @@ public final class PyTorchFile implements WeightsFile {
     Map<String, Storage> storages = new HashMap<>();
     TorchUnpickler.PersistentLoader loader = id -> {
       // ('storage', storage type, key, location, number of elements)
-      if (id.size() != 5) {
-        throw new PyTorchFileException(file, "a storage id of " + id.size() + " fields (torch.save writes 5)");
-      }
-      DType dtype = storageType(file, id.get(1));
-      String key = string(file, id.get(2), "a storage key");
-      long numel = count(file, id.get(4), "the size of storage '" + key + "'");
+      Storage s = rootStorage(file, id, 5, "a storage id", "torch.save");
+      String key = s.key();
       Storage known = storages.get(key);
       if (known != null) {
-        if (known.dtype() != dtype || known.numel() != numel) {
+        if (!known.equals(s)) {
           throw new PyTorchFileException(file, "storage '" + key + "' is declared twice, differently");
         }
         return known;
@@ -206,13 +202,12 @@ public final class PyTorchFile implements WeightsFile {
         throw new PyTorchFileException(file, "entry " + name + " is compressed; torch.save stores tensor data"
             + " uncompressed, and nets4j reads it so");
       }
-      long bytes = bytes(file, numel, dtype, key);
+      long bytes = bytes(file, s.numel(), s.dtype(), key);
       if (e.size() != bytes) {
-        throw new PyTorchFileException(file, "storage '" + key + "' is declared as " + numel + " elements of "
-            + dtype.torchName() + " (" + bytes + " bytes), but entry " + name + " has " + e.size() + " bytes");
+        throw new PyTorchFileException(file, "storage '" + key + "' is declared as " + s.numel() + " elements of "
+            + s.dtype().torchName() + " (" + bytes + " bytes), but entry " + name + " has " + e.size() + " bytes");
       }
       regions.put(key, new Region(e.dataOffset(), e.size(), e.crc()));
-      Storage s = new Storage(key, dtype, 0, numel);
       storages.put(key, s);
       return s;
     };
@@ -258,14 +253,11 @@ public final class PyTorchFile implements WeightsFile {
     Map<String, Storage> roots = new LinkedHashMap<>();
     TorchUnpickler.PersistentLoader loader = id -> {
       // ('storage', storage type, root key, location, number of elements, view metadata)
-      if (id.size() != 6) {
-        throw new PyTorchFileException(file, "a legacy storage id of " + id.size() + " fields (torch writes 6)");
-      }
-      DType dtype = storageType(file, id.get(1));
-      String key = string(file, id.get(2), "a storage key");
-      long numel = count(file, id.get(4), "the size of storage '" + key + "'");
+      Storage root = rootStorage(file, id, 6, "a legacy storage id", "torch");
+      String key = root.key();
+      DType dtype = root.dtype();
+      long numel = root.numel();
       bytes(file, numel, dtype, key);
-      Storage root = new Storage(key, dtype, 0, numel);
       Storage known = roots.putIfAbsent(key, root);
       if (known != null && !known.equals(root)) {
         throw new PyTorchFileException(file, "storage '" + key + "' is declared twice, differently");
@@ -319,6 +311,21 @@ public final class PyTorchFile implements WeightsFile {
   }
 
   // --- shared by both formats: persistent ids, the state_dict, tensor checks
+
+  /**
+   * The whole storage a persistent id names, its fields checked: ('storage', storage type, key,
+   * location, number of elements), and in the legacy format the view metadata after them.
+   */
+  private static Storage rootStorage(String file, Tuple id, int fields, String idKind, String writer) {
+    if (id.size() != fields) {
+      throw new PyTorchFileException(file, idKind + " of " + id.size() + " fields (" + writer + " writes " + fields
+          + ")");
+    }
+    DType dtype = storageType(file, id.get(1));
+    String key = string(file, id.get(2), "a storage key");
+    long numel = count(file, id.get(4), "the size of storage '" + key + "'");
+    return new Storage(key, dtype, 0, numel);
+  }
 
   private static DType storageType(String file, Object type) {
     if (type instanceof TorchUnpickler.Global g && g.kind() == TorchUnpickler.Kind.STORAGE_TYPE) {

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,27 +44,37 @@ public final class SafeTensorsFile implements WeightsFile {
   }
 
   /**
-   * One tensor as the header describes it.
+   * One tensor as the header describes it: what every weights format says of a tensor, and where
+   * its bytes are.
    *
-   * @param name the tensor's key
-   * @param dtype its element type
-   * @param shape its dimensions ({@code []} for a scalar)
+   * @param info its key, element type and dimensions
    * @param begin offset of its first byte, relative to the start of the data section
    * @param end offset just past its last byte, relative to the start of the data section
    */
-  public record Entry(String name, DType dtype, long[] shape, long begin, long end) {
+  public record Entry(TensorInfo info, long begin, long end) {
     public Entry {
-      shape = shape.clone();
+      Objects.requireNonNull(info);
     }
 
-    @Override
+    public Entry(String name, DType dtype, long[] shape, long begin, long end) {
+      this(new TensorInfo(name, dtype, shape), begin, end);
+    }
+
+    public String name() {
+      return info.name();
+    }
+
+    public DType dtype() {
+      return info.dtype();
+    }
+
     public long[] shape() {
-      return shape.clone();
+      return info.shape();
     }
 
     /** The number of elements (1 for a scalar). */
     public long numel() {
-      return Tensors.numel(shape);
+      return info.numel();
     }
 
     /** The size of its data in bytes. */
@@ -74,19 +83,8 @@ public final class SafeTensorsFile implements WeightsFile {
     }
 
     @Override
-    public boolean equals(Object o) {
-      return o instanceof Entry e && name.equals(e.name) && dtype == e.dtype && Arrays.equals(shape, e.shape)
-          && begin == e.begin && end == e.end;
-    }
-
-    @Override
-    public int hashCode() {
-      return 31 * Objects.hash(name, dtype, begin, end) + Arrays.hashCode(shape);
-    }
-
-    @Override
     public String toString() {
-      return name + " " + dtype.safetensorsCode() + " " + Arrays.toString(shape) + " [" + begin + ", " + end + ")";
+      return info + " [" + begin + ", " + end + ")";
     }
   }
 
@@ -99,7 +97,7 @@ public final class SafeTensorsFile implements WeightsFile {
   public Map<String, TensorInfo> tensorInfos() {
     Map<String, TensorInfo> out = new LinkedHashMap<>();
     for (Entry e : entries) {
-      out.put(e.name(), new TensorInfo(e.name(), e.dtype(), e.shape()));
+      out.put(e.name(), e.info());
     }
     return Collections.unmodifiableMap(out);
   }

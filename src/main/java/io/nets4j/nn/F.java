@@ -2,6 +2,7 @@ package io.nets4j.nn;
 
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.Context;
 import org.bytedeco.pytorch.DoubleOptional;
@@ -13,7 +14,6 @@ import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -140,7 +140,7 @@ public final class F {
       return x;
     }
     long[] noiseShape = new long[(int) x.dim()];
-    java.util.Arrays.fill(noiseShape, 1);
+    Arrays.fill(noiseShape, 1);
     noiseShape[0] = x.size(0);
     double survival = 1 - p;
     Tensor noise = torch.empty(noiseShape, new TensorOptions(x.scalar_type()),
@@ -152,9 +152,12 @@ public final class F {
     return x.mul(noise);
   }
 
+  /**
+   * {@link Tensors#cat}, the one concatenation helper, under its old name: the model families still
+   * call it here (to be switched and this alias removed); new code calls {@code Tensors.cat}.
+   */
   public static Tensor cat(List<Tensor> tensors, int dim) {
-    TensorVector v = new TensorVector(tensors.toArray(new Tensor[0]));
-    return torch.cat(v, dim);
+    return Tensors.cat(tensors, dim);
   }
 
   public static Tensor flatten(Tensor x, int startDim) {
@@ -228,10 +231,5 @@ public final class F {
   /** Shuffles channels between {@code groups} groups (ShuffleNet). */
   public static Tensor channelShuffle(Tensor x, int groups) {
     return torch.channel_shuffle(x, groups);
-  }
-
-  /** Shape of {@code t} as text, for messages. */
-  static String shapeOf(Tensor t) {
-    return Tensors.describe(t);
   }
 }

@@ -1,11 +1,7 @@
 package io.nets4j.sequence;
 
-import io.nets4j.nn.AttentionMapStore;
-import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.LayerGuard;
-import io.nets4j.nn.Linear;
-import io.nets4j.nn.Module;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -24,7 +20,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@link AdditiveAttention} ({@code Wa}, {@code Ua}, {@code Va}), so soft and hard models share
  * weights; {@link #select} applies the same choice to scores from any other scorer.
  */
-public final class HardAttention extends Module implements KeepsAttentionMaps {
+public final class HardAttention extends AdditiveScorer {
   /**
    * One chosen location per query.
    *
@@ -36,15 +32,8 @@ public final class HardAttention extends Module implements KeepsAttentionMaps {
    */
   public record Choice(Tensor context, Tensor index, Tensor logProb, Tensor probs, Tensor entropy) {}
 
-  private final Linear wa;
-  private final Linear ua;
-  private final Linear va;
-  private final AttentionMapStore attentionMap = new AttentionMapStore();
-
   public HardAttention(int queryDim, int keyDim, int attentionDim) {
-    wa = register("Wa", new Linear(queryDim, attentionDim));
-    ua = register("Ua", new Linear(keyDim, attentionDim));
-    va = register("Va", new Linear(attentionDim, 1));
+    super(queryDim, keyDim, attentionDim);
   }
 
   /**
@@ -60,12 +49,12 @@ public final class HardAttention extends Module implements KeepsAttentionMaps {
     return LayerGuard.call(this, () -> {
       if (query.dim() != 2) {
         throw new LayerException(this, "hard attention chooses one location per query: expected query [batch, "
-            + wa.inFeatures() + "], got " + Tensors.describe(query));
+            + queryDim() + "], got " + Tensors.describe(query));
       }
-      Tensor scores = AdditiveAttention.scores(this, wa, ua, va, query, keys, keyPaddingMask);
-      AdditiveAttention.checkValues(this, keys, values);
+      Tensor scores = additiveScores(query, keys, keyPaddingMask);
+      checkValues(keys, values);
       Choice choice = select(scores, values, isTraining());
-      attentionMap.keep(choice.probs());
+      attentionMaps().keep(choice.probs());
       return choice;
     });
   }
@@ -92,12 +81,6 @@ public final class HardAttention extends Module implements KeepsAttentionMaps {
     Tensor finiteLogProbs = logProbs.masked_fill(probs.eq(new Scalar(0.0)), new Scalar(0.0));
     Tensor entropy = probs.mul(finiteLogProbs).sum(new long[] {1}, false, new ScalarTypeOptional()).neg();
     return new Choice(context, index, logProb, probs, entropy);
-  }
-
-  /** The recording state; its map is the distribution {@code [B, S]} the last choice made while recording was drawn from. */
-  @Override
-  public AttentionMapStore attentionMaps() {
-    return attentionMap;
   }
 
   @Override

@@ -239,7 +239,7 @@ public final class Recurrent extends Layer {
         finalH.add(s.h());
         finalC.add(s.c());
       }
-      layerInput = dirs == 1 ? directionOutputs.get(0) : F.cat(directionOutputs, 2);
+      layerInput = dirs == 1 ? directionOutputs.get(0) : Tensors.cat(directionOutputs, 2);
       if (layer < config.numLayers() - 1) {
         layerInput = F.dropout(layerInput, config.dropout(), isTraining());
       }

@@ -6,6 +6,7 @@ import io.nets4j.nn.LayerGuard;
 import io.nets4j.nn.Module;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
+import java.util.Arrays;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -65,11 +66,11 @@ public abstract sealed class RecurrentCell extends Module permits RNNCell, LSTMC
 
   private void checkState(RecurrentState s, long batch) {
     long[] expected = {batch, hiddenSize};
-    if (!java.util.Arrays.equals(Tensors.shape(s.h()), expected)) {
+    if (!Arrays.equals(Tensors.shape(s.h()), expected)) {
       throw new LayerException(this, "expected hidden state of shape " + Tensors.describe(expected)
           + ", got " + Tensors.describe(s.h()));
     }
-    if (type.hasCellState() && (s.c() == null || !java.util.Arrays.equals(Tensors.shape(s.c()), expected))) {
+    if (type.hasCellState() && (s.c() == null || !Arrays.equals(Tensors.shape(s.c()), expected))) {
       throw new LayerException(this, "expected cell state of shape " + Tensors.describe(expected) + ", got "
           + (s.c() == null ? "none" : Tensors.describe(s.c())));
     }

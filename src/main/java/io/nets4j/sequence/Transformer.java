@@ -11,6 +11,10 @@ import io.nets4j.nn.Module;
 import io.nets4j.nn.ModuleList;
 import io.nets4j.nn.MultiheadAttention;
 import io.nets4j.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -206,11 +210,31 @@ public final class Transformer extends Module {
     return MultiheadAttention.causalMask(size);
   }
 
-  /** The stack of encoder layers and its final norm ({@code nn.TransformerEncoder}). */
-  public static final class Encoder extends Module {
-    private final ModuleList<EncoderLayer> layers;
+  /** A stack of layers and its optional final norm: what {@link Encoder} and {@link Decoder} share. */
+  public abstract static sealed class Stack<L extends Module> extends Module permits Encoder, Decoder {
+    private final ModuleList<L> layers;
     private final LayerNorm norm;
 
+    Stack(Config config, int count, boolean finalNorm, Supplier<L> layer) {
+      layers = register("layers", new ModuleList<>());
+      for (int i = 0; i < count; i++) {
+        layers.add(layer.get());
+      }
+      norm = finalNorm ? register("norm", new LayerNorm(config.dModel(), config.layerNormEps())) : null;
+    }
+
+    /** The final norm applied to the output of the last layer, if the stack has one. */
+    final Tensor normalized(Tensor x) {
+      return norm == null ? x : norm.forward(x);
+    }
+
+    public final ModuleList<L> layers() {
+      return layers;
+    }
+  }
+
+  /** The stack of encoder layers and its final norm ({@code nn.TransformerEncoder}). */
+  public static final class Encoder extends Stack<EncoderLayer> {
     /** The stack with a final norm, as inside {@code nn.Transformer}. */
     public Encoder(Config config) {
       this(config, true);
@@ -218,31 +242,20 @@ public final class Transformer extends Module {
 
     /** @param finalNorm whether the stack ends with a layer norm ({@code norm}; PyTorch's default alone is none) */
     public Encoder(Config config, boolean finalNorm) {
-      layers = register("layers", new ModuleList<>());
-      for (int i = 0; i < config.numEncoderLayers(); i++) {
-        layers.add(new EncoderLayer(config));
-      }
-      norm = finalNorm ? register("norm", new LayerNorm(config.dModel(), config.layerNormEps())) : null;
+      super(config, config.numEncoderLayers(), finalNorm, () -> new EncoderLayer(config));
     }
 
     public Tensor forward(Tensor src, Tensor mask, Tensor keyPaddingMask) {
       Tensor x = src;
-      for (EncoderLayer layer : layers) {
+      for (EncoderLayer layer : layers()) {
         x = layer.forward(x, mask, keyPaddingMask);
       }
-      return norm == null ? x : norm.forward(x);
-    }
-
-    public ModuleList<EncoderLayer> layers() {
-      return layers;
+      return normalized(x);
     }
   }
 
   /** The stack of decoder layers and its final norm ({@code nn.TransformerDecoder}). */
-  public static final class Decoder extends Module {
-    private final ModuleList<DecoderLayer> layers;
-    private final LayerNorm norm;
-
+  public static final class Decoder extends Stack<DecoderLayer> {
     /** The stack with a final norm, as inside {@code nn.Transformer}. */
     public Decoder(Config config) {
       this(config, true);
@@ -250,79 +263,25 @@ public final class Transformer extends Module {
 
     /** @param finalNorm whether the stack ends with a layer norm ({@code norm}; PyTorch's default alone is none) */
     public Decoder(Config config, boolean finalNorm) {
-      layers = register("layers", new ModuleList<>());
-      for (int i = 0; i < config.numDecoderLayers(); i++) {
-        layers.add(new DecoderLayer(config));
-      }
-      norm = finalNorm ? register("norm", new LayerNorm(config.dModel(), config.layerNormEps())) : null;
+      super(config, config.numDecoderLayers(), finalNorm, () -> new DecoderLayer(config));
     }
 
     public Tensor forward(Tensor tgt, Tensor memory, Tensor tgtMask, Tensor memoryMask, Tensor tgtKeyPaddingMask,
         Tensor memoryKeyPaddingMask) {
       Tensor x = tgt;
-      for (DecoderLayer layer : layers) {
+      for (DecoderLayer layer : layers()) {
         x = layer.forward(x, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
       }
-      return norm == null ? x : norm.forward(x);
-    }
-
-    public ModuleList<DecoderLayer> layers() {
-      return layers;
-    }
-  }
-
-  /** Self-attention and a position-wise feed-forward block ({@code nn.TransformerEncoderLayer}). */
-  public static final class EncoderLayer extends Module {
-    private final boolean normFirst;
-    private final FeedForwardActivation activation;
-    private final MultiheadAttention selfAttn;
-    private final Linear linear1;
-    private final Dropout dropout;
-    private final Linear linear2;
-    private final LayerNorm norm1;
-    private final LayerNorm norm2;
-    private final Dropout dropout1;
-    private final Dropout dropout2;
-
-    public EncoderLayer(Config config) {
-      normFirst = config.normFirst();
-      activation = config.activation();
-      selfAttn = register("self_attn", new MultiheadAttention(config.attention()));
-      linear1 = register("linear1", new Linear(config.dModel(), config.dimFeedforward()));
-      dropout = register("dropout", new Dropout(config.dropout()));
-      linear2 = register("linear2", new Linear(config.dimFeedforward(), config.dModel()));
-      norm1 = register("norm1", new LayerNorm(config.dModel(), config.layerNormEps()));
-      norm2 = register("norm2", new LayerNorm(config.dModel(), config.layerNormEps()));
-      dropout1 = register("dropout1", new Dropout(config.dropout()));
-      dropout2 = register("dropout2", new Dropout(config.dropout()));
-    }
-
-    public Tensor forward(Tensor src, Tensor mask, Tensor keyPaddingMask) {
-      return LayerGuard.call(this, () -> {
-        Tensor x = src;
-        if (normFirst) {
-          x = x.add(selfAttention(norm1.forward(x), mask, keyPaddingMask));
-          return x.add(feedForwardBlock(norm2.forward(x)));
-        }
-        x = norm1.forward(x.add(selfAttention(x, mask, keyPaddingMask)));
-        return norm2.forward(x.add(feedForwardBlock(x)));
-      });
-    }
-
-    private Tensor selfAttention(Tensor x, Tensor mask, Tensor keyPaddingMask) {
-      return dropout1.forward(selfAttn.forward(x, x, x, keyPaddingMask, mask));
-    }
-
-    private Tensor feedForwardBlock(Tensor x) {
-      return dropout2.forward(feedForward(linear1, dropout, linear2, activation, x));
+      return normalized(x);
     }
   }
 
   /**
-   * Masked self-attention, attention over the encoder output and a feed-forward block
-   * ({@code nn.TransformerDecoderLayer}).
+   * What the encoder and decoder layers share: self-attention, the feed-forward block, and the
+   * residual sub-layers {@code i} with their norm {@code norm<i>} and dropout {@code dropout<i>},
+   * registered in PyTorch's order (attention, feed-forward, norms, dropouts).
    */
-  public static final class DecoderLayer extends Module {
+  abstract static sealed class ResidualLayer extends Module permits EncoderLayer, DecoderLayer {
     private final boolean normFirst;
     private final FeedForwardActivation activation;
     private final MultiheadAttention selfAttn;
@@ -330,62 +289,82 @@ public final class Transformer extends Module {
     private final Linear linear1;
     private final Dropout dropout;
     private final Linear linear2;
-    private final LayerNorm norm1;
-    private final LayerNorm norm2;
-    private final LayerNorm norm3;
-    private final Dropout dropout1;
-    private final Dropout dropout2;
-    private final Dropout dropout3;
+    private final List<LayerNorm> norms = new ArrayList<>();
+    private final List<Dropout> dropouts = new ArrayList<>();
 
-    public DecoderLayer(Config config) {
+    /** @param crossAttention whether it also attends to the encoder output ({@code multihead_attn}, a decoder layer) */
+    ResidualLayer(Config config, boolean crossAttention) {
       normFirst = config.normFirst();
       activation = config.activation();
       selfAttn = register("self_attn", new MultiheadAttention(config.attention()));
-      multiheadAttn = register("multihead_attn", new MultiheadAttention(config.attention()));
+      multiheadAttn = crossAttention ? register("multihead_attn", new MultiheadAttention(config.attention())) : null;
       linear1 = register("linear1", new Linear(config.dModel(), config.dimFeedforward()));
       dropout = register("dropout", new Dropout(config.dropout()));
       linear2 = register("linear2", new Linear(config.dimFeedforward(), config.dModel()));
-      norm1 = register("norm1", new LayerNorm(config.dModel(), config.layerNormEps()));
-      norm2 = register("norm2", new LayerNorm(config.dModel(), config.layerNormEps()));
-      norm3 = register("norm3", new LayerNorm(config.dModel(), config.layerNormEps()));
-      dropout1 = register("dropout1", new Dropout(config.dropout()));
-      dropout2 = register("dropout2", new Dropout(config.dropout()));
-      dropout3 = register("dropout3", new Dropout(config.dropout()));
+      int sublayers = crossAttention ? 3 : 2;
+      for (int i = 1; i <= sublayers; i++) {
+        norms.add(register("norm" + i, new LayerNorm(config.dModel(), config.layerNormEps())));
+      }
+      for (int i = 1; i <= sublayers; i++) {
+        dropouts.add(register("dropout" + i, new Dropout(config.dropout())));
+      }
+    }
+
+    /**
+     * Sub-layer {@code i} (from 0): {@code x + dropout(f(norm(x)))} pre-norm, {@code norm(x + dropout(f(x)))}
+     * post-norm.
+     */
+    final Tensor residual(int i, Tensor x, UnaryOperator<Tensor> f) {
+      LayerNorm norm = norms.get(i);
+      Dropout drop = dropouts.get(i);
+      return normFirst ? x.add(drop.forward(f.apply(norm.forward(x)))) : norm.forward(x.add(drop.forward(f.apply(x))));
+    }
+
+    final Tensor selfAttention(Tensor x, Tensor mask, Tensor keyPaddingMask) {
+      return selfAttn.forward(x, x, x, keyPaddingMask, mask);
+    }
+
+    final Tensor crossAttention(Tensor x, Tensor memory, Tensor mask, Tensor keyPaddingMask) {
+      return multiheadAttn.forward(x, memory, memory, keyPaddingMask, mask);
+    }
+
+    final Tensor feedForward(Tensor x) {
+      Tensor h = linear1.forward(x);
+      h = activation == FeedForwardActivation.RELU ? F.relu(h) : F.gelu(h, false);
+      return linear2.forward(dropout.forward(h));
+    }
+  }
+
+  /** Self-attention and a position-wise feed-forward block ({@code nn.TransformerEncoderLayer}). */
+  public static final class EncoderLayer extends ResidualLayer {
+    public EncoderLayer(Config config) {
+      super(config, false);
+    }
+
+    public Tensor forward(Tensor src, Tensor mask, Tensor keyPaddingMask) {
+      return LayerGuard.call(this, () -> {
+        Tensor x = residual(0, src, h -> selfAttention(h, mask, keyPaddingMask));
+        return residual(1, x, this::feedForward);
+      });
+    }
+  }
+
+  /**
+   * Masked self-attention, attention over the encoder output and a feed-forward block
+   * ({@code nn.TransformerDecoderLayer}).
+   */
+  public static final class DecoderLayer extends ResidualLayer {
+    public DecoderLayer(Config config) {
+      super(config, true);
     }
 
     public Tensor forward(Tensor tgt, Tensor memory, Tensor tgtMask, Tensor memoryMask, Tensor tgtKeyPaddingMask,
         Tensor memoryKeyPaddingMask) {
       return LayerGuard.call(this, () -> {
-        Tensor x = tgt;
-        if (normFirst) {
-          x = x.add(selfAttention(norm1.forward(x), tgtMask, tgtKeyPaddingMask));
-          x = x.add(crossAttention(norm2.forward(x), memory, memoryMask, memoryKeyPaddingMask));
-          return x.add(feedForwardBlock(norm3.forward(x)));
-        }
-        x = norm1.forward(x.add(selfAttention(x, tgtMask, tgtKeyPaddingMask)));
-        x = norm2.forward(x.add(crossAttention(x, memory, memoryMask, memoryKeyPaddingMask)));
-        return norm3.forward(x.add(feedForwardBlock(x)));
+        Tensor x = residual(0, tgt, h -> selfAttention(h, tgtMask, tgtKeyPaddingMask));
+        x = residual(1, x, h -> crossAttention(h, memory, memoryMask, memoryKeyPaddingMask));
+        return residual(2, x, this::feedForward);
       });
     }
-
-    private Tensor selfAttention(Tensor x, Tensor mask, Tensor keyPaddingMask) {
-      return dropout1.forward(selfAttn.forward(x, x, x, keyPaddingMask, mask));
-    }
-
-    private Tensor crossAttention(Tensor x, Tensor memory, Tensor mask, Tensor keyPaddingMask) {
-      return dropout2.forward(multiheadAttn.forward(x, memory, memory, keyPaddingMask, mask));
-    }
-
-    private Tensor feedForwardBlock(Tensor x) {
-      return dropout3.forward(feedForward(linear1, dropout, linear2, activation, x));
-    }
-  }
-
-  /** The position-wise feed-forward block {@code linear2(dropout(activation(linear1(x))))}. */
-  private static Tensor feedForward(Linear linear1, Dropout dropout, Linear linear2, FeedForwardActivation activation,
-      Tensor x) {
-    Tensor h = linear1.forward(x);
-    h = activation == FeedForwardActivation.RELU ? F.relu(h) : F.gelu(h, false);
-    return linear2.forward(dropout.forward(h));
   }
 }

@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -235,7 +236,7 @@ public final class CpuCapabilities {
   }
 
   private static void runOneLstm(DType dtype) {
-    org.bytedeco.pytorch.TensorOptions options = Tensors.options(dtype);
+    TensorOptions options = Tensors.options(dtype);
     Tensor x = torch.ones(new long[] {1, 1, 1}, options);
     Tensor state = torch.zeros(new long[] {1, 1, 1}, options);
     Tensor[] params = {torch.ones(new long[] {4, 1}, options), torch.ones(new long[] {4, 1}, options),

@@ -1,5 +1,6 @@
 package io.nets4j.tensor;
 
+import java.util.Locale;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** The element types nets4j stores and computes with, with their safetensors codes. */
@@ -84,7 +85,7 @@ public enum DType {
 
   /** Parses {@code f32}, {@code float32}, {@code F32}, {@code bf16}, ... */
   public static DType parse(String text) {
-    String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+    String t = text.trim().toLowerCase(Locale.ROOT);
     for (DType d : values()) {
       if (d.safetensorsCode.equalsIgnoreCase(t) || d.torchName().equals(t)) {
         return d;

@@ -7,6 +7,7 @@ import com.sun.jna.Structure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * Readings of the process's memory, for tests and benchmarks: resident set size (current and peak)
@@ -30,14 +31,14 @@ public final class NativeMemory {
         Thread.currentThread().interrupt();
         return;
       }
-      org.bytedeco.javacpp.Pointer.deallocateReferences();
+      Pointer.deallocateReferences();
     }
   }
 
   /** Current resident set size in bytes (JavaCPP's reading where /proc is not available). */
   public static long residentBytes() {
     long kb = statusKilobytes("VmRSS:");
-    return kb >= 0 ? kb * 1024 : org.bytedeco.javacpp.Pointer.physicalBytes();
+    return kb >= 0 ? kb * 1024 : Pointer.physicalBytes();
   }
 
   /** Peak resident set size in bytes, or -1 where the system does not report it. */

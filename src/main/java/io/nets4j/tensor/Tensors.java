@@ -3,12 +3,20 @@ package io.nets4j.tensor;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.DeviceOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.T_TensorTensorTensor_T;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
@@ -41,7 +49,7 @@ public final class Tensors {
   public static TensorOptions options(DType dtype) {
     TensorOptions o = new TensorOptions(dtype.scalarType());
     String device = DEFAULT_DEVICE.get();
-    return "cpu".equals(device) ? o : o.device(new org.bytedeco.pytorch.DeviceOptional(new Device(device)));
+    return "cpu".equals(device) ? o : o.device(new DeviceOptional(new Device(device)));
   }
 
   /** The device new parameters and tensors are created on by this thread ({@code cpu} by default). */
@@ -53,7 +61,7 @@ public final class Tensors {
    * Runs {@code body} with new tensors created on {@code device}. With {@code "meta"} nothing is
    * allocated: models are built for their shapes only (parameter counts of huge models, fast).
    */
-  public static <T> T onDevice(String device, java.util.function.Supplier<T> body) {
+  public static <T> T onDevice(String device, Supplier<T> body) {
     String previous = DEFAULT_DEVICE.get();
     DEFAULT_DEVICE.set(device);
     try {
@@ -96,8 +104,16 @@ public final class Tensors {
     return out;
   }
 
+  /**
+   * {@code torch.cat(parts, dim)}: the parts joined along {@code dim} (they agree in every other
+   * dimension). The one way nets4j concatenates tensors.
+   */
+  public static Tensor cat(List<Tensor> parts, int dim) {
+    return torch.cat(new TensorVector(parts.toArray(new Tensor[0])), dim);
+  }
+
   public static Tensor empty(DType dtype, long... shape) {
-    return torch.empty(shape, options(dtype), new org.bytedeco.pytorch.MemoryFormatOptional());
+    return torch.empty(shape, options(dtype), new MemoryFormatOptional());
   }
 
   public static Tensor zeros(DType dtype, long... shape) {
@@ -109,7 +125,7 @@ public final class Tensors {
   }
 
   public static Tensor full(DType dtype, double value, long... shape) {
-    return empty(dtype, shape).fill_(new org.bytedeco.pytorch.Scalar(value));
+    return empty(dtype, shape).fill_(new Scalar(value));
   }
 
   /** A scalar (0-dimensional) int64 tensor. */
@@ -147,7 +163,7 @@ public final class Tensors {
       throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of " + dtype
           + " needs " + n * dtype.byteSize() + " bytes, got " + length);
     }
-    Tensor t = torch.empty(shape, new TensorOptions(dtype.scalarType()), new org.bytedeco.pytorch.MemoryFormatOptional());
+    Tensor t = torch.empty(shape, new TensorOptions(dtype.scalarType()), new MemoryFormatOptional());
     if (length > 0) {
       BytePointer dst = new BytePointer(t.data_ptr()).capacity(length);
       dst.put(data, offset, length);
@@ -170,24 +186,29 @@ public final class Tensors {
   }
 
   public static float[] toFloatArray(Tensor t) {
-    ByteBuffer b = ByteBuffer.wrap(toBytes(t.to(DType.FLOAT32.scalarType()))).order(ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[b.remaining() / 4];
-    b.asFloatBuffer().get(out);
+    FloatBuffer b = bytesAs(t, DType.FLOAT32).asFloatBuffer();
+    float[] out = new float[b.remaining()];
+    b.get(out);
     return out;
   }
 
   public static double[] toDoubleArray(Tensor t) {
-    ByteBuffer b = ByteBuffer.wrap(toBytes(t.to(DType.FLOAT64.scalarType()))).order(ByteOrder.LITTLE_ENDIAN);
-    double[] out = new double[b.remaining() / 8];
-    b.asDoubleBuffer().get(out);
+    DoubleBuffer b = bytesAs(t, DType.FLOAT64).asDoubleBuffer();
+    double[] out = new double[b.remaining()];
+    b.get(out);
     return out;
   }
 
   public static long[] toLongArray(Tensor t) {
-    ByteBuffer b = ByteBuffer.wrap(toBytes(t.to(DType.INT64.scalarType()))).order(ByteOrder.LITTLE_ENDIAN);
-    long[] out = new long[b.remaining() / 8];
-    b.asLongBuffer().get(out);
+    LongBuffer b = bytesAs(t, DType.INT64).asLongBuffer();
+    long[] out = new long[b.remaining()];
+    b.get(out);
     return out;
+  }
+
+  /** The elements of {@code t} converted to {@code dtype}, as little-endian bytes. */
+  private static ByteBuffer bytesAs(Tensor t, DType dtype) {
+    return ByteBuffer.wrap(toBytes(t.to(dtype.scalarType()))).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   public static long[] shape(Tensor t) {

@@ -2,6 +2,7 @@ package io.nets4j.visual;
 
 import io.nets4j.tensor.Tensors;
 import java.util.List;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -30,7 +31,7 @@ public final class AttentionRollout {
     }
     int tq = (int) shape[2];
     int tk = (int) shape[3];
-    double[] mean = Tensors.toDoubleArray(map.select(0, 0).mean(new long[] {0}, false, new org.bytedeco.pytorch.ScalarTypeOptional()));
+    double[] mean = Tensors.toDoubleArray(map.select(0, 0).mean(new long[] {0}, false, new ScalarTypeOptional()));
     double[][] out = new double[tq][tk];
     for (int i = 0; i < tq; i++) {
       System.arraycopy(mean, i * tk, out[i], 0, tk);

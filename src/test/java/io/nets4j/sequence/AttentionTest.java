@@ -125,28 +125,6 @@ class AttentionTest {
     }
   }
 
-  @Test
-  void dotProductAttentionFunctions() {
-    try (Scope s = Scope.open()) {
-      torch.manual_seed(4);
-      Tensor q = randn(2, 3, 5, 4);
-      Tensor k = randn(2, 3, 6, 4);
-      Tensor v = randn(2, 3, 6, 7);
-      Tensor keep = randn(5, 6).gt(new Scalar(-1.0));
-      Attention.Result explicit = Attention.scaledDotProduct(q, k, v, keep, false);
-      assertTrue(Tensors.maxAbsDiff(explicit.context(), Attention.scaledDotProductFused(q, k, v, keep, false, 0)) < EXACT);
-      Attention.Result causal = Attention.scaledDotProduct(q, k, v, null, true);
-      assertTrue(Tensors.maxAbsDiff(causal.context(), Attention.scaledDotProductFused(q, k, v, null, true, 0)) < EXACT);
-      assertEquals(0.0, Tensors.maxAbs(causal.weights().narrow(2, 0, 1).narrow(3, 1, 5)));
-      // the unscaled dot product is the scaled one of queries multiplied by sqrt(d)
-      Attention.Result dot = Attention.dotProduct(q, k, v, null);
-      Attention.Result scaled = Attention.scaledDotProduct(q.mul(new Scalar(2.0)), k, v, null, false);
-      assertTrue(Tensors.maxAbsDiff(dot.context(), scaled.context()) < EXACT);
-      assertTrue(Tensors.maxAbsDiff(dot.weights(), F.softmax(q.matmul(k.transpose(-2, -1)), -1)) < EXACT);
-      assertThrows(IllegalArgumentException.class, () -> Attention.dotProduct(q, randn(2, 3, 6, 5), v, null));
-    }
-  }
-
   /** Bahdanau's score, written out for one query and key, and the masked softmax over keys. */
   @Test
   void additiveAttentionFollowsTheFormula() {
@@ -167,13 +145,13 @@ class AttentionTest {
       Tensor scores = att.scores(query, keys, pad);
       assertEquals(expected, scores.select(0, 1).select(0, 2).item_double(), EXACT);
       att.recordAttention(true);
-      Attention.Result r = att.forward(query, keys, values, pad);
+      AdditiveAttention.Result r = att.forward(query, keys, values, pad);
       assertEquals(0.0, Tensors.maxAbsDiff(att.lastAttention(), r.weights()));
       assertEquals(0.0, r.weights().select(0, 0).select(0, 4).item_double());
       assertTrue(Tensors.maxAbsDiff(r.weights().sum(-1), Tensors.ones(DType.FLOAT64, 2)) < EXACT);
       assertTrue(Tensors.maxAbsDiff(r.context(), r.weights().unsqueeze(1).matmul(values).squeeze(1)) < EXACT);
       // several queries at once give the same rows as one at a time
-      Attention.Result many = att.forward(torch.stack(new org.bytedeco.pytorch.TensorVector(query, query), 1), keys, values, pad);
+      AdditiveAttention.Result many = att.forward(torch.stack(new org.bytedeco.pytorch.TensorVector(query, query), 1), keys, values, pad);
       assertTrue(Tensors.maxAbsDiff(many.context().select(1, 1), r.context()) < EXACT);
       LayerException e = assertThrows(LayerException.class, () -> att.forward(randn(2, 4), keys, null));
       assertTrue(e.getMessage().contains("expected query of shape [2, 3]"), e.getMessage());

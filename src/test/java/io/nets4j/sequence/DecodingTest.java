@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
@@ -52,7 +51,7 @@ class DecodingTest {
 
     @Override
     public Decoding.Step<Tensor> step(Tensor lastTokens, Tensor state) {
-      Tensor next = torch.cat(new TensorVector(state, lastTokens.unsqueeze(1)), 1);
+      Tensor next = Tensors.cat(List.of(state, lastTokens.unsqueeze(1)), 1);
       long[] flat = Tensors.toLongArray(next);
       int rows = (int) next.size(0);
       int width = (int) next.size(1);

@@ -19,7 +19,6 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -174,18 +173,6 @@ class TransformerTest {
     }
   }
 
-  @Test
-  void learnedEncodingIsATableOfPositions() {
-    try (Scope s = Scope.open()) {
-      LearnedPositionalEncoding pe = new LearnedPositionalEncoding(8, 4, 0, true);
-      assertEquals(List.of("weight"), List.copyOf(pe.stateDict().keySet()));
-      Tensor y = pe.forward(Tensors.zeros(DType.FLOAT32, 2, 3, 4), 5);
-      assertTrue(Tensors.maxAbsDiff(y.select(0, 1), pe.weight().narrow(0, 5, 3)) == 0);
-      LayerException e = assertThrows(LayerException.class, () -> pe.forward(Tensors.zeros(DType.FLOAT32, 2, 4, 4), 5));
-      assertTrue(e.getMessage().contains("positions 5..8 exceed the 8 learned positions"), e.getMessage());
-    }
-  }
-
   /** The state of a Transformer decoder during generation: encoder memory, its padding, and the prefix. */
   record State(Tensor memory, Tensor memoryPadding, Tensor prefix) {}
 
@@ -215,7 +202,7 @@ class TransformerTest {
       Decoding.StepDecoder<State> decoder = new Decoding.StepDecoder<>() {
         @Override
         public Decoding.Step<State> step(Tensor lastTokens, State st) {
-          Tensor prefix = torch.cat(new TensorVector(st.prefix(), lastTokens.unsqueeze(1)), 1);
+          Tensor prefix = Tensors.cat(List.of(st.prefix(), lastTokens.unsqueeze(1)), 1);
           Transformer.Masks masks = Transformer.Masks.none().withTgtMask(Transformer.causalMask(prefix.size(1)))
               .withMemoryKeyPaddingMask(st.memoryPadding());
           Tensor out = t.decode(embedTokens.apply(prefix), st.memory(), masks);

@@ -4,13 +4,14 @@ import io.nets4j.nn.Embedding;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Linear;
 import io.nets4j.sequence.AdditiveAttention;
-import io.nets4j.sequence.Attention;
 import io.nets4j.sequence.Decoding;
 import io.nets4j.sequence.GRUCell;
 import io.nets4j.sequence.Recurrent;
 import io.nets4j.sequence.RecurrentConfig;
 import io.nets4j.sequence.RecurrentState;
+import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -64,7 +65,7 @@ public final class BahdanauSeq2Seq extends Seq2SeqModel {
   private State encodeSources(Sources src) {
     Tensor x = sourceEmbedding.forward(src.ids());
     // lengths only when some source is padded: Recurrent turns a single length into a 0-D tensor that packing rejects
-    boolean padded = java.util.Arrays.stream(src.lengths()).anyMatch(l -> l < src.ids().size(1));
+    boolean padded = Arrays.stream(src.lengths()).anyMatch(l -> l < src.ids().size(1));
     var enc = encoder.forward(x, null, padded ? src.lengths() : null);
     // h_n row 1 is the backward direction's state after reading back to the first character
     Tensor s0 = F.tanh(initState.forward(enc.hN().select(0, 1)));
@@ -76,9 +77,9 @@ public final class BahdanauSeq2Seq extends Seq2SeqModel {
 
   private StepResult step(Tensor previous, State st) {
     Tensor y = targetEmbedding.forward(previous);
-    Attention.Result a = attention.forward(st.s(), st.annotations(), st.padding());
-    Tensor s = decoder.step(torch.cat(new TensorVector(y, a.context()), 1), RecurrentState.of(st.s())).h();
-    Tensor logits = out.forward(torch.cat(new TensorVector(s, a.context(), y), 1));
+    AdditiveAttention.Result a = attention.forward(st.s(), st.annotations(), st.padding());
+    Tensor s = decoder.step(Tensors.cat(List.of(y, a.context()), 1), RecurrentState.of(st.s())).h();
+    Tensor logits = out.forward(Tensors.cat(List.of(s, a.context(), y), 1));
     return new StepResult(logits, a.weights(), new State(s, st.annotations(), st.padding()));
   }
 

@@ -1,6 +1,7 @@
 package io.nets4j.sequence.tasks;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -36,7 +37,7 @@ public final class CharVocabulary {
 
   /** The vocabulary of the characters of {@code text}. */
   public static CharVocabulary of(String text) {
-    return of(java.util.List.of(text));
+    return of(List.of(text));
   }
 
   /** Ids and characters together. */

@@ -7,10 +7,11 @@ import io.nets4j.nn.MultiheadAttention;
 import io.nets4j.sequence.Decoding;
 import io.nets4j.sequence.SinusoidalPositionalEncoding;
 import io.nets4j.sequence.Transformer;
+import io.nets4j.tensor.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -61,7 +62,7 @@ public final class TransformerSeq2Seq extends Seq2SeqModel {
     lastCrossAttention.recordAttention(true);
     try {
       Tensor logits = decode(tgtIn, memory, src.padding());
-      return new Output(logits, lastCrossAttention.lastAttention().mean(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()));
+      return new Output(logits, lastCrossAttention.lastAttention().mean(new long[] {1}, false, new ScalarTypeOptional()));
     } finally {
       lastCrossAttention.recordAttention(false);
     }
@@ -76,7 +77,7 @@ public final class TransformerSeq2Seq extends Seq2SeqModel {
       @Override
       public Decoding.Step<State> step(Tensor lastTokens, State state) {
         Tensor prefix = state.prefix() == null ? lastTokens.unsqueeze(1)
-            : torch.cat(new TensorVector(state.prefix(), lastTokens.unsqueeze(1)), 1);
+            : Tensors.cat(List.of(state.prefix(), lastTokens.unsqueeze(1)), 1);
         Tensor logits = decode(prefix, state.memory(), state.padding()).select(1, prefix.size(1) - 1);
         return new Decoding.Step<>(F.logSoftmax(logits, 1), new State(state.memory(), state.padding(), prefix));
       }
