@@ -14,6 +14,7 @@ import io.nets4j.detection.Detectors;
 import io.nets4j.detection.eval.DetectionMetrics;
 import io.nets4j.detection.rcnn.RegionDetector;
 import io.nets4j.detection.rcnn.RegionTraining;
+import io.nets4j.models.Task;
 import io.nets4j.nn.Checks;
 import io.nets4j.nn.Limits;
 import io.nets4j.tensor.Scope;
@@ -193,6 +194,7 @@ final class DetectCommand implements Callable<Integer> {
       if (size != null) {
         Checks.range("--size", size, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
       }
+      ModelNames.require(model, Task.DETECTION);
       if (Files.exists(out.resolve(WEIGHTS))) {
         throw new IllegalArgumentException("--out " + out + " already holds a trained detector (" + WEIGHTS
             + "); give another --out, or remove it to train again");

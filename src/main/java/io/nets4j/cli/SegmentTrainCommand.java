@@ -1,10 +1,9 @@
 package io.nets4j.cli;
 
 import io.nets4j.data.ShapesDataset;
-import io.nets4j.models.Models;
+import io.nets4j.models.Task;
 import io.nets4j.nn.Checks;
 import io.nets4j.nn.Limits;
-import io.nets4j.segmentation.SegmentationModels;
 import io.nets4j.segmentation.SegmentationOptions;
 import io.nets4j.segmentation.SegmentationRun;
 import io.nets4j.train.AtomicFiles;
@@ -123,14 +122,7 @@ final class SegmentTrainCommand implements Callable<Integer> {
     if (name != null) {
       Checks.simpleName("--name", name);
     }
-    if (Models.contains(model)) {
-      throw new IllegalArgumentException("'" + model + "' is a classifier, not a segmentation model; train it with"
-          + " `nets4j train --model " + model + "`");
-    }
-    if (!SegmentationModels.contains(model)) {
-      throw new IllegalArgumentException("unknown segmentation model '" + model + "' (closest: "
-          + String.join(", ", SegmentationModels.closest(model, 3)) + "; see `nets4j list`)");
-    }
+    ModelNames.require(model, Task.SEGMENTATION);
     boolean sgd = optimizer.trim().equalsIgnoreCase("sgd");
     SegmentationRun.Settings settings = new SegmentationRun.Settings(steps, batch, mosaic, optimizer,
         lr != null ? lr : sgd ? 0.01 : 1e-3, weightDecay != null ? weightDecay : sgd ? 5e-4 : 1e-4, evalEvery, stopAt,
