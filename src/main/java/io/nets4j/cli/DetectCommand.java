@@ -127,12 +127,12 @@ final class DetectCommand implements Callable<Integer> {
     /** Detections kept for the mAP: low, so that the precision-recall curve is not cut short. */
     static final double EVALUATION_THRESHOLD = 0.005;
 
-    /** Defaults of a training procedure. */
-    private record Recipe(int size, int steps, int batch, double lr, int trainImages) {}
+    /** Defaults of a training procedure (the default scene side is the detector's registered input size). */
+    private record Recipe(int steps, int batch, double lr, int trainImages) {}
 
-    private static final Recipe END_TO_END = new Recipe(112, 2000, 32, 1e-3, 100_000);
+    private static final Recipe END_TO_END = new Recipe(2000, 32, 1e-3, 100_000);
     /** Selective search runs once on every training scene (about 0.1 s each), so fewer scenes. */
-    private static final Recipe ON_PROPOSALS = new Recipe(64, 1000, 0, 0.01, 200);
+    private static final Recipe ON_PROPOSALS = new Recipe(1000, 0, 0.01, 200);
 
     @Option(names = "--model", defaultValue = "yolo_v1", description = "detector: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
         completionCandidates = Names.class)
@@ -141,7 +141,8 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "RUN", description = "run directory to write")
     Path out;
 
-    @Option(names = "--size", description = "image size (default: 112; rcnn, fast_rcnn, sppnet: 64)")
+    @Option(names = "--size", description = "image size (default: the model's input size in `nets4j list`: 112; "
+        + "yolo_v1_resnet18: 128; rcnn, fast_rcnn, sppnet: 64)")
     Integer size;
 
     @Option(names = "--steps", description = "optimizer steps (default: 2000; rcnn, fast_rcnn, sppnet: 1000)")
@@ -194,7 +195,7 @@ final class DetectCommand implements Callable<Integer> {
       if (size != null) {
         Checks.range("--size", size, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
       }
-      ModelNames.require(model, Task.DETECTION);
+      int registeredSize = ModelNames.require(model, Task.DETECTION).inputSize();
       if (Files.exists(out.resolve(WEIGHTS))) {
         throw new IllegalArgumentException("--out " + out + " already holds a trained detector (" + WEIGHTS
             + "); give another --out, or remove it to train again");
@@ -208,10 +209,10 @@ final class DetectCommand implements Callable<Integer> {
       }
       List<String> classes = cocoTrain != null ? cocoTrain.classes() : ShapesDataset.SHAPES;
       torch.manual_seed(seed);
-      // Region-based detectors take images of any size, so the default size can wait for the recipe.
-      Detector detector = Detectors.create(model, classes.size(), size != null ? size : END_TO_END.size());
+      // 112 px scenes for the end-to-end detectors, 128 for the stride-32 ResNet trunk, 64 for the region-based ones
+      int side = size != null ? size : registeredSize;
+      Detector detector = Detectors.create(model, classes.size(), side);
       Recipe recipe = detector instanceof RegionDetector ? ON_PROPOSALS : END_TO_END;
-      int side = size != null ? size : recipe.size();
       int stepCount = steps != null ? steps : recipe.steps();
       int scenes = trainImages != null ? trainImages : recipe.trainImages();
       if (batch != null && detector instanceof RegionDetector regions) {

@@ -1,6 +1,7 @@
 package io.nets4j.models;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The classification registry: every classifier variant by name, created with {@link ModelOptions}.
@@ -13,7 +14,13 @@ import java.util.List;
 public final class Models {
   /** Adds variants to the registry; each model family has a {@code register(Registrar)} method. */
   @FunctionalInterface
-  public interface Registrar extends Registry.Registrar<ModelOptions, ImageClassifier> {}
+  public interface Registrar extends Registry.Registrar<ModelOptions, ImageClassifier> {
+    /** Registers the classifier {@code name}: one line per named variant, as {@link ModelInfo} describes it. */
+    default void add(String name, String family, String reference, int inputSize, String paper,
+        Function<ModelOptions, ImageClassifier> factory) {
+      add(new ModelInfo(name, Task.CLASSIFICATION, family, reference, inputSize, paper), factory);
+    }
+  }
 
   private static final Registry<ModelOptions, ImageClassifier> REGISTRY =
       Registry.of(Task.CLASSIFICATION, info -> ModelOptions.defaults(), m -> m, Models::registerFamilies);
