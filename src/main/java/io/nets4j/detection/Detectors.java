@@ -67,23 +67,19 @@ public final class Detectors {
   private Detectors() {}
 
   private static void register(Registry.Registrar<Options, Detector> r) {
-    r.add(info("yolo_v1", "YOLOv1", "paper", END_TO_END_SIZE, YOLO),
+    r.add("yolo_v1", "YOLOv1", "paper", END_TO_END_SIZE, YOLO,
         o -> new YoloV1(YoloV1.Config.tiny(o.imageSize(), o.numClasses())));
     // the ResNet-18 trunk has stride 32: 128 px give a 4 x 4 grid
-    r.add(info("yolo_v1_resnet18", "YOLOv1", "paper", 128, YOLO),
+    r.add("yolo_v1_resnet18", "YOLOv1", "paper", 128, YOLO,
         o -> new YoloV1(YoloV1.Config.resnet18(o.imageSize(), o.numClasses())));
-    r.add(info("fasterrcnn_light", "FasterRCNN", "torchvision", END_TO_END_SIZE, "Ren et al. 2015, Faster "
-        + "R-CNN: Towards Real-Time Object Detection with Region Proposal Networks"),
+    r.add("fasterrcnn_light", "FasterRCNN", "torchvision", END_TO_END_SIZE, "Ren et al. 2015, Faster R-CNN: "
+        + "Towards Real-Time Object Detection with Region Proposal Networks",
         o -> FasterRCNNDetector.light(o.numClasses(), o.imageSize()));
-    r.add(info("rcnn", "RCNN", "paper", REGION_SIZE, RCNN_PAPER), o -> new RCNN(regionConfig(o), RCNN_WARP));
-    r.add(info("fast_rcnn", "FastRCNN", "paper", REGION_SIZE, "Girshick 2015, Fast R-CNN"),
+    r.add("rcnn", "RCNN", "paper", REGION_SIZE, RCNN_PAPER, o -> new RCNN(regionConfig(o), RCNN_WARP));
+    r.add("fast_rcnn", "FastRCNN", "paper", REGION_SIZE, "Girshick 2015, Fast R-CNN",
         o -> new FastRCNN(regionConfig(o), FastRCNN.Pooling.ROI_MAX));
-    r.add(info("sppnet", "SPPNet", "paper", REGION_SIZE, "He et al. 2014, Spatial Pyramid Pooling in Deep "
-        + "Convolutional Networks for Visual Recognition"), o -> new FastRCNN(regionConfig(o), FastRCNN.Pooling.SPP));
-  }
-
-  private static ModelInfo info(String name, String family, String reference, int inputSize, String paper) {
-    return new ModelInfo(name, Task.DETECTION, family, reference, inputSize, paper);
+    r.add("sppnet", "SPPNet", "paper", REGION_SIZE, "He et al. 2014, Spatial Pyramid Pooling in Deep Convolutional "
+        + "Networks for Visual Recognition", o -> new FastRCNN(regionConfig(o), FastRCNN.Pooling.SPP));
   }
 
   private static RegionDetector.Config regionConfig(Options options) {

@@ -1,7 +1,6 @@
 package io.nets4j.models;
 
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The classification registry: every classifier variant by name, created with {@link ModelOptions}.
@@ -14,13 +13,7 @@ import java.util.function.Function;
 public final class Models {
   /** Adds variants to the registry; each model family has a {@code register(Registrar)} method. */
   @FunctionalInterface
-  public interface Registrar extends Registry.Registrar<ModelOptions, ImageClassifier> {
-    /** Registers the classifier {@code name}: one line per named variant, as {@link ModelInfo} describes it. */
-    default void add(String name, String family, String reference, int inputSize, String paper,
-        Function<ModelOptions, ImageClassifier> factory) {
-      add(new ModelInfo(name, Task.CLASSIFICATION, family, reference, inputSize, paper), factory);
-    }
-  }
+  public interface Registrar extends Registry.Registrar<ModelOptions, ImageClassifier> {}
 
   private static final Registry<ModelOptions, ImageClassifier> REGISTRY =
       Registry.of(Task.CLASSIFICATION, info -> ModelOptions.defaults(), m -> m, Models::registerFamilies);

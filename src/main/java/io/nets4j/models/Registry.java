@@ -22,10 +22,13 @@ import java.util.function.Function;
  * @param <M> the models it builds
  */
 public final class Registry<O, M> {
-  /** Adds variants to a registry; each model family has a {@code register(...)} method taking one. */
+  /**
+   * Adds variants to a registry, one line per named variant; each model family has a
+   * {@code register(...)} method taking one. The registry adds its task to the {@link ModelInfo}.
+   */
   @FunctionalInterface
   public interface Registrar<O, M> {
-    void add(ModelInfo info, Function<O, M> factory);
+    void add(String name, String family, String reference, int inputSize, String paper, Function<O, M> factory);
   }
 
   private record Entry<O, M>(ModelInfo info, Function<O, M> factory) {}
@@ -55,12 +58,11 @@ public final class Registry<O, M> {
     return r;
   }
 
-  private void add(ModelInfo info, Function<O, M> factory) {
-    if (info.task() != task) {
-      throw new IllegalStateException(info.task() + " model '" + info.name() + "' registered as a " + task + " model");
-    }
-    if (entries.putIfAbsent(info.name(), new Entry<>(info, factory)) != null) {
-      throw new IllegalStateException(task + " model '" + info.name() + "' registered twice");
+  private void add(String name, String family, String reference, int inputSize, String paper,
+      Function<O, M> factory) {
+    ModelInfo info = new ModelInfo(name, task, family, reference, inputSize, paper);
+    if (entries.putIfAbsent(name, new Entry<>(info, factory)) != null) {
+      throw new IllegalStateException(task + " model '" + name + "' registered twice");
     }
   }
 

@@ -90,7 +90,7 @@ public final class FixtureChecker {
       Module model = ModelRegistry.create(fixture.model());
       if (!(model instanceof Layer layer)) {
         return new FixtureResult(fixture.name(), Status.UNSUPPORTED, Double.NaN, Double.NaN, "'" + fixture.model()
-            + "' is a " + ModelRegistry.info(fixture.model()).task() + " model, which maps no tensor to one tensor");
+            + "' is a " + ModelRegistry.info(fixture.model()).task() + " model, whose output is not one tensor");
       }
       return check(fixture, layer);
     } catch (RuntimeException e) {

@@ -1,9 +1,7 @@
 package io.nets4j.segmentation;
 
-import io.nets4j.models.ModelInfo;
 import io.nets4j.models.Registry;
 import io.nets4j.models.Task;
-import java.util.function.Function;
 
 /**
  * The typed factory of the semantic segmentation models, created with {@link SegmentationOptions}
@@ -13,13 +11,7 @@ import java.util.function.Function;
 public final class SegmentationModels {
   /** Adds variants to the registry; each family has a {@code register(Registrar)} method. */
   @FunctionalInterface
-  public interface Registrar extends Registry.Registrar<SegmentationOptions, SegmentationModel> {
-    /** Registers the segmentation model {@code name}, as {@link ModelInfo} describes it. */
-    default void add(String name, String family, String reference, int inputSize, String paper,
-        Function<SegmentationOptions, SegmentationModel> factory) {
-      add(new ModelInfo(name, Task.SEGMENTATION, family, reference, inputSize, paper), factory);
-    }
-  }
+  public interface Registrar extends Registry.Registrar<SegmentationOptions, SegmentationModel> {}
 
   private static final Registry<SegmentationOptions, SegmentationModel> REGISTRY =
       Registry.of(Task.SEGMENTATION, info -> SegmentationOptions.defaults(), m -> m, registrar -> {

@@ -2,7 +2,6 @@ package io.nets4j.sequence.tasks;
 
 import io.nets4j.captioning.CaptionTraining;
 import io.nets4j.captioning.ShowAttendTell;
-import io.nets4j.models.ModelInfo;
 import io.nets4j.models.Registry;
 import io.nets4j.models.Task;
 import io.nets4j.nn.Module;
@@ -23,6 +22,8 @@ public final class SequenceModels {
   /** {@code nets4j lm}'s defaults: the window and longest sequence, and the model width. */
   private static final int LM_LENGTH = 64;
   private static final int LM_WIDTH = 128;
+  /** Where their structure comes from: the papers, written small enough to train on a CPU. */
+  private static final String PAPER = "paper";
   private static final int CAPTION_IMAGE_SIZE = CaptionTraining.Config.defaults(ShowAttendTell.Kind.SOFT).imageSize();
 
   private static final Registry<Void, Module> REGISTRY =
@@ -39,25 +40,21 @@ public final class SequenceModels {
         + "Representations using RNN Encoder-Decoder for Statistical Machine Translation");
     languageModel(r, "char_transformer_lm", "Transformer", CharLanguageModel.Kind.TRANSFORMER,
         "Radford et al. 2018, Improving Language Understanding by Generative Pre-Training");
-    r.add(info("seq2seq_bahdanau", "Seq2Seq", 0, "Bahdanau et al. 2015, Neural Machine Translation by Jointly "
-        + "Learning to Align and Translate"), o -> DateModels.BAHDANAU.create());
-    r.add(info("seq2seq_transformer", "Transformer", 0, "Vaswani et al. 2017, Attention Is All You Need"),
+    r.add("seq2seq_bahdanau", "Seq2Seq", PAPER, 0, "Bahdanau et al. 2015, Neural Machine Translation by Jointly "
+        + "Learning to Align and Translate", o -> DateModels.BAHDANAU.create());
+    r.add("seq2seq_transformer", "Transformer", PAPER, 0, "Vaswani et al. 2017, Attention Is All You Need",
         o -> DateModels.TRANSFORMER.create());
     String showAttendTell = "Xu et al. 2015, Show, Attend and Tell: Neural Image Caption Generation with Visual "
         + "Attention";
     for (ShowAttendTell.Kind kind : ShowAttendTell.Kind.values()) {
-      r.add(info("show_attend_tell_" + kind.name().toLowerCase(Locale.ROOT), "ShowAttendTell",
-          CAPTION_IMAGE_SIZE, showAttendTell), o -> CaptionTraining.model(kind, CAPTION_IMAGE_SIZE));
+      r.add("show_attend_tell_" + kind.name().toLowerCase(Locale.ROOT), "ShowAttendTell", PAPER, CAPTION_IMAGE_SIZE,
+          showAttendTell, o -> CaptionTraining.model(kind, CAPTION_IMAGE_SIZE));
     }
   }
 
   private static void languageModel(Registry.Registrar<Void, Module> r, String name, String family,
       CharLanguageModel.Kind kind, String paper) {
-    r.add(info(name, family, 0, paper), o -> kind.create(LM_VOCABULARY, LM_LENGTH, LM_WIDTH));
-  }
-
-  private static ModelInfo info(String name, String family, int inputSize, String paper) {
-    return new ModelInfo(name, Task.SEQUENCE, family, "paper", inputSize, paper);
+    r.add(name, family, PAPER, 0, paper, o -> kind.create(LM_VOCABULARY, LM_LENGTH, LM_WIDTH));
   }
 
   /** The registry itself, for the listing of every task. */
