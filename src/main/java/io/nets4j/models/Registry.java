@@ -51,8 +51,8 @@ public final class Registry<O, M> {
    * @param defaults the options a model is built with when none are given (its input size, say)
    * @param module the module holding a model's parameters (the model itself for a {@link Module})
    */
-  public static <O, M> Registry<O, M> of(Task task, Function<ModelInfo, O> defaults, Function<? super M, ? extends Module> module,
-      Consumer<Registrar<O, M>> families) {
+  public static <O, M> Registry<O, M> of(Task task, Function<ModelInfo, O> defaults,
+      Function<? super M, ? extends Module> module, Consumer<Registrar<O, M>> families) {
     Registry<O, M> r = new Registry<>(task, defaults, module);
     families.accept(r::add);
     return r;

@@ -65,7 +65,7 @@ public final class ModelRegistry {
     return find(name).orElseThrow(() -> unknown(name)).createModule(name);
   }
 
-  /** The trainable parameter count of {@code name} with its task's default options, built on the {@code meta} device. */
+  /** The trainable parameter count of {@code name} with its task's defaults, built on the {@code meta} device. */
   public static long parameterCount(String name) {
     return find(name).orElseThrow(() -> unknown(name)).parameterCount(name);
   }

@@ -74,7 +74,8 @@ class ListCommandTest {
     assertTrue(detection.out().lines().anyMatch(l -> l.startsWith("yolo_v1 ") && l.contains(" detection ")
         && l.contains(" YOLOv1 ")), detection.out());
     CliTest.Run all = CliTest.run("list");
-    assertTrue(all.out().lines().anyMatch(l -> l.startsWith("seq2seq_bahdanau ") && l.contains(" sequence ")), all.out());
+    assertTrue(all.out().lines().anyMatch(l -> l.startsWith("seq2seq_bahdanau ") && l.contains(" sequence ")),
+        all.out());
     CliTest.Run bad = CliTest.run("list", "--task", "translation");
     assertEquals(1, bad.exit());
     assertTrue(bad.err().contains("unknown task 'translation'; expected one of classification, segmentation, detection,"
