@@ -14,6 +14,7 @@ import io.nets4j.detection.Detectors;
 import io.nets4j.detection.eval.DetectionMetrics;
 import io.nets4j.detection.rcnn.RegionDetector;
 import io.nets4j.detection.rcnn.RegionTraining;
+import io.nets4j.models.Task;
 import io.nets4j.nn.Checks;
 import io.nets4j.nn.Limits;
 import io.nets4j.tensor.Scope;
@@ -132,12 +133,12 @@ final class DetectCommand implements Callable<Integer> {
     /** Detections kept for the mAP: low, so that the precision-recall curve is not cut short. */
     static final double EVALUATION_THRESHOLD = 0.005;
 
-    /** Defaults of a training procedure. */
-    private record Recipe(int size, int steps, int batch, double lr, int trainImages) {}
+    /** Defaults of a training procedure (the default scene side is the detector's registered input size). */
+    private record Recipe(int steps, int batch, double lr, int trainImages) {}
 
-    private static final Recipe END_TO_END = new Recipe(112, 2000, 32, 1e-3, 100_000);
+    private static final Recipe END_TO_END = new Recipe(2000, 32, 1e-3, 100_000);
     /** Selective search runs once on every training scene (about 0.1 s each), so fewer scenes. */
-    private static final Recipe ON_PROPOSALS = new Recipe(64, 1000, 0, 0.01, 200);
+    private static final Recipe ON_PROPOSALS = new Recipe(1000, 0, 0.01, 200);
 
     @Mixin
     ModelOption model = new ModelOption("yolo_v1");
@@ -197,6 +198,7 @@ final class DetectCommand implements Callable<Integer> {
       if (size.value != 0) {
         Checks.range("--size", size.value, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
       }
+      int registeredSize = ModelNames.require(model.value, Task.DETECTION).inputSize();
       if (Files.exists(out.value.resolve(WEIGHTS))) {
         throw new IllegalArgumentException("--out " + out.value + " already holds a trained detector (" + WEIGHTS
             + "); give another --out, or remove it to train again");
@@ -210,10 +212,10 @@ final class DetectCommand implements Callable<Integer> {
       }
       List<String> classes = cocoTrain != null ? cocoTrain.classes() : ShapesDataset.SHAPES;
       torch.manual_seed(seed.value);
-      // Region-based detectors take images of any size, so the default size can wait for the recipe.
-      Detector detector = Detectors.create(model.value, classes.size(), size.orElse(END_TO_END.size()));
+      // 112 px scenes for the end-to-end detectors, 128 for the stride-32 ResNet trunk, 64 for the region-based ones
+      int side = size.orElse(registeredSize);
+      Detector detector = Detectors.create(model.value, classes.size(), side);
       Recipe recipe = detector instanceof RegionDetector ? ON_PROPOSALS : END_TO_END;
-      int side = size.orElse(recipe.size());
       int stepCount = steps.orElse(recipe.steps());
       int scenes = trainImages != null ? trainImages : recipe.trainImages();
       if (batch.value != 0 && detector instanceof RegionDetector regions) {

@@ -7,6 +7,7 @@ import io.nets4j.data.SegmentationSample;
 import io.nets4j.data.ShapesDataset;
 import io.nets4j.io.LoadMode;
 import io.nets4j.io.StateDicts;
+import io.nets4j.models.Task;
 import io.nets4j.nn.Checks;
 import io.nets4j.nn.Limits;
 import io.nets4j.segmentation.SegmentationDrawing;
@@ -118,6 +119,7 @@ final class SegmentCommand implements Callable<Integer> {
       StateDicts.load(net, given.resolve(SegmentationRun.WEIGHTS), LoadMode.STRICT);
       sceneSize = run.imageSize();
     } else {
+      ModelNames.require(model.value, Task.SEGMENTATION);
       net = SegmentationModels.create(model.value, SegmentationOptions.defaults().withNumClasses(classes).withWidth(width)
           .withBatchNorm(batchNorm));
       if (given != null) {

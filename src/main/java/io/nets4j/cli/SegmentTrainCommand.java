@@ -1,10 +1,9 @@
 package io.nets4j.cli;
 
 import io.nets4j.data.ShapesDataset;
-import io.nets4j.models.Models;
+import io.nets4j.models.Task;
 import io.nets4j.nn.Checks;
 import io.nets4j.nn.Limits;
-import io.nets4j.segmentation.SegmentationModels;
 import io.nets4j.segmentation.SegmentationOptions;
 import io.nets4j.segmentation.SegmentationRun;
 import io.nets4j.train.AtomicFiles;
@@ -115,14 +114,7 @@ final class SegmentTrainCommand implements Callable<Integer> {
     if (name != null) {
       Checks.simpleName("--name", name);
     }
-    if (Models.contains(model.value)) {
-      throw new IllegalArgumentException("'" + model.value + "' is a classifier, not a segmentation model; train it with"
-          + " `nets4j train --model " + model.value + "`");
-    }
-    if (!SegmentationModels.contains(model.value)) {
-      throw new IllegalArgumentException("unknown segmentation model '" + model.value + "' (closest: "
-          + String.join(", ", SegmentationModels.closest(model.value, 3)) + "; see `nets4j list`)");
-    }
+    ModelNames.require(model.value, Task.SEGMENTATION);
     boolean sgd = optimizer.sgd();
     SegmentationRun.Settings settings = new SegmentationRun.Settings(steps.value, batch.value, mosaic,
         optimizer.optimizer, optimizer.lr.orElse(sgd ? 0.01 : 1e-3), optimizer.weightDecay(sgd ? 5e-4 : 1e-4), evalEvery, stopAt,

@@ -7,7 +7,8 @@ import io.nets4j.data.ImageDecoder;
 import io.nets4j.detection.Detectors;
 import io.nets4j.io.LoadMode;
 import io.nets4j.io.StateDicts;
-import io.nets4j.models.Models;
+import io.nets4j.models.Task;
+import io.nets4j.registry.ModelRegistry;
 import io.nets4j.segmentation.SegmentationModel;
 import io.nets4j.segmentation.SegmentationModels;
 import io.nets4j.segmentation.SegmentationOptions;
@@ -167,7 +168,12 @@ final class ServeCommand implements Callable<Integer> {
       StateDicts.load(net, e.run().resolve(SegmentationRun.WEIGHTS), LoadMode.STRICT);
       return new SegmenterModel(served, net, r.classes());
     }
-    if (e.model() != null && Detectors.names().contains(e.model())) {
+    Task task = e.model() == null ? Task.CLASSIFICATION : ModelRegistry.info(e.model()).task();
+    if (task == Task.SEQUENCE) {
+      throw new IllegalArgumentException(e.model() + " is a sequence model; serve takes classifiers, segmentation"
+          + " models and detectors");
+    }
+    if (task == Task.DETECTION) {
       if (e.weights() == null) {
         throw new IllegalArgumentException(e.model() + ": give --weights, a file written by `nets4j detect train`");
       }
@@ -177,7 +183,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       return new DetectorModel(served, d.detector(), d.classes());
     }
-    if (e.model() != null && SegmentationModels.contains(e.model())) {
+    if (task == Task.SEGMENTATION) {
       if (e.weights() == null) {
         throw new IllegalArgumentException(e.model() + ": give --weights");
       }
@@ -187,11 +193,6 @@ final class ServeCommand implements Callable<Integer> {
           : SegmentationOptions.defaults().withNumClasses(classes.size()));
       StateDicts.load(net, e.weights(), LoadMode.STRICT);
       return new SegmenterModel(served, net, classes);
-    }
-    if (e.model() != null && !Models.contains(e.model())) {
-      throw new IllegalArgumentException("unknown model '" + e.model() + "'; closest: "
-          + String.join(", ", Models.closest(e.model(), 3)) + " (detectors: " + String.join(", ", Detectors.names())
-          + ")");
     }
     TrainedModelOptions t = new TrainedModelOptions();
     t.model.value = e.model();

@@ -37,6 +37,7 @@ final class SummaryCommand implements Callable<Integer> {
     if (depth < 0) {
       throw new IllegalArgumentException("--depth must be >= 0, got " + depth);
     }
+    ModelNames.requireClassifier(model);
     ModelSummary s = input == null ? ModelSummary.of(model) : ModelSummary.of(model, input);
     System.out.print(s.render(f, depth));
     if (f == SummaryFormat.TEXT) {

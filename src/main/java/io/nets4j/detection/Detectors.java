@@ -3,28 +3,39 @@ package io.nets4j.detection;
 import io.nets4j.detection.rcnn.FastRCNN;
 import io.nets4j.detection.rcnn.RCNN;
 import io.nets4j.detection.rcnn.RegionDetector;
+import io.nets4j.data.ShapesDataset;
 import io.nets4j.detection.yolo.YoloV1;
 import io.nets4j.io.SafeTensors;
 import io.nets4j.io.StateDicts;
 import io.nets4j.io.WeightsFile;
+import io.nets4j.models.ModelInfo;
+import io.nets4j.models.Registry;
+import io.nets4j.models.Task;
 import io.nets4j.nn.Checks;
 import io.nets4j.nn.Limits;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The detectors the CLI can build by name, and weight files that remember how to rebuild them:
- * {@link #save} stores the detector's name, input size and class names in the safetensors
- * metadata, so {@link #load} needs nothing but the file.
+ * The typed factory of the detectors, created with {@link Options}, and weight files that remember
+ * how to rebuild them: {@link #save} stores the detector's name, input size and class names in the
+ * safetensors metadata, so {@link #load} needs nothing but the file. Their names, metadata and
+ * listing are those of {@code io.nets4j.registry.ModelRegistry}, with every other task's.
  */
 public final class Detectors {
-  /** Builds a detector for {@code numClasses} object classes and square inputs of {@code imageSize}. */
-  @FunctionalInterface
-  public interface Factory {
-    Detector create(int numClasses, int imageSize);
+  /**
+   * How a detector is built.
+   *
+   * @param numClasses object classes, without the background
+   * @param imageSize the side of the square images it takes
+   */
+  public record Options(int numClasses, int imageSize) {
+    /** The six classes of the generated shapes scenes, at the detector's registered input size. */
+    public static Options defaults(ModelInfo info) {
+      return new Options(ShapesDataset.SHAPES.size(), info.inputSize());
+    }
   }
 
   /** A detector read back from a weight file, with its class names ({@code classes.get(k - 1)} is label k). */
@@ -38,43 +49,56 @@ public final class Detectors {
   public static final int MAX_SIDE = (int) Math.sqrt(Limits.MAX_DENSE_INPUT_PIXELS);
   static final String CLASSES_KEY = "nets4j.classes";
 
+  /**
+   * The scene sides that {@code nets4j detect train} uses by default: 112 px for the end-to-end
+   * detectors, 64 px for those that classify selective-search regions.
+   */
+  private static final int END_TO_END_SIZE = 112;
+  private static final int REGION_SIZE = 64;
   /** R-CNN's warped region side for the small shapes scenes (the paper warps to 227 px). */
   private static final int RCNN_WARP = 32;
+  private static final String YOLO = "Redmon et al. 2016, You Only Look Once: Unified, Real-Time Object Detection";
+  private static final String RCNN_PAPER = "Girshick et al. 2014, Rich Feature Hierarchies for Accurate Object "
+      + "Detection and Semantic Segmentation";
 
-  private static final Map<String, Factory> REGISTRY = new LinkedHashMap<>();
-
-  static {
-    REGISTRY.put("yolo_v1", (c, size) -> new YoloV1(YoloV1.Config.tiny(size, c)));
-    REGISTRY.put("yolo_v1_resnet18", (c, size) -> new YoloV1(YoloV1.Config.resnet18(size, c)));
-    REGISTRY.put("fasterrcnn_light", FasterRCNNDetector::light);
-    REGISTRY.put("rcnn", (c, size) -> new RCNN(regionConfig(c), RCNN_WARP));
-    REGISTRY.put("fast_rcnn", (c, size) -> new FastRCNN(regionConfig(c), FastRCNN.Pooling.ROI_MAX));
-    REGISTRY.put("sppnet", (c, size) -> new FastRCNN(regionConfig(c), FastRCNN.Pooling.SPP));
-  }
+  private static final Registry<Options, Detector> REGISTRY =
+      Registry.of(Task.DETECTION, Options::defaults, Detector::module, Detectors::register);
 
   private Detectors() {}
 
-  private static RegionDetector.Config regionConfig(int numClasses) {
-    return RegionDetector.Config.shapes().withNumClasses(numClasses + 1);
+  private static void register(Registry.Registrar<Options, Detector> r) {
+    r.add("yolo_v1", "YOLOv1", "paper", END_TO_END_SIZE, YOLO,
+        o -> new YoloV1(YoloV1.Config.tiny(o.imageSize(), o.numClasses())));
+    // the ResNet-18 trunk has stride 32: 128 px give a 4 x 4 grid
+    r.add("yolo_v1_resnet18", "YOLOv1", "paper", 128, YOLO,
+        o -> new YoloV1(YoloV1.Config.resnet18(o.imageSize(), o.numClasses())));
+    r.add("fasterrcnn_light", "FasterRCNN", "torchvision", END_TO_END_SIZE, "Ren et al. 2015, Faster R-CNN: "
+        + "Towards Real-Time Object Detection with Region Proposal Networks",
+        o -> FasterRCNNDetector.light(o.numClasses(), o.imageSize()));
+    r.add("rcnn", "RCNN", "paper", REGION_SIZE, RCNN_PAPER, o -> new RCNN(regionConfig(o), RCNN_WARP));
+    r.add("fast_rcnn", "FastRCNN", "paper", REGION_SIZE, "Girshick 2015, Fast R-CNN",
+        o -> new FastRCNN(regionConfig(o), FastRCNN.Pooling.ROI_MAX));
+    r.add("sppnet", "SPPNet", "paper", REGION_SIZE, "He et al. 2014, Spatial Pyramid Pooling in Deep Convolutional "
+        + "Networks for Visual Recognition", o -> new FastRCNN(regionConfig(o), FastRCNN.Pooling.SPP));
   }
 
-  /** Registers another detector (e.g. a light Faster R-CNN) under {@code name}. */
-  public static synchronized void register(String name, Factory factory) {
-    if (REGISTRY.putIfAbsent(name, factory) != null) {
-      throw new IllegalStateException("detector '" + name + "' registered twice");
-    }
+  private static RegionDetector.Config regionConfig(Options options) {
+    return RegionDetector.Config.shapes().withNumClasses(options.numClasses() + 1);
   }
 
-  public static synchronized List<String> names() {
-    return List.copyOf(REGISTRY.keySet());
+  /** The registry itself, for the listing of every task. */
+  public static Registry<Options, Detector> registry() {
+    return REGISTRY;
   }
 
-  public static synchronized Detector create(String name, int numClasses, int imageSize) {
-    Factory f = REGISTRY.get(name);
-    if (f == null) {
-      throw new IllegalArgumentException("unknown detector '" + name + "'; known: " + String.join(", ", REGISTRY.keySet()));
-    }
-    return f.create(numClasses, imageSize);
+  /** The registered detector names, in registration order. */
+  public static List<String> names() {
+    return REGISTRY.list().stream().map(ModelInfo::name).toList();
+  }
+
+  /** Builds detector {@code name} for {@code numClasses} object classes and square inputs of {@code imageSize}. */
+  public static Detector create(String name, int numClasses, int imageSize) {
+    return REGISTRY.create(name, new Options(numClasses, imageSize));
   }
 
   /** Writes {@code detector}'s weights with what {@link #load} needs to rebuild it. */

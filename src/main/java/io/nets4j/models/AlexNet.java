@@ -82,10 +82,10 @@ public final class AlexNet extends ImageClassifier {
 
   /** Registers {@code alexnet} (torchvision) and {@code alexnet_paper}. */
   static void register(Models.Registrar r) {
-    r.add(new ModelInfo("alexnet", "AlexNet", "torchvision", 224,
-        "Krizhevsky 2014, One weird trick for parallelizing convolutional neural networks"),
+    r.add("alexnet", "AlexNet", "torchvision", 224,
+        "Krizhevsky 2014, One weird trick for parallelizing convolutional neural networks",
         options -> new AlexNet(Variant.TORCHVISION, options));
-    r.add(new ModelInfo("alexnet_paper", "AlexNet", "paper", 224, PAPER),
+    r.add("alexnet_paper", "AlexNet", "paper", 224, PAPER,
         options -> new AlexNet(Variant.PAPER, options));
   }
 

@@ -36,7 +36,7 @@ public final class CifarResNet extends ImageClassifier {
   /** Registers ResNet-20/32/44/56/110 ({@code resnet20_cifar} ...). */
   static void register(Models.Registrar r) {
     for (int depth : new int[] {20, 32, 44, 56, 110}) {
-      r.add(new ModelInfo("resnet" + depth + "_cifar", "CifarResNet", "paper", 32, PAPER),
+      r.add("resnet" + depth + "_cifar", "CifarResNet", "paper", 32, PAPER,
           options -> new CifarResNet(depth, options));
     }
   }

@@ -153,7 +153,7 @@ public final class CoAtNet extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "CoAtNet", "timm", 224, PAPER), options -> new CoAtNet(config, 224, options));
+    r.add(name, "CoAtNet", "timm", 224, PAPER, options -> new CoAtNet(config, 224, options));
   }
 
   private final int inChannels;

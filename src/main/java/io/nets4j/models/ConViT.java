@@ -91,7 +91,7 @@ public final class ConViT extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "ConViT", "timm", 224, PAPER), options -> new ConViT(config, 224, options));
+    r.add(name, "ConViT", "timm", 224, PAPER, options -> new ConViT(config, 224, options));
   }
 
   private final int inChannels;

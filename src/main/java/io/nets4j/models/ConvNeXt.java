@@ -72,7 +72,7 @@ public final class ConvNeXt extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "ConvNeXt", "torchvision", 224, PAPER), options -> new ConvNeXt(config, options));
+    r.add(name, "ConvNeXt", "torchvision", 224, PAPER, options -> new ConvNeXt(config, options));
   }
 
   private final Sequential features;

@@ -118,7 +118,7 @@ public final class CvT extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "CvT", "microsoft/CvT", 224, PAPER), options -> new CvT(config, options));
+    r.add(name, "CvT", "microsoft/CvT", 224, PAPER, options -> new CvT(config, options));
   }
 
   private final CvtStage[] stages;

@@ -97,7 +97,7 @@ public final class DenseNet extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "DenseNet", "torchvision", 224, PAPER), options -> new DenseNet(config, options));
+    r.add(name, "DenseNet", "torchvision", 224, PAPER, options -> new DenseNet(config, options));
   }
 
   private final Sequential features;

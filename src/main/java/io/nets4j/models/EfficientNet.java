@@ -199,7 +199,7 @@ public final class EfficientNet extends ImageClassifier {
   static void register(Models.Registrar r) {
     for (Scaling s : SCALING) {
       Config config = config(s);
-      r.add(new ModelInfo(s.name(), "EfficientNet", "torchvision", s.resolution(), PAPER),
+      r.add(s.name(), "EfficientNet", "torchvision", s.resolution(), PAPER,
           options -> new EfficientNet(config, options));
     }
     v2(r, "efficientnet_v2_s", V2_S_STAGES, 0.2, 384);
@@ -209,7 +209,7 @@ public final class EfficientNet extends ImageClassifier {
 
   private static void v2(Models.Registrar r, String name, List<Stage> stages, double dropout, int resolution) {
     Config config = new Config(stages, 1280, dropout, 1e-3, BatchNorm2d.DEFAULT_MOMENTUM);
-    r.add(new ModelInfo(name, "EfficientNet", "torchvision", resolution, PAPER_V2),
+    r.add(name, "EfficientNet", "torchvision", resolution, PAPER_V2,
         options -> new EfficientNet(config, options));
   }
 

@@ -84,7 +84,7 @@ public final class GoogLeNet extends ImageClassifier {
 
   /** Registers torchvision's {@code googlenet}. */
   static void register(Models.Registrar r) {
-    r.add(new ModelInfo("googlenet", "GoogLeNet", "torchvision", 224, PAPER),
+    r.add("googlenet", "GoogLeNet", "torchvision", 224, PAPER,
         options -> new GoogLeNet(Config.DEFAULT, options));
   }
 

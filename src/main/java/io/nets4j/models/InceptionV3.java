@@ -72,7 +72,7 @@ public final class InceptionV3 extends ImageClassifier {
 
   /** Registers torchvision's {@code inception_v3}. */
   static void register(Models.Registrar r) {
-    r.add(new ModelInfo("inception_v3", "InceptionV3", "torchvision", 299, PAPER),
+    r.add("inception_v3", "InceptionV3", "torchvision", 299, PAPER,
         options -> new InceptionV3(Config.DEFAULT, options));
   }
 

@@ -78,7 +78,7 @@ public final class LocalViT extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "LocalViT", "ofsoundof/LocalViT", DEFAULT_IMAGE_SIZE, PAPER),
+    r.add(name, "LocalViT", "ofsoundof/LocalViT", DEFAULT_IMAGE_SIZE, PAPER,
         options -> new LocalViT(config, options));
   }
 

@@ -64,7 +64,7 @@ public final class MobileNetV1 extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "MobileNetV1", "timm", 224, PAPER), options -> new MobileNetV1(config, options));
+    r.add(name, "MobileNetV1", "timm", 224, PAPER, options -> new MobileNetV1(config, options));
   }
 
   private final Conv2d convStem;

@@ -43,7 +43,7 @@ public final class MobileNetV2 extends ImageClassifier {
 
   /** Registers torchvision's {@code mobilenet_v2}. */
   static void register(Models.Registrar r) {
-    r.add(new ModelInfo("mobilenet_v2", "MobileNetV2", "torchvision", 224, PAPER),
+    r.add("mobilenet_v2", "MobileNetV2", "torchvision", 224, PAPER,
         options -> new MobileNetV2(1.0, options));
   }
 

@@ -106,9 +106,9 @@ public final class MobileNetV3 extends ImageClassifier {
 
   /** Registers torchvision's {@code mobilenet_v3_large} and {@code mobilenet_v3_small}. */
   static void register(Models.Registrar r) {
-    r.add(new ModelInfo("mobilenet_v3_large", "MobileNetV3", "torchvision", 224, PAPER),
+    r.add("mobilenet_v3_large", "MobileNetV3", "torchvision", 224, PAPER,
         options -> new MobileNetV3(LARGE, options));
-    r.add(new ModelInfo("mobilenet_v3_small", "MobileNetV3", "torchvision", 224, PAPER),
+    r.add("mobilenet_v3_small", "MobileNetV3", "torchvision", 224, PAPER,
         options -> new MobileNetV3(SMALL, options));
   }
 

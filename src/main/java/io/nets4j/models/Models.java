@@ -3,7 +3,8 @@ package io.nets4j.models;
 import java.util.List;
 
 /**
- * The model registry: every architecture variant by name, created with {@link ModelOptions}.
+ * The classification registry: every classifier variant by name, created with {@link ModelOptions}.
+ * {@code io.nets4j.registry.ModelRegistry} lists and looks up the models of every task as one.
  *
  * <pre>{@code
  * ImageClassifier model = Models.create("resnet50", ModelOptions.defaults().withNumClasses(10));
@@ -14,10 +15,11 @@ public final class Models {
   @FunctionalInterface
   public interface Registrar extends Registry.Registrar<ModelOptions, ImageClassifier> {}
 
-  private static final Registry<ModelOptions, ImageClassifier> REGISTRY = new Registry<>("model");
+  private static final Registry<ModelOptions, ImageClassifier> REGISTRY =
+      Registry.of(Task.CLASSIFICATION, info -> ModelOptions.defaults(), m -> m, Models::registerFamilies);
 
-  static {
-    Registrar r = REGISTRY::add;
+  private static void registerFamilies(Registry.Registrar<ModelOptions, ImageClassifier> registrar) {
+    Registrar r = registrar::add;
     AlexNet.register(r);
     VGG.register(r);
     GoogLeNet.register(r);
@@ -43,6 +45,11 @@ public final class Models {
   }
 
   private Models() {}
+
+  /** The registry itself, for the listing of every task. */
+  public static Registry<ModelOptions, ImageClassifier> registry() {
+    return REGISTRY;
+  }
 
   /** Builds {@code name} with 1000 classes and its default settings. */
   public static ImageClassifier create(String name) {
@@ -76,10 +83,5 @@ public final class Models {
 
   public static long parameterCount(String name, ModelOptions options) {
     return REGISTRY.parameterCount(name, options);
-  }
-
-  /** The registered names nearest to {@code name} by edit distance (prefix matches first). */
-  public static List<String> closest(String name, int n) {
-    return REGISTRY.closest(name, n);
   }
 }

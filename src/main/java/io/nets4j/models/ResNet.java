@@ -88,7 +88,7 @@ public final class ResNet extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config, String paper) {
-    r.add(new ModelInfo(name, "ResNet", "torchvision", 224, paper), options -> new ResNet(config, options));
+    r.add(name, "ResNet", "torchvision", 224, paper, options -> new ResNet(config, options));
   }
 
   private final Conv2d conv1;

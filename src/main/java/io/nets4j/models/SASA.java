@@ -54,7 +54,7 @@ public final class SASA {
   }
 
   private static void variant(Models.Registrar r, String name, int[] depths) {
-    r.add(new ModelInfo(name, "SASA", "paper", 224, PAPER),
+    r.add(name, "SASA", "paper", 224, PAPER,
         options -> new ResNet(depths, EXPANSION, AttentionBottleneck::new, options));
   }
 

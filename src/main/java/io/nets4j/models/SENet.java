@@ -95,11 +95,11 @@ public final class SENet extends ImageClassifier {
   }
 
   private static void seResNet(Models.Registrar r, String name, int[] depths, int groups, int baseWidth) {
-    r.add(new ModelInfo(name, "SENet", TIMM, 224, PAPER), options -> seResNet(depths, groups, baseWidth, options));
+    r.add(name, "SENet", TIMM, 224, PAPER, options -> seResNet(depths, groups, baseWidth, options));
   }
 
   private static void legacy(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "SENet", TIMM, 224, PAPER), options -> new SENet(config, options));
+    r.add(name, "SENet", TIMM, 224, PAPER, options -> new SENet(config, options));
   }
 
   private final Sequential layer0;

@@ -92,7 +92,7 @@ public final class ShuffleNetV1 extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "ShuffleNetV1", "official", 224, PAPER),
+    r.add(name, "ShuffleNetV1", "official", 224, PAPER,
         options -> new ShuffleNetV1(config, options));
   }
 

@@ -69,7 +69,7 @@ public final class ShuffleNetV2 extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "ShuffleNetV2", "torchvision", 224, PAPER), options -> new ShuffleNetV2(config, options));
+    r.add(name, "ShuffleNetV2", "torchvision", 224, PAPER, options -> new ShuffleNetV2(config, options));
   }
 
   private final Sequential conv1;

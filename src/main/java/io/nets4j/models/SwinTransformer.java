@@ -97,7 +97,7 @@ public final class SwinTransformer extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "SwinTransformer", "torchvision", 224, PAPER),
+    r.add(name, "SwinTransformer", "torchvision", 224, PAPER,
         options -> new SwinTransformer(config, options));
   }
 

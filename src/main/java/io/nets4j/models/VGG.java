@@ -70,7 +70,7 @@ public final class VGG extends ImageClassifier {
     for (int i = 0; i < configs.length; i++) {
       for (boolean bn : new boolean[] {false, true}) {
         Config config = new Config(configs[i], bn);
-        r.add(new ModelInfo("vgg" + depths[i] + (bn ? "_bn" : ""), "VGG", "torchvision", 224, PAPER),
+        r.add("vgg" + depths[i] + (bn ? "_bn" : ""), "VGG", "torchvision", 224, PAPER,
             options -> new VGG(config, options));
       }
     }

@@ -85,7 +85,7 @@ public final class VisionTransformer extends ImageClassifier {
   }
 
   private static void variant(Models.Registrar r, String name, Config config) {
-    r.add(new ModelInfo(name, "VisionTransformer", "torchvision", DEFAULT_IMAGE_SIZE, PAPER),
+    r.add(name, "VisionTransformer", "torchvision", DEFAULT_IMAGE_SIZE, PAPER,
         options -> new VisionTransformer(config, options));
   }
 

@@ -1,13 +1,13 @@
 package io.nets4j.parity;
 
-import io.nets4j.detection.FasterRCNNFixture;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nets4j.io.SafeTensors;
 import io.nets4j.io.SafeTensorsFile;
-import io.nets4j.models.Models;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Module;
 import io.nets4j.parity.FixtureResult.Status;
-import io.nets4j.segmentation.SegmentationModels;
+import io.nets4j.registry.ModelRegistry;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -29,8 +30,8 @@ import org.bytedeco.pytorch.Tensor;
  * within {@value #TOLERANCE_F64} (float64) and {@value #TOLERANCE_F32} (float32), relative to
  * {@code max(1, max|ref|)}, for the weights of the {@link FillRule}.
  *
- * <p>The fixture's model is looked up in the classification registry ({@link Models}), then in the
- * segmentation registry ({@link SegmentationModels}, whose models return their {@code out} map).
+ * <p>The fixture's model is looked up in the {@link ModelRegistry} and built with its task's
+ * defaults; classifiers return their logits, segmentation models their {@code out} map.
  */
 public final class FixtureChecker {
   public static final double TOLERANCE_F64 = 1e-7;
@@ -58,12 +59,12 @@ public final class FixtureChecker {
     }
   }
 
-  private static final Map<String, java.util.function.Function<Path, FixtureResult>> CASE_CHECKERS =
+  private static final Map<String, Function<Path, FixtureResult>> CASE_CHECKERS =
       Map.of(FasterRCNNFixture.CASE, FasterRCNNFixture::check);
 
   private static String caseName(Path json) {
     try {
-      com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+      JsonNode root = new ObjectMapper().readTree(json.toFile());
       return root != null && root.has("case") ? root.get("case").asText() : "";
     } catch (IOException e) {
       return "";
@@ -86,21 +87,21 @@ public final class FixtureChecker {
           "no model '" + fixture.model() + "' in the registry");
     }
     try (Scope scope = Scope.open()) {
-      return check(fixture, create(fixture.model()));
+      Module model = ModelRegistry.create(fixture.model());
+      if (!(model instanceof Layer layer)) {
+        return new FixtureResult(fixture.name(), Status.UNSUPPORTED, Double.NaN, Double.NaN, "'" + fixture.model()
+            + "' is a " + ModelRegistry.info(fixture.model()).task() + " model, whose output is not one tensor");
+      }
+      return check(fixture, layer);
     } catch (RuntimeException e) {
       return new FixtureResult(fixture.name(), Status.FAIL, Double.NaN, Double.NaN,
           e.getClass().getSimpleName() + ": " + e.getMessage());
     }
   }
 
-  /** Whether {@code model} is a name of the classification or the segmentation registry. */
+  /** Whether {@code model} is a registered name of any task. */
   public static boolean isRegistered(String model) {
-    return Models.contains(model) || SegmentationModels.contains(model);
-  }
-
-  /** The registered model {@code name} with its default options (as the reference fixtures build it). */
-  static Layer create(String name) {
-    return Models.contains(name) ? Models.create(name) : SegmentationModels.create(name);
+    return ModelRegistry.contains(model);
   }
 
   /** Checks {@code model} (freshly built, any weights) against {@code fixture}. */

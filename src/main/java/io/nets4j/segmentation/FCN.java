@@ -2,7 +2,6 @@ package io.nets4j.segmentation;
 
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.FeatureInfo;
-import io.nets4j.models.ModelInfo;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.ResNet;
 import io.nets4j.nn.Activation;
@@ -45,7 +44,7 @@ public final class FCN extends SegmentationModel {
 
   private static void variant(SegmentationModels.Registrar r, String name, int[] depths) {
     ResNet.Config backbone = new ResNet.Config(ResNet.Block.BOTTLENECK, depths, 1, 64);
-    r.add(new ModelInfo(name, "FCN", "torchvision", 520, PAPER), options -> new FCN(backbone, options));
+    r.add(name, "FCN", "torchvision", 520, PAPER, options -> new FCN(backbone, options));
   }
 
   private final ImageClassifier backbone;

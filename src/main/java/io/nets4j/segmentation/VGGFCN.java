@@ -1,6 +1,5 @@
 package io.nets4j.segmentation;
 
-import io.nets4j.models.ModelInfo;
 import io.nets4j.models.VGG;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.BatchNorm2d;
@@ -68,7 +67,7 @@ public final class VGGFCN extends SegmentationModel {
   /** Registers fcn32s, fcn16s and fcn8s. */
   static void register(SegmentationModels.Registrar r) {
     for (Variant v : Variant.values()) {
-      r.add(new ModelInfo("fcn" + v.stride + "s", "FCN", "paper (Caffe)", 500, PAPER),
+      r.add("fcn" + v.stride + "s", "FCN", "paper (Caffe)", 500, PAPER,
           options -> new VGGFCN(v, options));
     }
   }

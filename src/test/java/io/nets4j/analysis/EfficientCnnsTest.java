@@ -13,6 +13,7 @@ import io.nets4j.analysis.PublishedAccuracy.Source;
 import io.nets4j.cli.Main;
 import io.nets4j.models.ModelInfo;
 import io.nets4j.models.Models;
+import io.nets4j.models.Task;
 import io.nets4j.models.UnknownModelException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -108,7 +109,7 @@ class EfficientCnnsTest {
   }
 
   private static Row row(String name, String family, long params, long macs, double ms, Double top1) {
-    return new Row(new ModelInfo(name, family, "test", 224, "none"), params, macs,
+    return new Row(new ModelInfo(name, Task.CLASSIFICATION, family, "test", 224, "none"), params, macs,
         new Latency.Stats(1, 5, ms, ms, ms, ms), top1 == null ? null : new Entry(top1, Source.TORCHVISION, "W", 224));
   }
 

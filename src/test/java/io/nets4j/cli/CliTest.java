@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.io.StateDicts;
 import io.nets4j.models.Models;
-import io.nets4j.segmentation.SegmentationModels;
+import io.nets4j.registry.ModelRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,7 +49,7 @@ class CliTest {
     assertTrue(r.out().lines().anyMatch(l -> l.startsWith("fcn_resnet50 ") && l.contains(" segmentation ")
         && l.endsWith("32,957,013")), r.out());
     assertTrue(r.out().lines().anyMatch(l -> l.startsWith("fcn8s ") && l.contains(" segmentation ")), r.out());
-    assertEquals(Models.list().size() + SegmentationModels.list().size() + 1, r.out().lines().count());
+    assertEquals(ModelRegistry.list().size() + 1, r.out().lines().count());
   }
 
   @Test

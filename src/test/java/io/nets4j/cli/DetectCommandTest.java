@@ -117,6 +117,10 @@ class DetectCommandTest {
     assertTrue(r.err().contains("--weights is required"), r.err());
     CliTest.Run unknown = CliTest.run("detect", "train", "--model", "yolo_v9", "--out", dir.toString());
     assertEquals(1, unknown.exit());
-    assertTrue(unknown.err().contains("unknown detector 'yolo_v9'"), unknown.err());
+    assertTrue(unknown.err().contains("unknown model 'yolo_v9'; did you mean yolo_v1 (detection)"), unknown.err());
+    CliTest.Run classifier = CliTest.run("detect", "train", "--model", "resnet18", "--out", dir.toString());
+    assertEquals(1, classifier.exit());
+    assertTrue(classifier.err().contains("'resnet18' is a classifier, not a detector; train it with `nets4j train"),
+        classifier.err());
   }
 }

@@ -3,8 +3,11 @@ package io.nets4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nets4j.models.ModelInfo;
+import io.nets4j.models.Task;
 import io.nets4j.models.Weights;
 import io.nets4j.models.WeightsInfo;
+import io.nets4j.registry.ModelRegistry;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +58,38 @@ class ListCommandTest {
     CliTest.Run unknown = CliTest.run("list", "--weights", "resnet5");
     assertEquals(1, unknown.exit());
     assertTrue(unknown.err().contains("unknown model 'resnet5'; did you mean resnet50"), unknown.err());
+  }
+
+  @Test
+  void listByTaskShowsTheTaskColumn() {
+    for (Task task : Task.values()) {
+      CliTest.Run r = CliTest.run("list", "--task", task.label());
+      assertEquals(0, r.exit(), r.err());
+      List<String> rows = r.out().lines().skip(1).toList();
+      assertEquals(ModelRegistry.list(task).stream().map(ModelInfo::name).toList(),
+          rows.stream().map(l -> l.split(" +")[0]).toList(), r.out());
+      assertTrue(rows.stream().allMatch(l -> l.split(" +")[1].equals(task.label())), r.out());
+    }
+    CliTest.Run detection = CliTest.run("list", "--task", "Detection");
+    assertTrue(detection.out().lines().anyMatch(l -> l.startsWith("yolo_v1 ") && l.contains(" detection ")
+        && l.contains(" YOLOv1 ")), detection.out());
+    CliTest.Run all = CliTest.run("list");
+    assertTrue(all.out().lines().anyMatch(l -> l.startsWith("seq2seq_bahdanau ") && l.contains(" sequence ")),
+        all.out());
+    CliTest.Run bad = CliTest.run("list", "--task", "translation");
+    assertEquals(1, bad.exit());
+    assertTrue(bad.err().contains("unknown task 'translation'; expected one of classification, segmentation, detection,"
+        + " sequence"), bad.err());
+    CliTest.Run help = CliTest.run("list", "--help");
+    assertEquals(0, help.exit(), help.err());
+    assertTrue(help.out().contains("--task=TASK"), help.out());
+  }
+
+  @Test
+  void weightsOfAModelOfAnotherTask() {
+    CliTest.Run r = CliTest.run("list", "--weights", "fcn8s");
+    assertEquals(0, r.exit(), r.err());
+    assertEquals("fcn8s: no published weights (a segmentation model; reference: paper (Caffe))", r.out().strip());
   }
 
   @Test

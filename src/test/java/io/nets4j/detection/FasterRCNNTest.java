@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nets4j.parity.FasterRCNNFixture;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import java.util.LinkedHashMap;

@@ -12,6 +12,7 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.LayerException;
 import io.nets4j.nn.Module;
 import io.nets4j.parity.FixtureChecker;
+import io.nets4j.parity.PrecisionReport;
 import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;

@@ -6,47 +6,48 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nets4j.nn.Linear;
-import io.nets4j.segmentation.SegmentationModels;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The generic registry behind {@link Models} and {@link SegmentationModels}. */
+/** The generic registry behind {@link Models} and the registries of the other tasks. */
 class RegistryTest {
-  private static ModelInfo info(String name) {
-    return new ModelInfo(name, "Test", "test", 1, "none");
-  }
-
-  /** A registry of linear layers whose option is the input width. */
+  /** A registry of linear layers whose option is the input width (4 by default). */
   private static Registry<Integer, Linear> linears() {
-    Registry<Integer, Linear> r = new Registry<>("linear model");
-    r.add(info("linear2"), in -> new Linear(in, 2));
-    r.add(info("linear3"), in -> new Linear(in, 3));
-    r.add(info("bilinear"), in -> new Linear(in, 1));
-    return r;
+    return Registry.of(Task.CLASSIFICATION, info -> 4, m -> m, r -> {
+      r.add("linear2", "Test", "test", 1, "none", in -> new Linear(in, 2));
+      r.add("linear3", "Test", "test", 1, "none", in -> new Linear(in, 3));
+      r.add("bilinear", "Test", "test", 1, "none", in -> new Linear(in, 1));
+    });
   }
 
   @Test
   void createsListsAndCountsInRegistrationOrder() {
     Registry<Integer, Linear> r = linears();
+    assertEquals(Task.CLASSIFICATION, r.task());
     assertEquals(List.of("linear2", "linear3", "bilinear"), r.list().stream().map(ModelInfo::name).toList());
     assertTrue(r.contains("linear3"));
     assertFalse(r.contains("linear4"));
-    assertEquals("Test", r.info("linear2").family());
+    assertEquals(new ModelInfo("linear2", Task.CLASSIFICATION, "Test", "test", 1, "none"), r.info("linear2"));
     assertEquals(5 * 3 + 3, r.create("linear3", 5).parameterCount());
+    assertEquals(4 * 3 + 3, r.create("linear3").parameterCount()); // the default options
+    assertEquals(4 * 3 + 3, r.createModule("linear3").parameterCount());
     // counted on the meta device, with the given options
     assertEquals(10 * 2 + 2, r.parameterCount("linear2", 10));
+    assertEquals(4 * 2 + 2, r.parameterCount("linear2"));
   }
 
   @Test
   void aNameRegisteredTwiceFails() {
-    Registry<Integer, Linear> r = linears();
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> r.add(info("linear2"), in -> new Linear(in, 7)));
-    assertEquals("linear model 'linear2' registered twice", e.getMessage());
+    IllegalStateException twice = assertThrows(IllegalStateException.class,
+        () -> Registry.<Integer, Linear>of(Task.SEGMENTATION, info -> 4, m -> m, r -> {
+          r.add("linear2", "Test", "test", 1, "none", in -> new Linear(in, 2));
+          r.add("linear2", "Test", "test", 1, "none", in -> new Linear(in, 7));
+        }));
+    assertEquals("segmentation model 'linear2' registered twice", twice.getMessage());
   }
 
   @Test
-  void unknownNamesSuggestTheClosest() {
+  void unknownNamesSuggestTheClosestWithTheirTask() {
     Registry<Integer, Linear> r = linears();
     assertEquals(List.of("linear2", "linear3"), r.closest("linear", 2));
     // names that differ in more than a third of the characters are guesses, not corrections
@@ -54,9 +55,13 @@ class RegistryTest {
     assertEquals(List.of("linear2", "linear3"), r.closest("LINEAR2", 3)); // the same name in another case first
     assertEquals(List.of(), r.closest("fcn8s", 3));
     UnknownModelException e = assertThrows(UnknownModelException.class, () -> r.create("linaer2", 4));
-    assertEquals("linear2", e.suggestions().get(0));
-    assertTrue(e.getMessage().contains("unknown model 'linaer2'"), e.getMessage());
-    assertThrows(UnknownModelException.class, () -> r.parameterCount("nope", 1));
+    assertEquals(List.of("linear2"), e.suggestions()); // linear3 is 3 edits away
+    assertEquals(Task.CLASSIFICATION, e.task().orElseThrow());
+    assertEquals("unknown model 'linaer2'; did you mean linear2 (classification)?"
+        + " (`nets4j list --task classification` prints every classification model)", e.getMessage());
+    UnknownModelException none = assertThrows(UnknownModelException.class, () -> r.parameterCount("nope", 1));
+    assertEquals(List.of(), none.suggestions());
+    assertFalse(none.getMessage().contains("did you mean"), none.getMessage());
   }
 
   @Test
@@ -67,16 +72,18 @@ class RegistryTest {
     assertEquals(5, Registry.editDistance("", "fcn8s"));
   }
 
-  /** Both task registries suggest their own names for a misspelling. */
   @Test
-  void theTaskRegistriesSuggestTheirOwnNames() {
+  void theClassifierRegistrySuggestsItsOwnNames() {
     assertEquals("resnet50", assertThrows(UnknownModelException.class, () -> Models.create("resnt50"))
         .suggestions().get(0));
-    assertEquals("fcn8s", assertThrows(UnknownModelException.class, () -> SegmentationModels.create("fcn8"))
-        .suggestions().get(0));
-    assertEquals(List.of("fcn_resnet50", "fcn_resnet101", "fcn32s", "fcn16s", "fcn8s"),
-        SegmentationModels.list().stream().map(ModelInfo::name).toList());
     assertFalse(Models.contains("fcn8s"));
-    assertFalse(SegmentationModels.contains("resnet50"));
+    assertTrue(Models.list().stream().allMatch(i -> i.task() == Task.CLASSIFICATION));
+  }
+
+  @Test
+  void infoCarriesThePublishedWeights() {
+    assertEquals(List.of("IMAGENET1K_V1", "IMAGENET1K_V2"),
+        Models.info("resnet50").weights().stream().map(WeightsInfo::name).toList());
+    assertEquals(List.of(), Models.info("resnet20_cifar").weights());
   }
 }

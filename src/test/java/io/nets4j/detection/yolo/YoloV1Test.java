@@ -12,6 +12,7 @@ import io.nets4j.data.ShapesDataset;
 import io.nets4j.detection.DetectionLoss;
 import io.nets4j.detection.Detections;
 import io.nets4j.detection.Detectors;
+import io.nets4j.models.UnknownModelException;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.nio.file.Path;
@@ -221,8 +222,7 @@ class YoloV1Test {
         assertTrue(v >= 0 && v <= 64, "box coordinate " + v + " outside the 64 x 64 image");
       }
     }
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Detectors.create("yolo_v9", 2, 32));
+    UnknownModelException e = assertThrows(UnknownModelException.class, () -> Detectors.create("yolo_v9", 2, 32));
     assertTrue(e.getMessage().contains("yolo_v1"), e.getMessage());
   }
 }

@@ -1,11 +1,14 @@
-package io.nets4j.detection;
+package io.nets4j.parity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nets4j.detection.Detections;
+import io.nets4j.detection.FasterRCNN;
+import io.nets4j.detection.RoIHeads;
+import io.nets4j.detection.GeneralizedRCNNTransform;
+import io.nets4j.detection.RegionProposalNetwork;
 import io.nets4j.io.SafeTensors;
 import io.nets4j.io.SafeTensorsFile;
-import io.nets4j.parity.FillRule;
-import io.nets4j.parity.FixtureResult;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;

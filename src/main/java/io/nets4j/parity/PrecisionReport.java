@@ -1,20 +1,22 @@
-package io.nets4j.inference;
+package io.nets4j.parity;
 
+import io.nets4j.inference.InferenceOptimizer;
+import io.nets4j.inference.InferenceOptions;
+import io.nets4j.inference.OptimizedModel;
 import io.nets4j.io.SafeTensors;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.Models;
-import io.nets4j.parity.FillRule;
-import io.nets4j.parity.FixtureChecker;
-import io.nets4j.parity.ModelFixture;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * How far an optimised model's logits are from the float32 model's.
+ * How far an optimised model's logits ({@code io.nets4j.inference}) are from the float32 model's, on a
+ * reference fixture or any logits.
  *
  * @param maxAbsError {@code max |y - y32|}
  * @param maxRelError {@code max |y - y32| / max |y32|}
@@ -28,8 +30,8 @@ public record PrecisionReport(double maxAbsError, double maxRelError, double top
     try (Scope s = Scope.open()) {
       Tensor y = logits.to(reference.scalar_type());
       double abs = Tensors.maxAbsDiff(reference, y);
-      long[] a = Tensors.toLongArray(reference.argmax(new org.bytedeco.pytorch.LongOptional(1), false));
-      long[] b = Tensors.toLongArray(y.argmax(new org.bytedeco.pytorch.LongOptional(1), false));
+      long[] a = Tensors.toLongArray(reference.argmax(new LongOptional(1), false));
+      long[] b = Tensors.toLongArray(y.argmax(new LongOptional(1), false));
       int same = 0;
       for (int i = 0; i < a.length; i++) {
         same += a[i] == b[i] ? 1 : 0;
