@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * (shared building blocks of the families) &lt; {@code models} (the families and the registry) &lt;
  * the engine ({@code distributed}, {@code train}) &lt; the tasks ({@code segmentation},
  * {@code detection}, {@code sequence}, {@code captioning}, {@code inference}, {@code visual},
- * {@code serve}) &lt; the tools on top ({@code analysis}, {@code bench}, {@code parity},
+ * {@code serve}) &lt; {@code registry} (every task's models by name) &lt; the tools on top ({@code analysis}, {@code bench}, {@code parity},
  * {@code cli}). A package may use its own layer and the layers below; within a layer the cycle
  * rule keeps the packages in one order.
  */
@@ -56,6 +56,7 @@ final class ArchitectureTest {
             "io.nets4j.inference..",
             "io.nets4j.visual..",
             "io.nets4j.serve..")
+        .layer("registry").definedBy("io.nets4j.registry..")
         .layer("tools").definedBy(TOOLS)
         .whereLayer("tensor").mayNotAccessAnyLayer()
         .whereLayer("nn").mayOnlyAccessLayers("tensor")
@@ -65,6 +66,8 @@ final class ArchitectureTest {
         .whereLayer("engine").mayOnlyAccessLayers("tensor", "nn", "formats", "layers", "models")
         .whereLayer("tasks")
         .mayOnlyAccessLayers("tensor", "nn", "formats", "layers", "models", "engine")
+        .whereLayer("registry")
+        .mayOnlyAccessLayers("tensor", "nn", "formats", "layers", "models", "engine", "tasks")
         .check(classes);
   }
 

@@ -8,7 +8,6 @@ import io.nets4j.models.Task;
 import io.nets4j.models.UnknownModelException;
 import io.nets4j.nn.Module;
 import io.nets4j.segmentation.SegmentationModels;
-import io.nets4j.sequence.tasks.SequenceModels;
 import java.util.List;
 import java.util.Optional;
 

@@ -15,7 +15,7 @@ import io.nets4j.models.UnknownModelException;
 import io.nets4j.nn.Module;
 import io.nets4j.segmentation.SegmentationModels;
 import io.nets4j.sequence.tasks.Seq2SeqModel;
-import io.nets4j.sequence.tasks.SequenceModels;
+import io.nets4j.registry.SequenceModels;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.HashSet;

@@ -1,17 +1,20 @@
-package io.nets4j.sequence.tasks;
+package io.nets4j.registry;
 
 import io.nets4j.captioning.CaptionTraining;
 import io.nets4j.captioning.ShowAttendTell;
 import io.nets4j.models.Registry;
 import io.nets4j.models.Task;
 import io.nets4j.nn.Module;
+import io.nets4j.sequence.tasks.CharLanguageModel;
+import io.nets4j.sequence.tasks.DateModels;
 import java.util.Locale;
 
 /**
  * The sequence models by name, each in the configuration its command trains by default
  * ({@code nets4j lm}, {@code seq2seq}, {@code caption}); they take no options, since their
  * vocabularies and sizes come from their tasks. Their names, metadata and listing are those of
- * {@code io.nets4j.registry.ModelRegistry}, with every other task's.
+ * {@link ModelRegistry}, with every other task's. It lives here, above {@code sequence} and
+ * {@code captioning}, because it registers models of both.
  */
 public final class SequenceModels {
   /**
