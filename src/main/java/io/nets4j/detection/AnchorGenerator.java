@@ -96,6 +96,6 @@ public final class AnchorGenerator {
       Tensor base = cellAnchors[l].to(dtype.scalarType());
       all.add(shifts.view(-1, 1, 4).add(base.view(1, -1, 4)).reshape(-1, 4));
     }
-    return torch.cat(new TensorVector(all.toArray(new Tensor[0])), 0);
+    return Tensors.cat(all, 0);
   }
 }

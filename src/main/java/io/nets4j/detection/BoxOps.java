@@ -158,7 +158,7 @@ public final class BoxOps {
       Tensor keep = nms(boxes.index_select(0, members), scores.index_select(0, members), iouThreshold);
       kept.add(members.index_select(0, keep));
     }
-    Tensor keep = Tensors.owned(torch.cat(new TensorVector(kept.toArray(new Tensor[0])), 0).sort(0, false))[0];
+    Tensor keep = Tensors.owned(Tensors.cat(kept, 0).sort(0, false))[0];
     Tensor order = Tensors.owned(scores.index_select(0, keep).sort(0, true))[1];
     return keep.index_select(0, order);
   }

@@ -13,7 +13,6 @@ import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -165,14 +164,14 @@ public final class RegionProposalNetwork extends Module {
       Tensor[] assigned = assignTargets(anchorsPerImage, gtBoxes.get(i).to(anchorsPerImage.scalar_type()), training.matcher());
       BalancedSampler.Sample s = training.sampler().sample(assigned[0], rng);
       sampledPos.add(s.positives().add(new Scalar(i * perImage)));
-      sampledAll.add(torch.cat(new TensorVector(s.positives(), s.negatives()), 0).add(new Scalar(i * perImage)));
+      sampledAll.add(Tensors.cat(List.of(s.positives(), s.negatives()), 0).add(new Scalar(i * perImage)));
       labels.add(assigned[0]);
       targets.add(coder.encode(assigned[1], anchorsPerImage));
     }
-    Tensor pos = torch.cat(new TensorVector(sampledPos.toArray(new Tensor[0])), 0);
-    Tensor all = torch.cat(new TensorVector(sampledAll.toArray(new Tensor[0])), 0);
-    Tensor allLabels = torch.cat(new TensorVector(labels.toArray(new Tensor[0])), 0);
-    Tensor allTargets = torch.cat(new TensorVector(targets.toArray(new Tensor[0])), 0);
+    Tensor pos = Tensors.cat(sampledPos, 0);
+    Tensor all = Tensors.cat(sampledAll, 0);
+    Tensor allLabels = Tensors.cat(labels, 0);
+    Tensor allTargets = Tensors.cat(targets, 0);
     Tensor deltas = flat.deltas().reshape(-1, 4);
     Tensor boxLoss = torch.smooth_l1_loss(deltas.index_select(0, pos), allTargets.index_select(0, pos),
         REDUCTION_SUM, SMOOTH_L1_BETA).div(new Scalar(Math.max(1, all.size(0))));
@@ -225,8 +224,8 @@ public final class RegionProposalNetwork extends Module {
       scores.add(o.view(n, k, a, o.size(2), o.size(3)).permute(0, 3, 4, 2, 1).reshape(n, -1, k));
       deltas.add(d.view(n, -1, 4, d.size(2), d.size(3)).permute(0, 3, 4, 1, 2).reshape(n, -1, 4));
     }
-    return new Flat(torch.cat(new TensorVector(scores.toArray(new Tensor[0])), 1),
-        torch.cat(new TensorVector(deltas.toArray(new Tensor[0])), 1), perLevel);
+    return new Flat(Tensors.cat(scores, 1),
+        Tensors.cat(deltas, 1), perLevel);
   }
 
   /** One logit per anchor {@code [N, anchors]} whose sigmoid is the objectness probability. */
@@ -265,8 +264,8 @@ public final class RegionProposalNetwork extends Module {
           new org.bytedeco.pytorch.TensorOptions().dtype(new org.bytedeco.pytorch.ScalarTypeOptional(torch.ScalarType.Long))));
       offset += perLevel[l];
     }
-    Tensor idx = torch.cat(new TensorVector(top.toArray(new Tensor[0])), 0);
-    Tensor lvl = torch.cat(new TensorVector(levels.toArray(new Tensor[0])), 0);
+    Tensor idx = Tensors.cat(top, 0);
+    Tensor lvl = Tensors.cat(levels, 0);
     Tensor boxes = BoxOps.clipToImage(proposals.index_select(0, idx), imageSize[0], imageSize[1]);
     Tensor scores = objectness.index_select(0, idx).sigmoid();
     Tensor keep = BoxOps.removeSmallBoxes(boxes, config.minSize());

@@ -84,7 +84,7 @@ public final class RoIHeads extends Module {
     Tensor classLogits = boxPredictor.scores(x);
     Tensor deltas = boxPredictor.deltas(x);
     long numClasses = classLogits.size(1);
-    Tensor all = torch.cat(new org.bytedeco.pytorch.TensorVector(proposals.toArray(new Tensor[0])), 0);
+    Tensor all = Tensors.cat(proposals, 0);
     Tensor boxes = coder.decode(deltas, all).reshape(all.size(0), numClasses, 4);
     Tensor probs = F.softmax(classLogits, -1);
     List<Detections> out = new ArrayList<>();
@@ -139,7 +139,7 @@ public final class RoIHeads extends Module {
         throw new IllegalArgumentException("roi_heads: image " + i + " has " + gt.size(0) + " boxes but labels "
             + Tensors.describe(gl));
       }
-      Tensor props = torch.cat(new org.bytedeco.pytorch.TensorVector(proposals.get(i), gt), 0);
+      Tensor props = Tensors.cat(List.of(proposals.get(i), gt), 0);
       Tensor imageLabels;
       Tensor matchedGt;
       if (gt.size(0) == 0) {
@@ -154,14 +154,14 @@ public final class RoIHeads extends Module {
             .masked_fill(matches.eq(new Scalar(Matcher.BETWEEN)), new Scalar(-1L));
       }
       BalancedSampler.Sample s = training.sampler().sample(imageLabels, rng);
-      Tensor idx = torch.cat(new org.bytedeco.pytorch.TensorVector(s.positives(), s.negatives()), 0);
+      Tensor idx = Tensors.cat(List.of(s.positives(), s.negatives()), 0);
       Tensor chosen = props.index_select(0, idx);
       sampled.add(chosen);
       labels.add(imageLabels.index_select(0, idx));
       targets.add(coder.encode(matchedGt.index_select(0, idx), chosen));
     }
-    return new Samples(sampled, torch.cat(new org.bytedeco.pytorch.TensorVector(labels.toArray(new Tensor[0])), 0),
-        torch.cat(new org.bytedeco.pytorch.TensorVector(targets.toArray(new Tensor[0])), 0));
+    return new Samples(sampled, Tensors.cat(labels, 0),
+        Tensors.cat(targets, 0));
   }
 
   private Detections postprocess(Tensor boxes, Tensor scores, long[] imageSize) {

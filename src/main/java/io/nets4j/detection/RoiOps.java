@@ -3,8 +3,10 @@ package io.nets4j.detection;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -73,7 +75,7 @@ public final class RoiOps {
     if (outputs.isEmpty()) {
       return features.new_zeros(0, c, outH, outW);
     }
-    return outputs.size() == 1 ? outputs.get(0) : torch.cat(new TensorVector(outputs.toArray(new Tensor[0])), 0);
+    return outputs.size() == 1 ? outputs.get(0) : Tensors.cat(outputs, 0);
   }
 
   private static int[] grid(double[] r, int i, int outH, int outW, double scale, int samplingRatio, boolean aligned) {
@@ -228,7 +230,7 @@ public final class RoiOps {
     if (k == 0) {
       return features.new_zeros(0, c, outH, outW);
     }
-    Tensor flat = torch.cat(new TensorVector(features.permute(0, 2, 3, 1).reshape(n * height * width, c),
+    Tensor flat = Tensors.cat(List.of(features.permute(0, 2, 3, 1).reshape(n * height * width, c),
         features.new_zeros(1, c)), 0);
     Tensor cells = flat.index_select(0, Tensors.fromLongs(index).to(features.device(), torch.ScalarType.Long));
     Tensor pooled = cells.reshape(k, bins, maxCells, c).amax(new long[] {2}, false);
@@ -259,9 +261,10 @@ public final class RoiOps {
     for (int i = 0; i < boxes.size(); i++) {
       Tensor bx = boxes.get(i);
       BoxOps.checkBoxes(bx, "boxes of image " + i);
-      rows.add(torch.cat(new TensorVector(torch.full(new long[] {bx.size(0), 1}, new org.bytedeco.pytorch.Scalar((double) i),
-          new org.bytedeco.pytorch.TensorOptions().dtype(new org.bytedeco.pytorch.ScalarTypeOptional(bx.scalar_type()))), bx), 1));
+      Tensor imageIndex = torch.full(new long[] {bx.size(0), 1}, new Scalar((double) i),
+          new TensorOptions().dtype(new ScalarTypeOptional(bx.scalar_type())));
+      rows.add(Tensors.cat(List.of(imageIndex, bx), 1));
     }
-    return torch.cat(new TensorVector(rows.toArray(new Tensor[0])), 0);
+    return Tensors.cat(rows, 0);
   }
 }

@@ -47,6 +47,6 @@ public final class SpatialPyramidPooling extends Layer {
     for (int n : levels) {
       parts.add(F.flatten(F.adaptiveMaxPool2d(x, n, n), 1));
     }
-    return F.cat(parts, 1);
+    return Tensors.cat(parts, 1);
   }
 }

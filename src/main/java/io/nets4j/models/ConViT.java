@@ -9,7 +9,6 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
@@ -159,12 +158,12 @@ public final class ConViT extends ImageClassifier {
     Tensor cls = clsToken.expand(t.size(0), -1, -1);
     for (int i = 0; i < blocks.size(); i++) {
       if (i == localLayers) {
-        t = F.cat(List.of(cls, t), 1);
+        t = Tensors.cat(List.of(cls, t), 1);
       }
       t = blocks.get(i).forward(t);
     }
     if (localLayers == blocks.size()) {
-      t = F.cat(List.of(cls, t), 1);
+      t = Tensors.cat(List.of(cls, t), 1);
     }
     return norm.forward(t);
   }

@@ -7,7 +7,6 @@ import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.DotProductAttention;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.KeepsAttentionMaps;
 import io.nets4j.nn.Layer;
@@ -202,7 +201,7 @@ public final class CvT extends ImageClassifier {
       long w = map.size(3);
       Tensor seq = map.flatten(2, -1).transpose(1, 2);
       if (clsToken != null) {
-        seq = F.cat(List.of(clsToken.expand(new long[] {x.size(0), -1, -1}), seq), 1);
+        seq = Tensors.cat(List.of(clsToken.expand(new long[] {x.size(0), -1, -1}), seq), 1);
       }
       seq = posDrop.forward(seq);
       for (Block b : blocks) {
@@ -318,7 +317,7 @@ public final class CvT extends ImageClassifier {
     }
 
     private static Tensor withCls(Tensor cls, Tensor tokens) {
-      return cls == null ? tokens : F.cat(List.of(cls, tokens), 1);
+      return cls == null ? tokens : Tensors.cat(List.of(cls, tokens), 1);
     }
 
     @Override

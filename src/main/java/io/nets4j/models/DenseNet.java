@@ -14,6 +14,7 @@ import io.nets4j.nn.Module;
 import io.nets4j.nn.Nets4jException;
 import io.nets4j.nn.Sequential;
 import io.nets4j.tensor.Scope;
+import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -209,7 +210,7 @@ public final class DenseNet extends ImageClassifier {
       for (DenseLayer l : layers) {
         maps.add(l.forward(maps));
       }
-      return F.cat(maps, 1);
+      return Tensors.cat(maps, 1);
     }
   }
 
@@ -248,7 +249,7 @@ public final class DenseNet extends ImageClassifier {
       if (memoryEfficient && recordsGraph) {
         return new Checkpoint(this, inputs).forward();
       }
-      return conv1.forward(relu1.forward(norm1.forward(F.cat(inputs, 1))));
+      return conv1.forward(relu1.forward(norm1.forward(Tensors.cat(inputs, 1))));
     }
 
     /**
@@ -308,7 +309,7 @@ public final class DenseNet extends ImageClassifier {
         }
       };
       try (Scope local = Scope.open()) {
-        Tensor x = F.cat(inputs, 1);
+        Tensor x = Tensors.cat(inputs, 1);
         Tensor b;
         try (NoGradGuard noGrad = new NoGradGuard()) {
           b = layer.conv1.forward(layer.relu1.forward(layer.norm1.forward(x)));
@@ -334,7 +335,7 @@ public final class DenseNet extends ImageClassifier {
       try (Scope local = Scope.open()) {
         Tensor x;
         try (AutoGradMode gradOn = new AutoGradMode(true)) {
-          x = F.cat(inputs, 1).detach().requires_grad_(true);
+          x = Tensors.cat(inputs, 1).detach().requires_grad_(true);
           Tensor b = layer.recomputeBottleneck(x);
           torch.backward(new TensorVector(b), new TensorVector(outputGrad), new BoolOptional(false), false,
               new TensorVector());

@@ -206,7 +206,7 @@ public final class GoogLeNet extends ImageClassifier {
     for (int c = 0; c < 3; c++) {
       channels[c] = x.narrow(1, c, 1).mul(new Scalar(std[c] / 0.5)).add(new Scalar((mean[c] - 0.5) / 0.5));
     }
-    return F.cat(List.of(channels), 1);
+    return Tensors.cat(List.of(channels), 1);
   }
 
   /** Stem, 3a, 3b and 4a: the 14x14x512 maps that also feed aux1. */
@@ -302,7 +302,7 @@ public final class GoogLeNet extends ImageClassifier {
 
     @Override
     protected Tensor compute(Tensor x) {
-      return F.cat(List.of(branch1.forward(x), branch2.forward(x), branch3.forward(x), branch4.forward(x)), 1);
+      return Tensors.cat(List.of(branch1.forward(x), branch2.forward(x), branch3.forward(x), branch4.forward(x)), 1);
     }
   }
 

@@ -246,7 +246,7 @@ public final class InceptionV3 extends ImageClassifier {
       Tensor b5 = branch5x5b.forward(branch5x5a.forward(x));
       Tensor b3 = branch3x3dbl3.forward(branch3x3dbl2.forward(branch3x3dbl1.forward(x)));
       Tensor bp = branchPool.forward(avgPool3x3(x));
-      return F.cat(List.of(b1, b5, b3, bp), 1);
+      return Tensors.cat(List.of(b1, b5, b3, bp), 1);
     }
   }
 
@@ -268,7 +268,7 @@ public final class InceptionV3 extends ImageClassifier {
     protected Tensor compute(Tensor x) {
       Tensor b3 = branch3x3.forward(x);
       Tensor bd = branch3x3dbl3.forward(branch3x3dbl2.forward(branch3x3dbl1.forward(x)));
-      return F.cat(List.of(b3, bd, F.maxPool2d(x, 3, 2, 0, false)), 1);
+      return Tensors.cat(List.of(b3, bd, F.maxPool2d(x, 3, 2, 0, false)), 1);
     }
   }
 
@@ -304,7 +304,7 @@ public final class InceptionV3 extends ImageClassifier {
       for (BasicConv2d c : branch7x7dbl) {
         bd = c.forward(bd);
       }
-      return F.cat(List.of(branch1x1.forward(x), b7, bd, branchPool.forward(avgPool3x3(x))), 1);
+      return Tensors.cat(List.of(branch1x1.forward(x), b7, bd, branchPool.forward(avgPool3x3(x))), 1);
     }
   }
 
@@ -330,7 +330,7 @@ public final class InceptionV3 extends ImageClassifier {
       for (BasicConv2d c : branch7x7x3) {
         b7 = c.forward(b7);
       }
-      return F.cat(List.of(b3, b7, F.maxPool2d(x, 3, 2, 0, false)), 1);
+      return Tensors.cat(List.of(b3, b7, F.maxPool2d(x, 3, 2, 0, false)), 1);
     }
   }
 
@@ -363,10 +363,10 @@ public final class InceptionV3 extends ImageClassifier {
     @Override
     protected Tensor compute(Tensor x) {
       Tensor b3 = branch3x3a.forward(x);
-      b3 = F.cat(List.of(branch3x3b1.forward(b3), branch3x3b2.forward(b3)), 1);
+      b3 = Tensors.cat(List.of(branch3x3b1.forward(b3), branch3x3b2.forward(b3)), 1);
       Tensor bd = branch3x3dbl2.forward(branch3x3dbl1.forward(x));
-      bd = F.cat(List.of(branch3x3dbl3a.forward(bd), branch3x3dbl3b.forward(bd)), 1);
-      return F.cat(List.of(branch1x1.forward(x), b3, bd, branchPool.forward(avgPool3x3(x))), 1);
+      bd = Tensors.cat(List.of(branch3x3dbl3a.forward(bd), branch3x3dbl3b.forward(bd)), 1);
+      return Tensors.cat(List.of(branch1x1.forward(x), b3, bd, branchPool.forward(avgPool3x3(x))), 1);
     }
   }
 

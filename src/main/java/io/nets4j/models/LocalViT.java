@@ -147,7 +147,7 @@ public final class LocalViT extends ImageClassifier {
           + Tensors.describe(x));
     }
     Tensor patches = patchEmbed.forward(x).flatten(2, -1).transpose(1, 2);
-    Tensor tokens = F.cat(List.of(clsToken.expand(new long[] {x.size(0), -1, -1}), patches), 1);
+    Tensor tokens = Tensors.cat(List.of(clsToken.expand(new long[] {x.size(0), -1, -1}), patches), 1);
     return norm.forward(blocks.forward(posDrop.forward(tokens.add(posEmbed))));
   }
 
@@ -179,7 +179,7 @@ public final class LocalViT extends ImageClassifier {
       Tensor cls = y.narrow(1, 0, 1);
       Tensor map = y.narrow(1, 1, tokens - 1).transpose(1, 2).reshape(x.size(0), dim, grid, grid);
       Tensor patches = conv.forward(map).flatten(2, -1).transpose(1, 2);
-      return F.cat(List.of(cls, patches), 1);
+      return Tensors.cat(List.of(cls, patches), 1);
     }
   }
 

@@ -14,6 +14,7 @@ import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
+import io.nets4j.tensor.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
@@ -184,7 +185,7 @@ public final class ShuffleNetV1 extends ImageClassifier {
       if (stride == 1) {
         return F.relu(y.add(x));
       }
-      return F.cat(List.of(branchProj.forward(x), F.relu(y)), 1);
+      return Tensors.cat(List.of(branchProj.forward(x), F.relu(y)), 1);
     }
   }
 }

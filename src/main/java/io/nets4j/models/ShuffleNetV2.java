@@ -9,6 +9,7 @@ import io.nets4j.nn.F;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.MaxPool2d;
 import io.nets4j.nn.Sequential;
+import io.nets4j.tensor.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
@@ -149,9 +150,9 @@ public final class ShuffleNetV2 extends ImageClassifier {
       Tensor out;
       if (stride == 1) {
         long half = x.size(1) / 2;
-        out = F.cat(List.of(x.narrow(1, 0, half), branch2.forward(x.narrow(1, half, half))), 1);
+        out = Tensors.cat(List.of(x.narrow(1, 0, half), branch2.forward(x.narrow(1, half, half))), 1);
       } else {
-        out = F.cat(List.of(branch1.forward(x), branch2.forward(x)), 1);
+        out = Tensors.cat(List.of(branch1.forward(x), branch2.forward(x)), 1);
       }
       return F.channelShuffle(out, 2);
     }

@@ -7,7 +7,6 @@ import io.nets4j.layers.SelfAttention;
 import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
@@ -209,7 +208,7 @@ public final class SwinTransformer extends ImageClassifier {
       }
       Tensor p = torch.constant_pad_nd(x, 0, 0, 0, x.size(2) % 2, 0, x.size(1) % 2);
       // the order (row, col) = (0,0), (1,0), (0,1), (1,1) is the layout of the reduction's weight
-      Tensor merged = F.cat(List.of(every2(p, 0, 0), every2(p, 1, 0), every2(p, 0, 1), every2(p, 1, 1)), -1);
+      Tensor merged = Tensors.cat(List.of(every2(p, 0, 0), every2(p, 1, 0), every2(p, 0, 1), every2(p, 1, 1)), -1);
       return reduction.forward(norm.forward(merged));
     }
 

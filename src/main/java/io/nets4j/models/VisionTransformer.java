@@ -5,7 +5,6 @@ import io.nets4j.layers.Mlp;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
-import io.nets4j.nn.F;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.LayerNorm;
@@ -138,7 +137,7 @@ public final class VisionTransformer extends ImageClassifier {
     }
     Tensor patches = convProj.forward(x).flatten(2, -1).permute(0, 2, 1);
     Tensor cls = classToken.expand(new long[] {x.size(0), -1, -1});
-    return encoder.forward(F.cat(List.of(cls, patches), 1));
+    return encoder.forward(Tensors.cat(List.of(cls, patches), 1));
   }
 
   /** The class token's features through {@code heads}. */
@@ -195,7 +194,7 @@ public final class VisionTransformer extends ImageClassifier {
     Tensor img = posEmbedding.narrow(1, 1, (long) grid * grid).permute(0, 2, 1).reshape(1, d, grid, grid);
     Tensor resized = torch.upsample_bicubic2d(img, new long[] {newGrid, newGrid}, true);
     resized = resized.reshape(1, d, (long) newGrid * newGrid).permute(0, 2, 1);
-    return F.cat(List.of(token, resized), 1);
+    return Tensors.cat(List.of(token, resized), 1);
   }
 
   /** The side of a square grid of {@code n} cells, or -1 if {@code n} is not a square. */

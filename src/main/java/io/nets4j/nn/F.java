@@ -152,14 +152,6 @@ public final class F {
     return x.mul(noise);
   }
 
-  /**
-   * {@link Tensors#cat}, the one concatenation helper, under its old name: the model families still
-   * call it here (to be switched and this alias removed); new code calls {@code Tensors.cat}.
-   */
-  public static Tensor cat(List<Tensor> tensors, int dim) {
-    return Tensors.cat(tensors, dim);
-  }
-
   public static Tensor flatten(Tensor x, int startDim) {
     return x.flatten(startDim, -1);
   }

@@ -1,5 +1,6 @@
 package io.nets4j.analysis;
 
+import io.nets4j.tensor.Tensors;
 import static io.nets4j.analysis.ModelSummaryTest.assertField;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -211,7 +212,7 @@ class LayerRulesTest {
 
     @Override
     protected Tensor compute(Tensor x) {
-      return F.cat(List.of(b1.forward(x), b5.forward(x), b17.forward(x), b71.forward(x)), 1);
+      return Tensors.cat(List.of(b1.forward(x), b5.forward(x), b17.forward(x), b71.forward(x)), 1);
     }
   }
 

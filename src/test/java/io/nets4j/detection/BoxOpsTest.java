@@ -1,5 +1,6 @@
 package io.nets4j.detection;
 
+import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,10 +45,10 @@ class BoxOpsTest {
     Tensor idxs = f.tensor("idxs");
     long[] small = Tensors.toLongArray(BoxOps.batchedNms(boxes, scores, idxs, 0.5));
     Tensor far = boxes.add(new org.bytedeco.pytorch.Scalar(1e4));
-    Tensor big = io.nets4j.nn.F.cat(java.util.List.of(boxes, far, far.add(new org.bytedeco.pytorch.Scalar(1e4)),
+    Tensor big = Tensors.cat(java.util.List.of(boxes, far, far.add(new org.bytedeco.pytorch.Scalar(1e4)),
         far.add(new org.bytedeco.pytorch.Scalar(2e4)), far.add(new org.bytedeco.pytorch.Scalar(3e4)),
         far.add(new org.bytedeco.pytorch.Scalar(4e4))), 0);
-    Tensor bigScores = io.nets4j.nn.F.cat(java.util.List.of(scores, scores.sub(new org.bytedeco.pytorch.Scalar(2)),
+    Tensor bigScores = Tensors.cat(java.util.List.of(scores, scores.sub(new org.bytedeco.pytorch.Scalar(2)),
         scores.sub(new org.bytedeco.pytorch.Scalar(4)), scores.sub(new org.bytedeco.pytorch.Scalar(6)),
         scores.sub(new org.bytedeco.pytorch.Scalar(8)), scores.sub(new org.bytedeco.pytorch.Scalar(10))), 0);
     Tensor bigIdxs = idxs.repeat(6);

@@ -103,7 +103,7 @@ public final class FastRCNN extends RegionDetector {
     for (int n : PYRAMID) {
       levels.add(F.flatten(RoiOps.roiPool(featureMap, windows, n, n, 1.0), 1));
     }
-    return F.cat(levels, 1);
+    return Tensors.cat(levels, 1);
   }
 
   private static long clamp(long v, long max) {

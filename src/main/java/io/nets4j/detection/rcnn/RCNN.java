@@ -2,12 +2,11 @@ package io.nets4j.detection.rcnn;
 
 import io.nets4j.detection.RoiOps;
 import io.nets4j.nn.F;
+import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * R-CNN (Girshick et al. 2014, "Rich feature hierarchies for accurate object detection and semantic
@@ -80,7 +79,7 @@ public final class RCNN extends RegionDetector {
     double scale = warp / (warp - 2 * contextPadding());
     Tensor centre = boxes.narrow(1, 0, 2).add(boxes.narrow(1, 2, 2)).mul(new Scalar(0.5));
     Tensor half = boxes.narrow(1, 2, 2).sub(boxes.narrow(1, 0, 2)).mul(new Scalar(0.5 * scale));
-    return torch.cat(new TensorVector(centre.sub(half), centre.add(half)), 1);
+    return Tensors.cat(List.of(centre.sub(half), centre.add(half)), 1);
   }
 
   /** The warped regions {@code [K, 3, warp, warp]} of normalised images. */

@@ -19,7 +19,6 @@ import java.util.SplittableRandom;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -265,6 +264,6 @@ public abstract class RegionDetector extends Module implements Detector {
 
   /** Concatenates per-image tensors along dimension 0. */
   protected static Tensor cat(List<Tensor> parts) {
-    return parts.size() == 1 ? parts.get(0) : torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
+    return parts.size() == 1 ? parts.get(0) : Tensors.cat(parts, 0);
   }
 }

@@ -18,7 +18,6 @@ import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Training and evaluation of the {@link RegionDetector}s. Training is the papers' SGD (momentum
@@ -187,7 +186,7 @@ public final class RegionTraining {
   }
 
   private static Tensor cat(List<Tensor> parts) {
-    return torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
+    return Tensors.cat(parts, 0);
   }
 
   /**

@@ -124,7 +124,7 @@ class YoloV1Test {
     // Predictor 1 is exact (IoU 1), predictor 0 is far off: predictor 1 is responsible and
     // predictor 0 only pays lambda_noobj * C^2. The square-rooted size error of predictor 0 does not count.
     Tensor one = output(new float[] {0.0f, 0.0f, 0.1f, 0.1f, 0.4f, 0.5f, 0.5f, r, r, 0.9f, 1.0f, 0.0f});
-    Tensor two = torch.cat(new org.bytedeco.pytorch.TensorVector(one, torch.zeros_like(one)), 0);
+    Tensor two = Tensors.cat(List.of(one, torch.zeros_like(one)), 0);
     DetectionSample empty = new DetectionSample(new Image(new float[3 * 32 * 32], 3, 32, 32), List.of(), new int[0]);
     YoloLoss.Parts p = YoloLoss.PAPER.compute(two, YoloLoss.targets(List.of(oneObject(), empty), SMALL), SMALL);
     double expected = (0.1 * 0.1 + 0.5 * (0.4 * 0.4 + 0.2 * 0.2)) / 2;
