@@ -7,14 +7,20 @@ import io.nets4j.models.Models;
 import io.nets4j.nn.Checks;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Limits;
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Scope;
+import io.nets4j.train.LrSchedule;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TrainingEngine;
+import io.nets4j.train.TrainingRun;
+import io.nets4j.train.TrainingTask;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.SGD;
-import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,41 +61,44 @@ final class DemoCommand implements Callable<Integer> {
     ImageClassifier net = Models.create(model, ModelOptions.defaults().withNumClasses(classes));
     System.out.printf(Locale.ROOT, "demo: %s (%,d parameters) on %d generated %dx%d images per step, classes %s%n",
         model, net.parameterCount(), batch, size, size, PatternImages.CLASSES);
-    SGDOptions options = new SGDOptions(lr);
-    options.momentum().put(0.9);
-    options.weight_decay().put(5e-4);
-    SGD sgd = new SGD(new TensorVector(net.parameters().toArray(new Tensor[0])), options);
-    PatternImages train = new PatternImages(size, seed);
+    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(steps, OptimizerSpec.sgd(lr).withWeightDecay(5e-4)
+        .withDecayNormAndBias(true), LrSchedule.constant(), seed, TrainingEngine.Numerics.DEFAULT);
     long start = System.nanoTime();
-    double lossSum = 0;
-    long correct = 0;
-    int window = 0;
-    for (int step = 1; step <= steps; step++) {
-      try (Scope s = Scope.open()) {
-        net.train();
-        PatternImages.Batch b = train.next(batch);
-        Tensor logits = net.forward(b.images());
-        Tensor loss = F.crossEntropy(logits, b.labels());
-        sgd.zero_grad();
-        loss.backward();
-        sgd.step();
-        lossSum += loss.item_double();
-        correct += logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false).eq(b.labels()).sum().item_long();
-        window++;
+    double[] window = new double[3];
+    new TrainingEngine(new PatternTask(net, model, size, batch), recipe, TrainingRun.quiet()).run(st -> {
+      window[0] += st.loss();
+      window[1] += st.terms().get("accuracy");
+      window[2]++;
+      if (st.step() % 25 == 0 || st.step() == steps) {
+        System.out.printf(Locale.ROOT, "step %4d/%d  loss %.4f  train acc %5.1f%%  %.1f img/s%n", st.step(), steps,
+            window[0] / window[2], 100.0 * window[1] / window[2],
+            (double) st.step() * batch / ((System.nanoTime() - start) / 1e9));
+        Arrays.fill(window, 0);
       }
-      if (step % 25 == 0 || step == steps) {
-        System.out.printf(Locale.ROOT, "step %4d/%d  loss %.4f  train acc %5.1f%%  %.1f img/s%n", step, steps,
-            lossSum / window, 100.0 * correct / ((long) window * batch),
-            (double) step * batch / ((System.nanoTime() - start) / 1e9));
-        lossSum = 0;
-        correct = 0;
-        window = 0;
-      }
-    }
+      return true;
+    });
     double accuracy = evaluate(net, new PatternImages(size, seed + 1), 512);
     System.out.printf(Locale.ROOT, "held-out accuracy %.1f%% on 512 new images (chance %.1f%%), %.1f s%n",
         100 * accuracy, 100.0 / classes, (System.nanoTime() - start) / 1e9);
     return 0;
+  }
+
+  /** Generated pattern images and their cross-entropy, for the {@link TrainingEngine}. */
+  private record PatternTask(ImageClassifier model, String name, int size, int batch)
+      implements TrainingTask<PatternImages> {
+    @Override
+    public PatternImages batch(long step, long stepSeed) {
+      return new PatternImages(size, stepSeed);
+    }
+
+    @Override
+    public TrainingTask.Loss loss(PatternImages source, Device device) {
+      PatternImages.Batch b = source.next(batch);
+      Tensor labels = device.put(b.labels());
+      Tensor logits = model.forward(device.put(b.images()));
+      double accuracy = logits.argmax(new LongOptional(1), false).eq(labels).sum().item_long() / (double) batch;
+      return new TrainingTask.Loss(F.crossEntropy(logits, labels), Map.of("accuracy", accuracy));
+    }
   }
 
   static double evaluate(ImageClassifier net, PatternImages data, int n) {
@@ -99,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
       for (int done = 0; done < n; done += 64) {
         try (Scope s = Scope.open()) {
           PatternImages.Batch b = data.next(Math.min(64, n - done));
-          Tensor pred = net.forward(b.images()).argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+          Tensor pred = net.forward(b.images()).argmax(new LongOptional(1), false);
           correct += pred.eq(b.labels()).sum().item_long();
         }
       }
