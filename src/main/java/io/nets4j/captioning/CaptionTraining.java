@@ -187,6 +187,11 @@ public final class CaptionTraining {
 
   /** Trains on a fresh corpus and evaluates on held-out scenes; {@code log} receives progress lines. */
   public static Result run(Config config, int keepSamples, Consumer<String> log) {
+    return run(config, keepSamples, log, TrainingRun.quiet());
+  }
+
+  /** Like {@link #run(Config, int, Consumer)}, training through the {@link TrainingEngine} with {@code run}. */
+  public static Result run(Config config, int keepSamples, Consumer<String> log, TrainingRun run) {
     long start = System.nanoTime();
     torch.manual_seed(config.seed());
     Corpus train = Corpus.generate(config.trainImages(), config.imageSize(), config.seed());
@@ -199,7 +204,7 @@ public final class CaptionTraining {
         log.accept(String.format(Locale.ROOT, "%s step %5d/%d  loss %.4f  held-out content words %5.1f%%  %.0f s",
             config.kind(), p.step(), config.steps(), p.loss(), 100 * p.contentAccuracy(), p.seconds()));
       }
-    });
+    }, run);
     Evaluation evaluation = evaluate(model, test, keepSamples);
     return new Result(config, model, List.copyOf(curve), evaluation, loss, (System.nanoTime() - start) / 1e9);
   }

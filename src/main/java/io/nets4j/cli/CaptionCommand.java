@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,6 +53,12 @@ final class CaptionCommand implements Callable<Integer> {
   @Option(names = "--report", description = "also write the results as Markdown to this file (e.g. docs/captioning.md)")
   Path report;
 
+  @Mixin
+  TrainingRunOptions runOptions;
+
+  @Mixin
+  DeviceOption deviceOption;
+
   @Override
   public Integer call() throws Exception {
     if (steps < 0 || maps < 0 || lr < 0 || imageSize < 0) {
@@ -75,7 +82,8 @@ final class CaptionCommand implements Callable<Integer> {
           + "held-out scenes, lr %s, doubly stochastic weight %s%n", kind, config.steps(), config.batch(),
           config.imageSize(), config.imageSize(), config.trainImages(), config.testImages(), config.learningRate(),
           config.doublyStochastic());
-      CaptionTraining.Result r = CaptionTraining.run(config, maps, System.out::println);
+      CaptionTraining.Result r = CaptionTraining.run(config, maps, System.out::println,
+          runOptions.run(null, kind.toString().toLowerCase(Locale.ROOT), deviceOption.device()));
       CaptionTraining.Evaluation e = r.evaluation();
       System.out.printf(Locale.ROOT, "%s attention: held-out BLEU-4 %.4f, exact match %.1f%%, colour/shape words "
           + "%.1f%% (%.0f s)%n", kind, e.bleu4(), 100 * e.exactMatch(), 100 * e.contentAccuracy(), r.seconds());

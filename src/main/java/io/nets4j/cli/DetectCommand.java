@@ -18,10 +18,12 @@ import io.nets4j.nn.Checks;
 import io.nets4j.nn.Limits;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +32,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -185,6 +188,12 @@ final class DetectCommand implements Callable<Integer> {
         description = "steps between saves of the weights during training (default: ${DEFAULT-VALUE}; 0: only at the end)")
     int saveEvery;
 
+    @Mixin
+    TrainingRunOptions runOptions;
+
+    @Mixin
+    DeviceOption deviceOption;
+
     @Override
     public Integer call() throws IOException {
       if ((coco == null) != (valCoco == null)) {
@@ -193,7 +202,9 @@ final class DetectCommand implements Callable<Integer> {
       if (size != null) {
         Checks.range("--size", size, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
       }
-      if (Files.exists(out.resolve(WEIGHTS))) {
+      if (runOptions.resuming()) {
+        out = runOptions.resumeDirectory(out);
+      } else if (Files.exists(out.resolve(WEIGHTS))) {
         throw new IllegalArgumentException("--out " + out + " already holds a trained detector (" + WEIGHTS
             + "); give another --out, or remove it to train again");
       }
@@ -226,14 +237,20 @@ final class DetectCommand implements Callable<Integer> {
       Runnable saveWeights = () -> Detectors.save(detector, model, side, classes, out.resolve(WEIGHTS));
       long start = System.nanoTime();
       String training;
-      try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(out.resolve("train-log.csv")))) {
-        log.println("step,loss,lr,terms");
+      boolean continued = runOptions.resuming() && Files.exists(out.resolve("train-log.csv"));
+      TrainingRun run = runOptions.run(out, null, deviceOption.device());
+      try (PrintWriter log = new PrintWriter(continued
+          ? Files.newBufferedWriter(out.resolve("train-log.csv"), StandardOpenOption.APPEND)
+          : Files.newBufferedWriter(out.resolve("train-log.csv")))) {
+        if (!continued) {
+          log.println("step,loss,lr,terms");
+        }
         Progress progress = new Progress(log, stepCount, start, String.format(Locale.ROOT, "%s (%,d parameters) on %s",
             model, detector.module().parameterCount(), data), saveWeights);
         training = detector instanceof RegionDetector regions
-            ? trainOnProposals(regions, train, stepCount, lr != null ? lr : recipe.lr(), progress)
+            ? trainOnProposals(regions, train, stepCount, lr != null ? lr : recipe.lr(), progress, run)
             : trainEndToEnd(detector, train, stepCount, batch != null ? batch : recipe.batch(),
-                lr != null ? lr : recipe.lr(), progress);
+                lr != null ? lr : recipe.lr(), progress, run);
       }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
       saveWeights.run();
@@ -260,15 +277,16 @@ final class DetectCommand implements Callable<Integer> {
     }
 
     private String trainEndToEnd(Detector detector, Dataset<DetectionSample> train, int stepCount, int images,
-        double rate, Progress progress) {
+        double rate, Progress progress, TrainingRun run) {
       DetectorTraining.Options options = DetectorTraining.Options.defaults(stepCount, images).withLr(rate).withSeed(seed);
       progress.start(options.optimizer().describe() + ", " + stepCount + " steps of " + images);
-      DetectorTraining.train(detector, train, options, st -> progress.step(st.step(), st.loss(), st.terms(), st.lr(), images));
+      DetectorTraining.train(detector, train, options, st -> progress.step(st.step(), st.loss(), st.terms(), st.lr(), images),
+          run);
       return stepCount + " steps of " + images + " images";
     }
 
     private String trainOnProposals(RegionDetector detector, Dataset<DetectionSample> train, int stepCount, double rate,
-        Progress progress) {
+        Progress progress, TrainingRun run) {
       List<DetectionSample> samples = samples(train);
       long t0 = System.nanoTime();
       RegionTraining.Data data = RegionTraining.Data.propose(detector, samples);
@@ -280,7 +298,7 @@ final class DetectCommand implements Callable<Integer> {
           detector.regionsPerImage(), rate, samples.size(), perImage, proposals);
       progress.start(steps);
       RegionTraining.train(detector, data, new RegionTraining.Config(stepCount, rate, 1, seed),
-          st -> progress.step(st.step(), st.total(1), st.terms(), st.lr(), images));
+          st -> progress.step(st.step(), st.total(1), st.terms(), st.lr(), images), run);
       return steps;
     }
 

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,6 +70,12 @@ final class LanguageModelCommand implements Callable<Integer> {
   /** One row of the comparison. */
   record Row(String model, long parameters, double perplexity, double seconds) {}
 
+  @Mixin
+  TrainingRunOptions runOptions;
+
+  @Mixin
+  DeviceOption deviceOption;
+
   @Override
   public Integer call() {
     if (threads < 1) {
@@ -108,7 +115,7 @@ final class LanguageModelCommand implements Callable<Integer> {
         if (step % 500 == 0) {
           System.out.printf(Locale.ROOT, "  %s step %d/%d, %.0f s%n", kind.title(), step, steps, (System.nanoTime() - t0) / 1e9);
         }
-      });
+      }, runOptions.run(null, kind.name().toLowerCase(Locale.ROOT), deviceOption.device()));
       double ppl = Math.exp(LanguageModelTraining.meanNll(model, valid, length));
       double seconds = (System.nanoTime() - t0) / 1e9;
       rows.add(new Row(kind.title(), model.parameterCount(), ppl, seconds));

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -101,6 +102,12 @@ final class SegmentTrainCommand implements Callable<Integer> {
   @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-shapes)")
   String name;
 
+  @Mixin
+  TrainingRunOptions runOptions;
+
+  @Mixin
+  DeviceOption deviceOption;
+
   @Override
   public Integer call() {
     Checks.range("--width", width, 0.001, 4);
@@ -140,10 +147,11 @@ final class SegmentTrainCommand implements Callable<Integer> {
         .withWidth(width).withBatchNorm(batchNorm).withLearnableUpsampling(learnableUpsampling);
     SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model, options, ShapesDataset.SCENE_CLASSES,
         size, trainSize, valSize, testSize, seed, settings, OffsetDateTime.now().toString());
-    Path runDir = out.resolve(name != null ? name
+    Path runDir = runOptions.resuming() ? runOptions.resumeDirectory(name == null ? null : out.resolve(name))
+        : out.resolve(name != null ? name
         : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model + "-shapes");
     try {
-      if (Files.isDirectory(runDir)) {
+      if (Files.isDirectory(runDir) && !runOptions.resuming()) {
         try (var entries = Files.list(runDir)) {
           if (entries.findAny().isPresent()) {
             throw new IllegalArgumentException("the run directory " + runDir + " exists and is not empty; use another --name");
@@ -157,7 +165,7 @@ final class SegmentTrainCommand implements Callable<Integer> {
     System.out.println("run " + runDir);
     SegmentationRun.Evaluation e;
     try {
-      e = run.train(runDir, System.out);
+      e = run.train(runDir, System.out, runOptions.run(runDir, null, deviceOption.device()));
     } catch (RuntimeException | Error failure) {
       // without kept weights the directory is of no use, and would block the same --name
       if (!Files.exists(runDir.resolve(SegmentationRun.WEIGHTS))) {

@@ -84,9 +84,11 @@ public final class TrainingEngine {
       Checks.positive("steps", steps);
     }
 
-    /** This recipe with {@code n} instead of its numerics ({@code null}: unchanged). */
-    Recipe with(Numerics n) {
-      return n == null ? this : new Recipe(steps, optimizer, schedule, seed, n);
+    /** This recipe with the numerics {@code run} asks for instead of its own. */
+    Recipe with(TrainingRun run) {
+      Numerics n = new Numerics(run.clipGradNorm() != null ? run.clipGradNorm() : numerics.clipGradNorm(),
+          run.bf16() || numerics.bf16(), run.onNonFinite() != null ? run.onNonFinite() : numerics.onNonFinite());
+      return new Recipe(steps, optimizer, schedule, seed, n);
     }
   }
 
@@ -134,12 +136,12 @@ public final class TrainingEngine {
 
   /**
    * @param task the model, batches and loss
-   * @param recipe what the run computes ({@link TrainingRun#numerics} replaces its numerics when set)
+   * @param recipe what the run computes (with the numerics {@code run} asks for)
    * @param run the bookkeeping
    */
   public TrainingEngine(TrainingTask<?> task, Recipe recipe, TrainingRun run) {
     this.task = task;
-    this.recipe = recipe.with(run.numerics());
+    this.recipe = recipe.with(run);
     this.run = run;
   }
 
@@ -238,7 +240,8 @@ public final class TrainingEngine {
       start = info.step();
       System.arraycopy(info.losses(), 0, losses, 0, (int) Math.min(start, losses.length));
       lastCheckpoint = checkpoint;
-      run.out().printf(Locale.ROOT, "resumed from %s at step %d of %d%n", checkpoint, start, recipe.steps());
+      run.out().printf(Locale.ROOT, "resumed from %s at step %d of %d%s%n", checkpoint, start, recipe.steps(),
+          start == recipe.steps() ? " (finished: nothing to train)" : "");
     } else {
       torch.manual_seed(recipe.seed());
     }
@@ -398,9 +401,9 @@ public final class TrainingEngine {
       throw new IllegalArgumentException("the checkpoint " + checkpoint + " was made with other settings ("
           + String.join(", ", d) + "); a resumed run must use the run's settings to continue it exactly");
     }
-    if (info.step() >= recipe.steps()) {
+    if (info.step() > recipe.steps()) {
       throw new IllegalArgumentException("the checkpoint " + checkpoint + " is at step " + info.step()
-          + " and the run has " + recipe.steps() + " steps (raise the number of steps to train further)");
+          + " and the run has " + recipe.steps() + " steps");
     }
   }
 

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 /**
  * The bookkeeping of a {@link TrainingEngine} run: where it writes, what it resumes, how it shows
  * progress, on which device it runs, and the numerics the user asked for instead of the task's
- * recipe. Nothing here but {@link #numerics} changes the numbers a run computes.
+ * recipe. Nothing here but those ({@link #clipGradNorm}, {@link #bf16}, {@link #onNonFinite})
+ * changes the numbers a run computes.
  *
  * @param runDirectory where {@code steps.jsonl}, {@code metrics.jsonl} and {@code checkpoints/} go; {@code null}: nothing is written
  * @param resumeFrom a run directory or checkpoint to continue exactly; {@code null}: a fresh run
@@ -20,16 +21,21 @@ import java.nio.file.Path;
  * @param keepCheckpoints how many of the newest checkpoints are kept
  * @param device where the model and its batches live
  * @param shutdownHook whether Ctrl-C (JVM shutdown) lets the step finish and saves a checkpoint first
- * @param numerics clipping, bfloat16 and the NaN policy to use instead of the task's ({@code null}: the task's)
+ * @param clipGradNorm the gradient-norm bound instead of the task's ({@code null}: the task's; 0: no clipping)
+ * @param bf16 forward passes under bfloat16 autocast (whatever the task's recipe says)
+ * @param onNonFinite the NaN policy instead of the task's ({@code null}: the task's)
  */
 public record TrainingRun(Path runDirectory, Path resumeFrom, Trainer.ProgressMode progress, PrintStream out,
     int logEvery, int checkpointEvery, int evalEvery, int keepCheckpoints, Device device, boolean shutdownHook,
-    TrainingEngine.Numerics numerics) {
+    Double clipGradNorm, boolean bf16, TrainConfig.NonFinitePolicy onNonFinite) {
   public TrainingRun {
     Checks.nonNegative("log every (steps)", logEvery);
     Checks.nonNegative("checkpoint every (steps)", checkpointEvery);
     Checks.nonNegative("evaluate every (steps)", evalEvery);
     Checks.positive("checkpoints kept", keepCheckpoints);
+    if (clipGradNorm != null) {
+      Checks.nonNegative("gradient clipping norm", clipGradNorm);
+    }
     if (resumeFrom != null && runDirectory == null) {
       throw new IllegalArgumentException("resuming from " + resumeFrom + " needs a run directory to continue in");
     }
@@ -56,7 +62,9 @@ public record TrainingRun(Path runDirectory, Path resumeFrom, Trainer.ProgressMo
     private int keepCheckpoints = 2;
     private Device device = Device.CPU;
     private boolean shutdownHook;
-    private TrainingEngine.Numerics numerics;
+    private Double clipGradNorm;
+    private boolean bf16;
+    private TrainConfig.NonFinitePolicy onNonFinite;
 
     private Builder() {}
 
@@ -111,15 +119,26 @@ public record TrainingRun(Path runDirectory, Path resumeFrom, Trainer.ProgressMo
       return this;
     }
 
-    /** Clipping, bfloat16 and the NaN policy instead of the task's. */
-    public Builder numerics(TrainingEngine.Numerics v) {
-      numerics = v;
+    /** Clips the gradient norm at {@code v} instead of the task's bound ({@code null}: the task's; 0: off). */
+    public Builder clipGradNorm(Double v) {
+      clipGradNorm = v;
+      return this;
+    }
+
+    public Builder bf16(boolean v) {
+      bf16 = v;
+      return this;
+    }
+
+    /** The NaN policy instead of the task's ({@code null}: the task's). */
+    public Builder onNonFinite(TrainConfig.NonFinitePolicy v) {
+      onNonFinite = v;
       return this;
     }
 
     public TrainingRun build() {
       return new TrainingRun(runDirectory, resumeFrom, progress, out, logEvery, checkpointEvery, evalEvery,
-          keepCheckpoints, device, shutdownHook, numerics);
+          keepCheckpoints, device, shutdownHook, clipGradNorm, bf16, onNonFinite);
     }
   }
 }
