@@ -286,7 +286,7 @@ final class TrainCommand implements Callable<Integer> {
       checkpoint = Checkpoints.resolve(resume);
       // the checkpoint's settings are the run's current ones (an earlier resume may have extended it)
       TrainConfig current = Checkpoints.info(checkpoint).config();
-      run = withConfig(run, given("--epochs") ? current.withEpochs(epochs) : current);
+      run = withConfig(run, given("--epochs") ? current.toBuilder().epochs(epochs).build() : current);
       if (run.processes() != world) {
         throw new IllegalArgumentException("the run " + runDir + " was trained by " + run.processes() + " process"
             + (run.processes() == 1 ? "" : "es") + ", this job has " + world + "; resume it with the same number "

@@ -705,7 +705,7 @@ public final class Trainer {
           + "', not '" + modelName + "'");
     }
     List<String> differences = differences(info.config(), resumeWithOtherEpochs
-        ? config.withEpochs(info.config().epochs()) : config);
+        ? config.toBuilder().epochs(info.config().epochs()).build() : config);
     if (!differences.isEmpty()) {
       throw new IllegalArgumentException("the checkpoint " + checkpoint + " was made with other settings ("
           + String.join(", ", differences) + "); a resumed run must use the run's settings to continue it exactly");

@@ -260,6 +260,7 @@ public final class TrainingEngine {
     }
     Trainer.setTrainingMode(model);
     long step = start;
+    long metricsAt = -1;
     boolean stopped = false;
     Window window = new Window();
     ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
@@ -281,6 +282,7 @@ public final class TrainingEngine {
           metrics = evaluate(t, model);
           if (log != null) {
             log.metrics(window.metricsLine(step, metrics));
+            metricsAt = step;
           }
         }
         s = new Step(step, s.loss(), s.terms(), s.lr(), s.gradNorm(), s.skipped(), metrics);
@@ -300,6 +302,10 @@ public final class TrainingEngine {
       }
     } finally {
       loader.shutdownNow();
+    }
+    if (log != null && step > start && metricsAt != step) {
+      // the run's last line, so that metrics.jsonl ends where the run ends, evaluated or not
+      log.metrics(window.metricsLine(step, Map.of()));
     }
     if (runDir != null && step > start) {
       lastCheckpoint = save(t, optimizer, step, losses);

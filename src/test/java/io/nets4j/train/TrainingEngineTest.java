@@ -272,4 +272,24 @@ class TrainingEngineTest {
             .onNonFinite(TrainConfig.NonFinitePolicy.SKIP).build()).run(s -> true));
     assertTrue(e.getMessage().contains("optimizer"), e.getMessage());
   }
+
+  /** A stop request (what Ctrl-C's shutdown hook sends) ends the run after the step, with a checkpoint of it. */
+  @Test
+  void stopRequestSavesACheckpoint() {
+    Path run = tmp.resolve("stop");
+    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(10, OptimizerSpec.sgd(0.01), LrSchedule.constant(), 0,
+        TrainingEngine.Numerics.DEFAULT);
+    TrainingEngine engine = new TrainingEngine(new Steep(new Linear(4, 1), new float[] {1, 0, 0, 0}), recipe,
+        TrainingRun.builder().runDirectory(run).shutdownHook(true).build());
+    TrainingEngine.Result r = engine.run(s -> {
+      if (s.step() == 3) {
+        engine.requestStop();
+      }
+      return true;
+    });
+    assertTrue(r.stopped());
+    assertEquals(3, r.steps());
+    assertEquals(run.resolve("checkpoints").resolve("step-00000003").toAbsolutePath(),
+        Checkpoints.resolve(run).toAbsolutePath());
+  }
 }
