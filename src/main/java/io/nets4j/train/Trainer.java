@@ -6,6 +6,7 @@ import io.nets4j.models.ImageClassifier;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.ReplicaSum;
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.io.IOException;
@@ -111,6 +112,7 @@ public final class Trainer {
   private DistributedGroup group;
   private long bucketBytes = GradientReducer.DEFAULT_BUCKET_BYTES;
   private boolean syncBatchNorm;
+  private Device device = Device.CPU;
   private GradientReducer reducer;
   private List<Tensor> syncedBuffers = List.of();
   private boolean jobStop;
@@ -236,6 +238,12 @@ public final class Trainer {
     return this;
   }
 
+  /** Where the model and its batches live (default the CPU); checked against the loaded natives when the fit starts. */
+  public Trainer device(Device d) {
+    this.device = d;
+    return this;
+  }
+
   /** Asks the running {@link #fit} to stop after the current step, saving a checkpoint. */
   public void requestStop() {
     stopRequested = true;
@@ -312,6 +320,12 @@ public final class Trainer {
       throw new IllegalArgumentException("early stopping needs validation data");
     }
     LrSchedule schedule = config.schedule().build(perEpoch, config.epochs());
+    if (!device.require().isCpu()) {
+      if (config.bf16()) {
+        TrainingEngine.checkBf16(device);
+      }
+      model.to(device.toString());
+    }
     TorchOptimizer optimizer = config.optimizer().build(model);
     OptimizerStep update = new OptimizerStep(optimizer, schedule, config.clipGradNorm(), config.bf16());
     State st = new State();
@@ -384,7 +398,7 @@ public final class Trainer {
             + " but announced " + perEpoch);
       }
       Evaluation ev = validation == null || (group != null && !group.isMaster()) ? null
-          : Evaluator.evaluate(model, validation, model.numClasses(), config.bf16(), keepSamples);
+          : Evaluator.evaluate(model, validation, model.numClasses(), config.bf16(), keepSamples, device);
       Double monitored = ev == null ? null : config.monitor().of(ev);
       if (group != null && validation != null) {
         monitored = shareFromMaster(monitored == null ? Double.NaN : monitored);
@@ -522,7 +536,7 @@ public final class Trainer {
   private StepRecord step(OptimizerStep update, BatchStream batches, long step, int epoch, int b, int perEpoch,
       Path lastCheckpoint) {
     try (Scope s = Scope.open()) {
-      LabeledBatch batch = batches.next();
+      LabeledBatch batch = batches.next().on(device);
       double lr = update.setLr(step);
       if (group != null) {
         try (NoGradGuard g = new NoGradGuard()) {
