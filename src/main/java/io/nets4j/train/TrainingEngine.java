@@ -232,32 +232,12 @@ public final class TrainingEngine {
     long start = 0;
     Path lastCheckpoint = null;
     if (run.resumeFrom() != null) {
-      Path checkpoint = Checkpoints.resolve(run.resumeFrom());
-      Info info = readInfo(checkpoint);
-      check(checkpoint, info, t.name());
-      Checkpoints.restore(checkpoint, info.optimizerLayout(), model, optimizer);
-      t.restoreState(info.taskState());
-      start = info.step();
-      System.arraycopy(info.losses(), 0, losses, 0, (int) Math.min(start, losses.length));
-      lastCheckpoint = checkpoint;
-      run.out().printf(Locale.ROOT, "resumed from %s at step %d of %d%s%n", checkpoint, start, recipe.steps(),
-          start == recipe.steps() ? " (finished: nothing to train)" : "");
+      lastCheckpoint = resume(t, optimizer, losses);
+      start = readInfo(lastCheckpoint).step();
     } else {
       torch.manual_seed(recipe.seed());
     }
-    RunLog log = null;
-    if (runDir != null) {
-      try {
-        Files.createDirectories(runDir);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create the run directory " + runDir + " (" + e + ")", e);
-      }
-      for (Path leftover : Checkpoints.removeTemporaries(runDir)) {
-        run.out().println("removed " + leftover + ", left half-written by a process that was killed");
-      }
-      log = new RunLog(runDir);
-      log.truncate(start);
-    }
+    RunLog log = runDir == null ? null : openLog(runDir, start);
     Trainer.setTrainingMode(model);
     long step = start;
     long metricsAt = -1;
@@ -316,6 +296,34 @@ public final class TrainingEngine {
     }
     model.eval();
     return new Result(Arrays.copyOf(losses, (int) step), step, stopped, lastCheckpoint);
+  }
+
+  /** Restores the checkpoint {@link TrainingRun#resumeFrom} names into the task and optimizer; returns it. */
+  private Path resume(TrainingTask<?> t, TorchOptimizer optimizer, double[] losses) {
+    Path checkpoint = Checkpoints.resolve(run.resumeFrom());
+    Info info = readInfo(checkpoint);
+    check(checkpoint, info, t.name());
+    Checkpoints.restore(checkpoint, info.optimizerLayout(), t.model(), optimizer);
+    t.restoreState(info.taskState());
+    System.arraycopy(info.losses(), 0, losses, 0, (int) Math.min(info.step(), losses.length));
+    run.out().printf(Locale.ROOT, "resumed from %s at step %d of %d%s%n", checkpoint, info.step(), recipe.steps(),
+        info.step() == recipe.steps() ? " (finished: nothing to train)" : "");
+    return checkpoint;
+  }
+
+  /** The run directory's logs, cut back to {@code step}, after removing what a killed process left. */
+  private RunLog openLog(Path runDir, long step) {
+    try {
+      Files.createDirectories(runDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the run directory " + runDir + " (" + e + ")", e);
+    }
+    for (Path leftover : Checkpoints.removeTemporaries(runDir)) {
+      run.out().println("removed " + leftover + ", left half-written by a process that was killed");
+    }
+    RunLog log = new RunLog(runDir);
+    log.truncate(step);
+    return log;
   }
 
   private <B> Future<B> prepare(ExecutorService loader, TrainingTask<B> t, long step) {
