@@ -79,4 +79,22 @@ class TrainingRunOptionsTest {
     assertNotEquals(0, negative.exit());
     assertTrue(negative.err().contains("--clip-grad"), negative.err());
   }
+
+  /** segment train checkpoints into its run directory; --resume of a finished run trains nothing and evaluates again. */
+  @Test
+  void segmentTrainCheckpointsAndResumes() {
+    String[] args = {"segment", "train", "--size", "16", "--width", "0.0625", "--mosaic", "1", "--steps", "2",
+        "--eval-every", "1", "--train-size", "8", "--val-size", "2", "--test-size", "3", "--out", tmp.toString(),
+        "--name", "seg", "--progress", "plain"};
+    CliTest.Run first = CliTest.run(args);
+    assertEquals(0, first.exit(), first.err());
+    assertTrue(first.out().contains(" 2/2  loss "), first.out());
+    Path run = tmp.resolve("seg");
+    assertTrue(Files.isRegularFile(run.resolve("checkpoints").resolve("latest.json")));
+    String[] again = java.util.Arrays.copyOf(args, args.length + 1);
+    again[args.length] = "--resume";
+    CliTest.Run resumed = CliTest.run(again);
+    assertEquals(0, resumed.exit(), resumed.err());
+    assertTrue(resumed.out().contains("at step 2 of 2 (finished: nothing to train)"), resumed.out());
+  }
 }
