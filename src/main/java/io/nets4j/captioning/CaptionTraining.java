@@ -5,22 +5,26 @@ import io.nets4j.data.ShapesDataset;
 import io.nets4j.sequence.Decoding;
 import io.nets4j.sequence.Reinforce;
 import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.LrSchedule;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TrainingEngine;
+import io.nets4j.train.TrainingRun;
+import io.nets4j.train.TrainingTask;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import org.bytedeco.pytorch.Adam;
-import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -183,6 +187,11 @@ public final class CaptionTraining {
 
   /** Trains on a fresh corpus and evaluates on held-out scenes; {@code log} receives progress lines. */
   public static Result run(Config config, int keepSamples, Consumer<String> log) {
+    return run(config, keepSamples, log, TrainingRun.quiet());
+  }
+
+  /** Like {@link #run(Config, int, Consumer)}, training through the {@link TrainingEngine} with {@code run}. */
+  public static Result run(Config config, int keepSamples, Consumer<String> log, TrainingRun run) {
     long start = System.nanoTime();
     torch.manual_seed(config.seed());
     Corpus train = Corpus.generate(config.trainImages(), config.imageSize(), config.seed());
@@ -195,7 +204,7 @@ public final class CaptionTraining {
         log.accept(String.format(Locale.ROOT, "%s step %5d/%d  loss %.4f  held-out content words %5.1f%%  %.0f s",
             config.kind(), p.step(), config.steps(), p.loss(), 100 * p.contentAccuracy(), p.seconds()));
       }
-    });
+    }, run);
     Evaluation evaluation = evaluate(model, test, keepSamples);
     return new Result(config, model, List.copyOf(curve), evaluation, loss, (System.nanoTime() - start) / 1e9);
   }
@@ -207,44 +216,78 @@ public final class CaptionTraining {
    */
   public static double train(ShowAttendTell model, Corpus data, Corpus monitor, Config config,
       Consumer<Progress> progress) {
-    Adam adam = new Adam(new TensorVector(model.parameters().toArray(new Tensor[0])),
-        new AdamOptions(config.learningRate()));
-    Reinforce.MovingAverageBaseline baseline = new Reinforce.MovingAverageBaseline(0.9);
-    SplittableRandom rng = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
+    return train(model, data, monitor, config, progress, TrainingRun.quiet());
+  }
+
+  /**
+   * Like {@link #train(ShowAttendTell, Corpus, Corpus, Config, Consumer)}, through the
+   * {@link TrainingEngine} with {@code run}'s logs, checkpoints, resuming, progress, device and
+   * numerics (the REINFORCE baseline is part of the checkpoint). Adam is AdamW without weight decay.
+   */
+  public static double train(ShowAttendTell model, Corpus data, Corpus monitor, Config config,
+      Consumer<Progress> progress, TrainingRun run) {
+    if (config.steps() == 0) {
+      return Double.NaN;
+    }
+    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(config.steps(),
+        OptimizerSpec.adamw(config.learningRate()).withWeightDecay(0), LrSchedule.constant(), config.seed(),
+        TrainingEngine.Numerics.DEFAULT);
+    double[] window = new double[2];
+    long start = System.nanoTime();
+    TrainingEngine.Result result = new TrainingEngine(new Task(model, data, config,
+        new Reinforce.MovingAverageBaseline(0.9)), recipe, run).run(s -> {
+          if (!s.skipped()) {
+            window[0] += s.loss();
+            window[1]++;
+          }
+          int step = (int) s.step();
+          if (step % Math.max(1, config.steps() / 10) == 0 || step == config.steps()) {
+            double content = evaluate(model, monitor, 0).contentAccuracy();
+            model.train();
+            progress.accept(new Progress(step, window[0] / window[1], content, (System.nanoTime() - start) / 1e9));
+            window[0] = 0;
+            window[1] = 0;
+          }
+          return true;
+        });
+    double[] losses = result.losses();
     double recent = 0;
     int recentCount = 0;
-    double window = 0;
-    int windowCount = 0;
-    long start = System.nanoTime();
-    model.train();
-    for (int step = 1; step <= config.steps(); step++) {
-      double value;
-      try (Scope s = Scope.open()) {
-        int[] rows = rng.ints(config.batch(), 0, data.size()).toArray();
-        Tensor loss = loss(model, data.images(rows), data.tokens(rows), config, baseline);
-        adam.zero_grad();
-        loss.backward();
-        adam.step();
-        value = loss.item_double();
-      }
-      if (!Double.isFinite(value)) {
-        throw new IllegalStateException("training diverged at step " + step + " (loss " + value + ")");
-      }
-      window += value;
-      windowCount++;
-      if (step > config.steps() - 50) {
-        recent += value;
-        recentCount++;
-      }
-      if (step % Math.max(1, config.steps() / 10) == 0 || step == config.steps()) {
-        double content = evaluate(model, monitor, 0).contentAccuracy();
-        model.train();
-        progress.accept(new Progress(step, window / windowCount, content, (System.nanoTime() - start) / 1e9));
-        window = 0;
-        windowCount = 0;
-      }
+    for (int i = Math.max(0, losses.length - 50); i < losses.length; i++) {
+      recent += losses[i];
+      recentCount++;
     }
     return recentCount == 0 ? Double.NaN : recent / recentCount;
+  }
+
+  /** Random scenes and the captioning loss (with its REINFORCE baseline), for the {@link TrainingEngine}. */
+  private record Task(ShowAttendTell model, Corpus data, Config config, Reinforce.MovingAverageBaseline baseline)
+      implements TrainingTask<int[]> {
+    @Override
+    public String name() {
+      return "show-attend-tell-" + model.kind().toString().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public int[] batch(long step, long stepSeed) {
+      return new SplittableRandom(stepSeed).ints(config.batch(), 0, data.size()).toArray();
+    }
+
+    @Override
+    public TrainingTask.Loss loss(int[] rows, Device device) {
+      return TrainingTask.Loss.of(CaptionTraining.loss(model, device.put(data.images(rows)),
+          device.put(data.tokens(rows)), config, baseline));
+    }
+
+    @Override
+    public Map<String, Double> state() {
+      return Map.of("baseline", baseline.value(), "baseline_started", baseline.started() ? 1.0 : 0.0);
+    }
+
+    @Override
+    public void restoreState(Map<String, Double> state) {
+      baseline.restore(state.getOrDefault("baseline", 0.0), state.getOrDefault("baseline_started", 0.0) > 0);
+    }
   }
 
   /** The training loss of one batch (see the class comment). */

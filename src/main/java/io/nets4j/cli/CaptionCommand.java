@@ -51,6 +51,12 @@ final class CaptionCommand implements Callable<Integer> {
   @Option(names = "--report", description = "also write the results as Markdown to this file (e.g. docs/captioning.md)")
   Path report;
 
+  @Mixin
+  TrainingRunOptions runOptions;
+
+  @Mixin
+  DeviceOption deviceOption;
+
   @Override
   public Integer call() throws Exception {
     if (steps.value < 0 || maps < 0 || lr.value < 0 || size.value < 0) {
@@ -71,7 +77,8 @@ final class CaptionCommand implements Callable<Integer> {
           + "held-out scenes, lr %s, doubly stochastic weight %s%n", kind, config.steps(), config.batch(),
           config.imageSize(), config.imageSize(), config.trainImages(), config.testImages(), config.learningRate(),
           config.doublyStochastic());
-      CaptionTraining.Result r = CaptionTraining.run(config, maps, System.out::println);
+      CaptionTraining.Result r = CaptionTraining.run(config, maps, System.out::println,
+          runOptions.run(null, kind.toString().toLowerCase(Locale.ROOT), deviceOption.device()));
       CaptionTraining.Evaluation e = r.evaluation();
       System.out.printf(Locale.ROOT, "%s attention: held-out BLEU-4 %.4f, exact match %.1f%%, colour/shape words "
           + "%.1f%% (%.0f s)%n", kind, e.bleu4(), 100 * e.exactMatch(), 100 * e.contentAccuracy(), r.seconds());

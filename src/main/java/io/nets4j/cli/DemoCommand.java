@@ -7,14 +7,20 @@ import io.nets4j.models.Models;
 import io.nets4j.nn.Checks;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Limits;
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Scope;
+import io.nets4j.train.LrSchedule;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TrainingEngine;
+import io.nets4j.train.TrainingRun;
+import io.nets4j.train.TrainingTask;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.SGD;
-import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,41 +61,44 @@ final class DemoCommand implements Callable<Integer> {
     ImageClassifier net = Models.create(model.value, ModelOptions.defaults().withNumClasses(classes));
     System.out.printf(Locale.ROOT, "demo: %s (%,d parameters) on %d generated %dx%d images per step, classes %s%n",
         model.value, net.parameterCount(), batch.value, size.value, size.value, PatternImages.CLASSES);
-    SGDOptions options = new SGDOptions(lr.value);
-    options.momentum().put(0.9);
-    options.weight_decay().put(5e-4);
-    SGD sgd = new SGD(new TensorVector(net.parameters().toArray(new Tensor[0])), options);
-    PatternImages train = new PatternImages(size.value, seed.value);
+    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(steps.value, OptimizerSpec.sgd(lr.value).withWeightDecay(5e-4)
+        .withDecayNormAndBias(true), LrSchedule.constant(), seed.value, TrainingEngine.Numerics.DEFAULT);
     long start = System.nanoTime();
-    double lossSum = 0;
-    long correct = 0;
-    int window = 0;
-    for (int step = 1; step <= steps.value; step++) {
-      try (Scope s = Scope.open()) {
-        net.train();
-        PatternImages.Batch b = train.next(batch.value);
-        Tensor logits = net.forward(b.images());
-        Tensor loss = F.crossEntropy(logits, b.labels());
-        sgd.zero_grad();
-        loss.backward();
-        sgd.step();
-        lossSum += loss.item_double();
-        correct += logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false).eq(b.labels()).sum().item_long();
-        window++;
+    double[] window = new double[3];
+    new TrainingEngine(new PatternTask(net, model.value, size.value, batch.value), recipe, TrainingRun.quiet()).run(st -> {
+      window[0] += st.loss();
+      window[1] += st.terms().get("accuracy");
+      window[2]++;
+      if (st.step() % 25 == 0 || st.step() == steps.value) {
+        System.out.printf(Locale.ROOT, "step %4d/%d  loss %.4f  train acc %5.1f%%  %.1f img/s%n", st.step(), steps.value,
+            window[0] / window[2], 100.0 * window[1] / window[2],
+            (double) st.step() * batch.value / ((System.nanoTime() - start) / 1e9));
+        Arrays.fill(window, 0);
       }
-      if (step % 25 == 0 || step == steps.value) {
-        System.out.printf(Locale.ROOT, "step %4d/%d  loss %.4f  train acc %5.1f%%  %.1f img/s%n", step, steps.value,
-            lossSum / window, 100.0 * correct / ((long) window * batch.value),
-            (double) step * batch.value / ((System.nanoTime() - start) / 1e9));
-        lossSum = 0;
-        correct = 0;
-        window = 0;
-      }
-    }
+      return true;
+    });
     double accuracy = evaluate(net, new PatternImages(size.value, seed.value + 1), 512);
     System.out.printf(Locale.ROOT, "held-out accuracy %.1f%% on 512 new images (chance %.1f%%), %.1f s%n",
         100 * accuracy, 100.0 / classes, (System.nanoTime() - start) / 1e9);
     return 0;
+  }
+
+  /** Generated pattern images and their cross-entropy, for the {@link TrainingEngine}. */
+  private record PatternTask(ImageClassifier model, String name, int size, int batch)
+      implements TrainingTask<PatternImages> {
+    @Override
+    public PatternImages batch(long step, long stepSeed) {
+      return new PatternImages(size, stepSeed);
+    }
+
+    @Override
+    public TrainingTask.Loss loss(PatternImages source, Device device) {
+      PatternImages.Batch b = source.next(batch);
+      Tensor labels = device.put(b.labels());
+      Tensor logits = model.forward(device.put(b.images()));
+      double accuracy = logits.argmax(new LongOptional(1), false).eq(labels).sum().item_long() / (double) batch;
+      return new TrainingTask.Loss(F.crossEntropy(logits, labels), Map.of("accuracy", accuracy));
+    }
   }
 
   static double evaluate(ImageClassifier net, PatternImages data, int n) {
@@ -99,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
       for (int done = 0; done < n; done += 64) {
         try (Scope s = Scope.open()) {
           PatternImages.Batch b = data.next(Math.min(64, n - done));
-          Tensor pred = net.forward(b.images()).argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+          Tensor pred = net.forward(b.images()).argmax(new LongOptional(1), false);
           correct += pred.eq(b.labels()).sum().item_long();
         }
       }

@@ -21,10 +21,12 @@ import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import io.nets4j.train.Progress;
 import io.nets4j.train.Trainer;
+import io.nets4j.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -190,6 +192,12 @@ final class DetectCommand implements Callable<Integer> {
         description = "steps between saves of the weights during training (default: ${DEFAULT-VALUE}; 0: only at the end)")
     int saveEvery;
 
+    @Mixin
+    TrainingRunOptions runOptions;
+
+    @Mixin
+    DeviceOption deviceOption;
+
     @Override
     public Integer call() throws IOException {
       if ((coco == null) != (valCoco == null)) {
@@ -199,7 +207,9 @@ final class DetectCommand implements Callable<Integer> {
         Checks.range("--size", size.value, Detectors.MIN_SIDE, Detectors.MAX_SIDE);
       }
       int registeredSize = ModelNames.require(model.value, Task.DETECTION).inputSize();
-      if (Files.exists(out.value.resolve(WEIGHTS))) {
+      if (runOptions.resuming()) {
+        out.value = runOptions.resumeDirectory(out.value);
+      } else if (Files.exists(out.value.resolve(WEIGHTS))) {
         throw new IllegalArgumentException("--out " + out.value + " already holds a trained detector (" + WEIGHTS
             + "); give another --out, or remove it to train again");
       }
@@ -232,14 +242,20 @@ final class DetectCommand implements Callable<Integer> {
       Runnable saveWeights = () -> Detectors.save(detector, model.value, side, classes, out.value.resolve(WEIGHTS));
       long start = System.nanoTime();
       String training;
-      try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(out.value.resolve("train-log.csv")));
-          StepLog progress = new StepLog(log, stepCount, String.format(Locale.ROOT, "%s (%,d parameters) on %s",
-              model.value, detector.module().parameterCount(), data), saveWeights)) {
-        log.println("step,loss,lr,terms");
+      boolean continued = runOptions.resuming() && Files.exists(out.value.resolve("train-log.csv"));
+      TrainingRun run = runOptions.runShowingOwnProgress(out.value, deviceOption.device());
+      try (PrintWriter log = new PrintWriter(continued
+          ? Files.newBufferedWriter(out.value.resolve("train-log.csv"), StandardOpenOption.APPEND)
+          : Files.newBufferedWriter(out.value.resolve("train-log.csv")));
+          StepLog progress = new StepLog(log, runOptions.progressMode(), stepCount,
+              String.format(Locale.ROOT, "%s (%,d parameters) on %s", model.value, detector.module().parameterCount(), data), saveWeights)) {
+        if (!continued) {
+          log.println("step,loss,lr,terms");
+        }
         training = detector instanceof RegionDetector regions
-            ? trainOnProposals(regions, train, stepCount, lr.orElse(recipe.lr()), progress)
+            ? trainOnProposals(regions, train, stepCount, lr.orElse(recipe.lr()), progress, run)
             : trainEndToEnd(detector, train, stepCount, batch.value != 0 ? batch.value : recipe.batch(),
-                lr.orElse(recipe.lr()), progress);
+                lr.orElse(recipe.lr()), progress, run);
       }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
       saveWeights.run();
@@ -266,15 +282,16 @@ final class DetectCommand implements Callable<Integer> {
     }
 
     private String trainEndToEnd(Detector detector, Dataset<DetectionSample> train, int stepCount, int images,
-        double rate, StepLog progress) {
+        double rate, StepLog progress, TrainingRun run) {
       DetectorTraining.Options options = DetectorTraining.Options.defaults(stepCount, images).withLr(rate).withSeed(seed.value);
       progress.start(options.optimizer().describe() + ", " + stepCount + " steps of " + images);
-      DetectorTraining.train(detector, train, options, st -> progress.step(st.step(), st.loss(), st.terms(), st.lr(), images));
+      DetectorTraining.train(detector, train, options, st -> progress.step(st.step(), st.loss(), st.terms(), st.lr(), images),
+          run);
       return stepCount + " steps of " + images + " images";
     }
 
     private String trainOnProposals(RegionDetector detector, Dataset<DetectionSample> train, int stepCount, double rate,
-        StepLog progress) {
+        StepLog progress, TrainingRun run) {
       List<DetectionSample> samples = samples(train);
       long t0 = System.nanoTime();
       RegionTraining.Data data = RegionTraining.Data.propose(detector, samples);
@@ -286,7 +303,7 @@ final class DetectCommand implements Callable<Integer> {
           detector.regionsPerImage(), rate, samples.size(), perImage, proposals);
       progress.start(steps);
       RegionTraining.train(detector, data, new RegionTraining.Config(stepCount, rate, 1, seed.value),
-          st -> progress.step(st.step(), st.total(1), st.terms(), st.lr(), images));
+          st -> progress.step(st.step(), st.total(1), st.terms(), st.lr(), images), run);
       return steps;
     }
 
@@ -313,12 +330,12 @@ final class DetectCommand implements Callable<Integer> {
       private double window;
       private int windowSteps;
 
-      StepLog(PrintWriter log, int stepCount, String subject, Runnable saveWeights) {
+      StepLog(PrintWriter log, Trainer.ProgressMode mode, int stepCount, String subject, Runnable saveWeights) {
         this.log = log;
         this.stepCount = stepCount;
         this.subject = subject;
         this.saveWeights = saveWeights;
-        this.progress = Progress.create(Trainer.ProgressMode.AUTO, System.out, "step", stepCount, 0);
+        this.progress = Progress.create(mode, System.out, "step", stepCount, 0);
       }
 
       void start(String training) {

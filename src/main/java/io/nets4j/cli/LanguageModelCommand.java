@@ -69,6 +69,12 @@ final class LanguageModelCommand implements Callable<Integer> {
   /** One row of the comparison. */
   record Row(String model, long parameters, double perplexity, double seconds) {}
 
+  @Mixin
+  TrainingRunOptions runOptions;
+
+  @Mixin
+  DeviceOption deviceOption;
+
   @Override
   public Integer call() {
     threads.apply();
@@ -105,7 +111,7 @@ final class LanguageModelCommand implements Callable<Integer> {
         if (step % 500 == 0) {
           System.out.printf(Locale.ROOT, "  %s step %d/%d, %.0f s%n", kind.title(), step, steps.value, (System.nanoTime() - t0) / 1e9);
         }
-      });
+      }, runOptions.run(null, kind.name().toLowerCase(Locale.ROOT), deviceOption.device()));
       double ppl = Math.exp(LanguageModelTraining.meanNll(model, valid, length));
       double seconds = (System.nanoTime() - t0) / 1e9;
       rows.add(new Row(kind.title(), model.parameterCount(), ppl, seconds));

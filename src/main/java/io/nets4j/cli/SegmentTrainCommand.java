@@ -96,6 +96,12 @@ final class SegmentTrainCommand implements Callable<Integer> {
   @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-shapes)")
   String name;
 
+  @Mixin
+  TrainingRunOptions runOptions;
+
+  @Mixin
+  DeviceOption deviceOption;
+
   @Override
   public Integer call() {
     Checks.range("--width", width, 0.001, 4);
@@ -124,10 +130,11 @@ final class SegmentTrainCommand implements Callable<Integer> {
         .withWidth(width).withBatchNorm(batchNorm).withLearnableUpsampling(learnableUpsampling);
     SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model.value, options, ShapesDataset.SCENE_CLASSES,
         size.value, trainSize, valSize, testSize, seed.value, settings, OffsetDateTime.now().toString());
-    Path runDir = out.value.resolve(name != null ? name
+    Path runDir = runOptions.resuming() ? runOptions.resumeDirectory(name == null ? null : out.value.resolve(name))
+        : out.value.resolve(name != null ? name
         : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model.value + "-shapes");
     try {
-      if (Files.isDirectory(runDir)) {
+      if (Files.isDirectory(runDir) && !runOptions.resuming()) {
         try (var entries = Files.list(runDir)) {
           if (entries.findAny().isPresent()) {
             throw new IllegalArgumentException("the run directory " + runDir + " exists and is not empty; use another --name");
@@ -141,7 +148,7 @@ final class SegmentTrainCommand implements Callable<Integer> {
     System.out.println("run " + runDir);
     SegmentationRun.Evaluation e;
     try {
-      e = run.train(runDir, System.out);
+      e = run.train(runDir, System.out, runOptions.run(runDir, null, deviceOption.device()));
     } catch (RuntimeException | Error failure) {
       // without kept weights the directory is of no use, and would block the same --name
       if (!Files.exists(runDir.resolve(SegmentationRun.WEIGHTS))) {

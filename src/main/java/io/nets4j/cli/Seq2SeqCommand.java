@@ -83,6 +83,12 @@ final class Seq2SeqCommand implements Callable<Integer> {
   /** Formats drawn as heatmaps: numeric, German style, long with weekday, ordinal. */
   private static final int[] HEATMAP_FORMATS = {2, 6, 11, 14};
 
+  @Mixin
+  TrainingRunOptions runOptions;
+
+  @Mixin
+  DeviceOption deviceOption;
+
   @Override
   public Integer call() {
     DateModels kind = parseModel(model.value);
@@ -116,7 +122,7 @@ final class Seq2SeqCommand implements Callable<Integer> {
         reachedSeconds[0] = c.seconds();
         System.out.printf(Locale.ROOT, "reached 99%% after %d steps, %.1f s%n", c.step(), c.seconds());
       }
-    });
+    }, runOptions.run(null, null, deviceOption.device()));
     double trainingCpu = processCpuSeconds();
     // a fresh draw, larger than the one monitored during training, so the final number was not selected on
     List<DateTask.Example> finalSet = task.heldOutExamples(finalExamples, new java.util.Random(seed.value + 2));

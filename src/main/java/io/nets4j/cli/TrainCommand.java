@@ -38,6 +38,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Mixin;
@@ -172,6 +173,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-DATA)")
   String name;
 
+  @Mixin
+  DeviceOption deviceOption;
+
   @Option(names = "--resume", paramLabel = "RUN|CHECKPOINT", description = "continue a run from its latest (or the given) checkpoint, with its settings (--epochs may extend it)")
   Path resume;
 
@@ -209,11 +213,12 @@ final class TrainCommand implements Callable<Integer> {
    */
   private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--epochs", "--progress", "--workers",
       "--nproc-per-node", "--nnodes", "--node-rank", "--master-addr", "--master-port", "--threads", "--bucket-cap-mb",
-      "--dist-timeout", "--dist-backend");
+      "--dist-timeout", "--dist-backend", "--device");
 
   @Override
   public Integer call() {
     validate();
+    deviceOption.device(); // a device the natives lack fails here, before a run directory or a worker exists
     DistributedBackend backend = DistributedBackend.parse(distBackend);
     Optional<DistributedConfig> worker = DistributedConfig.fromEnvironment(System.getenv(), backend);
     if (worker.isEmpty() && nprocPerNode > 0) {
@@ -270,7 +275,7 @@ final class TrainCommand implements Callable<Integer> {
       checkpoint = Checkpoints.resolve(resume);
       // the checkpoint's settings are the run's current ones (an earlier resume may have extended it)
       TrainConfig current = Checkpoints.info(checkpoint).config();
-      run = withConfig(run, given("--epochs") ? current.withEpochs(epochs) : current);
+      run = withConfig(run, given("--epochs") ? current.toBuilder().epochs(epochs).build() : current);
       if (run.processes() != world) {
         throw new IllegalArgumentException("the run " + runDir + " was trained by " + run.processes() + " process"
             + (run.processes() == 1 ? "" : "es") + ", this job has " + world + "; resume it with the same number "
@@ -318,7 +323,7 @@ final class TrainCommand implements Callable<Integer> {
     int loaderThreads = workers != null ? workers : run.data().startsWith("shapes") || run.data().startsWith("patterns") ? 0 : 2;
     Trainer trainer = new Trainer(net, run.model(), run.config()).runDirectory(master ? runDir : null)
         .classNames(run.classes()).normalization(run.mean(), run.std()).installShutdownHook(true).output(out)
-        .progress(master ? Trainer.ProgressMode.valueOf(progress.trim().toUpperCase(Locale.ROOT))
+        .device(deviceOption.device()).progress(master ? Trainer.ProgressMode.valueOf(progress.trim().toUpperCase(Locale.ROOT))
             : Trainer.ProgressMode.NONE);
     if (group != null) {
       if (!(bucketCapMb > 0)) {

@@ -7,21 +7,20 @@ import io.nets4j.data.Image;
 import io.nets4j.data.Transforms;
 import io.nets4j.detection.eval.DetectionEvaluator;
 import io.nets4j.detection.eval.DetectionMetrics;
+import io.nets4j.nn.Module;
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import io.nets4j.train.LrSchedule;
 import io.nets4j.train.OptimizerSpec;
-import io.nets4j.train.TorchOptimizer;
+import io.nets4j.train.TrainingEngine;
+import io.nets4j.train.TrainingRun;
+import io.nets4j.train.TrainingTask;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 import org.bytedeco.pytorch.Tensor;
 
@@ -79,82 +78,60 @@ public final class DetectorTraining {
 
   /** Trains {@code detector} on random batches of {@code data}; returns the loss of every step. */
   public static double[] train(Detector detector, Dataset<DetectionSample> data, Options options, Listener listener) {
+    return train(detector, data, options, listener, TrainingRun.quiet()).losses();
+  }
+
+  /**
+   * Like {@link #train(Detector, Dataset, Options, Listener)}, through the {@link TrainingEngine}
+   * with {@code run}'s logs, checkpoints, resuming, progress, device and numerics (its clipping
+   * replaces {@link Options#clipNorm}).
+   */
+  public static TrainingEngine.Result train(Detector detector, Dataset<DetectionSample> data, Options options,
+      Listener listener, TrainingRun run) {
     if (data.size() == 0) {
       throw new IllegalArgumentException("cannot train a detector on an empty data set");
     }
-    TorchOptimizer optimizer = options.optimizer().build(detector.module());
     LrSchedule schedule = LrSchedule.cosine(Math.max(1, options.steps() - options.warmupSteps()), 0.01)
         .afterWarmup(options.warmupSteps(), 0.01);
-    SplittableRandom rng = new SplittableRandom(options.seed());
-    double[] losses = new double[options.steps()];
-    detector.module().train();
-    // The next batch is generated (data sets like the shapes scenes render on demand) while this one trains.
-    ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "detector-batches");
-      t.setDaemon(true);
-      return t;
+    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(options.steps(), options.optimizer(), schedule,
+        options.seed(), TrainingEngine.Numerics.clipping(options.clipNorm()));
+    return new TrainingEngine(new Task(detector, data, options), recipe, run).run(s -> {
+      listener.onStep(new Step((int) s.step(), s.loss(), s.terms(), s.lr()));
+      return true;
     });
-    try {
-      Future<List<DetectionSample>> next = loader.submit(batchTask(data, options, rng));
-      for (int step = 0; step < options.steps(); step++) {
-        List<DetectionSample> batch = get(next);
-        if (step + 1 < options.steps()) {
-          next = loader.submit(batchTask(data, options, rng));
-        }
-        double lr = options.optimizer().lr() * schedule.factor(step);
-        try (Scope s = Scope.open()) {
-          optimizer.setLr(lr);
-          DetectionLoss loss = detector.loss(batch);
-          double value = loss.total().item_double();
-          if (!Double.isFinite(value)) {
-            throw new IllegalStateException("detector loss is " + value + " at step " + (step + 1) + " "
-                + loss.terms() + " (lower the learning rate)");
-          }
-          optimizer.zeroGrad();
-          loss.total().backward();
-          if (options.clipNorm() > 0) {
-            optimizer.clipGradNorm(options.clipNorm());
-          }
-          optimizer.step();
-          losses[step] = value;
-          listener.onStep(new Step(step + 1, value, loss.terms(), lr));
-        }
-      }
-    } finally {
-      loader.shutdownNow();
-    }
-    detector.module().eval();
-    return losses;
   }
 
-  /** The samples of one batch, drawn now (so the order depends only on the seed) and built later. */
-  private static Callable<List<DetectionSample>> batchTask(Dataset<DetectionSample> data, Options options,
-      SplittableRandom rng) {
-    int[] indices = new int[options.batch()];
-    boolean[] flips = new boolean[options.batch()];
-    for (int i = 0; i < indices.length; i++) {
-      indices[i] = rng.nextInt(data.size());
-      flips[i] = options.flip() && rng.nextBoolean();
+  /**
+   * Random batches (optionally flipped) and the detector's loss, for the {@link TrainingEngine};
+   * the batches are rendered on the engine's loader thread while the previous step trains.
+   */
+  private record Task(Detector detector, Dataset<DetectionSample> data, Options options)
+      implements TrainingTask<List<DetectionSample>> {
+    @Override
+    public Module model() {
+      return detector.module();
     }
-    return () -> {
-      List<DetectionSample> batch = new ArrayList<>(indices.length);
-      for (int i = 0; i < indices.length; i++) {
-        DetectionSample s = data.get(indices[i]);
-        batch.add(flips[i] ? flip(s) : s);
+
+    @Override
+    public String name() {
+      return detector.module().typeName();
+    }
+
+    @Override
+    public List<DetectionSample> batch(long step, long stepSeed) {
+      SplittableRandom rng = new SplittableRandom(stepSeed);
+      List<DetectionSample> batch = new ArrayList<>(options.batch());
+      for (int i = 0; i < options.batch(); i++) {
+        DetectionSample s = data.get(rng.nextInt(data.size()));
+        batch.add(options.flip() && rng.nextBoolean() ? flip(s) : s);
       }
       return batch;
-    };
-  }
+    }
 
-  private static List<DetectionSample> get(Future<List<DetectionSample>> batch) {
-    try {
-      return batch.get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw cause instanceof RuntimeException r ? r : new IllegalStateException("loading a batch failed: " + cause, cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while loading a batch", e);
+    @Override
+    public TrainingTask.Loss loss(List<DetectionSample> batch, Device device) {
+      DetectionLoss loss = detector.loss(batch);
+      return new TrainingTask.Loss(loss.total(), loss.terms());
     }
   }
 

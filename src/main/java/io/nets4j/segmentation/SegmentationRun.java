@@ -11,6 +11,7 @@ import io.nets4j.io.StateDicts;
 import io.nets4j.train.AtomicFiles;
 import io.nets4j.train.LrSchedule;
 import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -124,6 +125,15 @@ public record SegmentationRun(String format, String model, SegmentationOptions o
    * ({@value #EVALUATION}).
    */
   public Evaluation train(Path runDir, PrintStream out) {
+    return train(runDir, out, TrainingRun.builder().runDirectory(runDir).output(out).build());
+  }
+
+  /**
+   * Like {@link #train(Path, PrintStream)}, through the {@link io.nets4j.train.TrainingEngine} with
+   * {@code run}'s checkpoints (in {@code runDir/checkpoints}), resuming, progress, device and
+   * numerics; a resumed run keeps the validation lines and the best weights it had.
+   */
+  public Evaluation train(Path runDir, PrintStream out, TrainingRun run) {
     torch.manual_seed(seed);
     SegmentationModel net = createModel();
     // Initial weights that do not fit fail here, before the run directory gets any file.
@@ -138,6 +148,9 @@ public record SegmentationRun(String format, String model, SegmentationOptions o
     int[] bestStep = {0};
     double[] smoothed = {Double.NaN};
     StringBuilder log = new StringBuilder();
+    if (run.resumeFrom() != null && Files.exists(runDir.resolve(LOG))) {
+      resumeLog(runDir.resolve(LOG), log, best, bestStep);
+    }
     out.printf(Locale.ROOT, "training %s (%,d parameters) on %d %dx%d shapes scenes: %d steps of %d x %dx%d mosaics%n",
         model, net.parameterCount(), trainSize, imageSize, imageSize, settings.steps(), settings.batch(),
         settings.mosaic(), settings.mosaic());
@@ -167,13 +180,32 @@ public record SegmentationRun(String format, String model, SegmentationOptions o
             : "time limit of " + settings.maxMinutes() + " minutes reached; stopping");
       }
       return !reached && !late;
-    });
+    }, run).losses();
     double seconds = (System.nanoTime() - start) / 1e9;
     double cpuSeconds = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis() / 1e3)
         .orElse(Double.NaN);
     Evaluation e = evaluate(runDir, losses.length, seconds, cpuSeconds, bestStep[0]);
     writeJson(runDir.resolve(EVALUATION), e);
     return e;
+  }
+
+  /** The validation lines of an earlier part of a resumed run, and the best mean IoU among them. */
+  private static void resumeLog(Path file, StringBuilder log, double[] best, int[] bestStep) {
+    try {
+      for (String line : Files.readAllLines(file)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        log.append(line).append('\n');
+        var node = JSON.readTree(line);
+        if (node.path("meanIoU").asDouble(-1) > best[0]) {
+          best[0] = node.path("meanIoU").asDouble();
+          bestStep[0] = node.path("step").asInt();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + " (" + e + ")", e);
+    }
   }
 
   /**

@@ -5,15 +5,18 @@ import io.nets4j.data.Image;
 import io.nets4j.data.SegmentationSample;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.tensor.Device;
 import io.nets4j.train.LrSchedule;
 import io.nets4j.train.OptimizerSpec;
-import io.nets4j.train.TorchOptimizer;
-import java.util.Arrays;
+import io.nets4j.train.TrainingEngine;
+import io.nets4j.train.TrainingRun;
+import io.nets4j.train.TrainingTask;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -68,7 +71,7 @@ public final class SegmentationTraining {
   public static Tensor loss(Map<String, Tensor> outputs, Tensor target) {
     Tensor loss = pixelCrossEntropy(outputs.get(SegmentationModel.OUT), target);
     Tensor aux = outputs.get(SegmentationModel.AUX);
-    return aux == null ? loss : loss.add(pixelCrossEntropy(aux, target).mul(new org.bytedeco.pytorch.Scalar(AUX_WEIGHT)));
+    return aux == null ? loss : loss.add(pixelCrossEntropy(aux, target).mul(new Scalar(AUX_WEIGHT)));
   }
 
   private static Tensor pixelCrossEntropy(Tensor scores, Tensor target) {
@@ -129,33 +132,45 @@ public final class SegmentationTraining {
    */
   public static double[] train(SegmentationModel model, Dataset<SegmentationSample> data, Settings settings,
       StepListener listener) {
-    TorchOptimizer optimizer = settings.optimizer().build(model);
-    SplittableRandom rng = new SplittableRandom(settings.seed());
-    int perInput = settings.mosaic() * settings.mosaic();
-    double[] losses = new double[settings.steps()];
-    int done = 0;
-    model.train();
-    try {
-      while (done < settings.steps()) {
-        optimizer.setLr(settings.optimizer().lr() * settings.schedule().factor(done));
-        try (Scope s = Scope.open()) {
-          List<SegmentationSample> samples = rng.ints((long) settings.batch() * perInput, 0, data.size())
-              .mapToObj(data::get).toList();
-          Tensor loss = loss(model.forwardOutputs(mosaic(images(samples), settings.mosaic())),
-              mosaic(masks(samples), settings.mosaic()));
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-          losses[done++] = loss.item_double();
-        }
-        if (!listener.afterStep(done, losses[done - 1])) {
-          break;
-        }
-      }
-    } finally {
-      model.eval();
+    return train(model, data, settings, listener, TrainingRun.quiet()).losses();
+  }
+
+  /**
+   * Like {@link #train(SegmentationModel, Dataset, Settings, StepListener)}, through the
+   * {@link TrainingEngine} with {@code run}'s logs, checkpoints, resuming, progress, device and
+   * numerics.
+   */
+  public static TrainingEngine.Result train(SegmentationModel model, Dataset<SegmentationSample> data,
+      Settings settings, StepListener listener, TrainingRun run) {
+    if (data.size() == 0) {
+      throw new IllegalArgumentException("cannot train a segmentation model on an empty data set");
     }
-    return Arrays.copyOf(losses, done);
+    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(settings.steps(), settings.optimizer(),
+        settings.schedule(), settings.seed(), TrainingEngine.Numerics.DEFAULT);
+    return new TrainingEngine(new Task(model, data, settings), recipe, run)
+        .run(s -> listener.afterStep((int) s.step(), s.loss()));
+  }
+
+  /** Random batches of mosaics and the per-pixel loss, for the {@link TrainingEngine}. */
+  private record Task(SegmentationModel model, Dataset<SegmentationSample> data, Settings settings)
+      implements TrainingTask<List<SegmentationSample>> {
+    @Override
+    public String name() {
+      return model.typeName();
+    }
+
+    @Override
+    public List<SegmentationSample> batch(long step, long stepSeed) {
+      int perInput = settings.mosaic() * settings.mosaic();
+      return new SplittableRandom(stepSeed).ints((long) settings.batch() * perInput, 0, data.size())
+          .mapToObj(data::get).toList();
+    }
+
+    @Override
+    public TrainingTask.Loss loss(List<SegmentationSample> samples, Device device) {
+      return TrainingTask.Loss.of(SegmentationTraining.loss(model.forwardOutputs(mosaic(device.put(images(samples)), settings.mosaic())),
+          mosaic(device.put(masks(samples)), settings.mosaic())));
+    }
   }
 
   /**

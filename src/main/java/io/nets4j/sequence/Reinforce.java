@@ -60,6 +60,17 @@ public final class Reinforce {
       return value;
     }
 
+    /** Whether the average has seen a batch (before that, the first batch sets it). */
+    public boolean started() {
+      return started;
+    }
+
+    /** Sets the average and whether it has started, as {@link #value} and {@link #started} returned them (resuming). */
+    public void restore(double v, boolean s) {
+      value = v;
+      started = s;
+    }
+
     /** Folds a batch of rewards into the average. */
     public void update(Tensor reward) {
       double mean = reward.detach().mean().item_double();

@@ -73,7 +73,16 @@ public final class Checkpoints {
    * @return the checkpoint directory
    */
   static Path save(Path checkpointsDir, Module model, TorchOptimizer optimizer, CheckpointInfo info) {
-    String name = String.format("step-%08d", info.step());
+    return save(checkpointsDir, model, optimizer, info.step(), info.epoch(), info.model(), info);
+  }
+
+  /**
+   * Saves a checkpoint of {@code step} whose {@code checkpoint.json} is {@code info} (a
+   * {@link CheckpointInfo} or a {@link TrainingEngine} checkpoint) and points {@code latest.json} at it.
+   */
+  static Path save(Path checkpointsDir, Module model, TorchOptimizer optimizer, long step, int epoch, String modelName,
+      Object info) {
+    String name = String.format("step-%08d", step);
     Path target = checkpointsDir.resolve(name);
     try {
       Files.createDirectories(checkpointsDir);
@@ -84,7 +93,7 @@ public final class Checkpoints {
       Path tmp = checkpointsDir.resolve("." + name + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
       Files.createDirectory(tmp);
       try {
-        Map<String, String> meta = Map.of("step", Long.toString(info.step()), "model", info.model());
+        Map<String, String> meta = Map.of("step", Long.toString(step), "model", modelName);
         StateDicts.save(model, tmp.resolve(MODEL_FILE), meta);
         try (Scope s = Scope.open()) {
           Map<String, Tensor> training = new LinkedHashMap<>();
@@ -108,7 +117,7 @@ public final class Checkpoints {
         }
       }
       AtomicFiles.syncDirectory(checkpointsDir);
-      writePointer(checkpointsDir.resolve(LATEST), name, info);
+      writePointer(checkpointsDir.resolve(LATEST), name, step, epoch);
       return target;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save the checkpoint " + target + " (" + e + ")", e);
@@ -116,8 +125,12 @@ public final class Checkpoints {
   }
 
   static void writePointer(Path file, String name, CheckpointInfo info) {
+    writePointer(file, name, info.step(), info.epoch());
+  }
+
+  static void writePointer(Path file, String name, long step, int epoch) {
     try {
-      AtomicFiles.writeString(file, JSON.writeValueAsString(new Pointer(name, info.step(), info.epoch())));
+      AtomicFiles.writeString(file, JSON.writeValueAsString(new Pointer(name, step, epoch)));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -202,7 +215,7 @@ public final class Checkpoints {
       return "no such directory";
     }
     try {
-      info(checkpoint);
+      format(checkpoint);
       SafeTensors.read(checkpoint.resolve(MODEL_FILE));
       SafeTensors.read(checkpoint.resolve(TRAINING_FILE));
       return null;
@@ -259,6 +272,22 @@ public final class Checkpoints {
     return !stepDirectories(runDir.resolve(DIRECTORY)).isEmpty();
   }
 
+  /** The {@code format} of a checkpoint's {@code checkpoint.json}: {@link #FORMAT} or {@link TrainingEngine#FORMAT}. */
+  static String format(Path checkpoint) {
+    Path file = checkpoint.resolve(INFO_FILE);
+    String format;
+    try {
+      format = JSON.readTree(file.toFile()).path("format").asText("");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + file + " (" + e.getMessage() + ")", e);
+    }
+    if (!format.equals(FORMAT) && !format.equals(TrainingEngine.FORMAT)) {
+      throw new IllegalArgumentException(file + " has format '" + format + "', expected '" + FORMAT + "' or '"
+          + TrainingEngine.FORMAT + "'");
+    }
+    return format;
+  }
+
   /** Reads a checkpoint's {@code checkpoint.json}. */
   public static CheckpointInfo info(Path checkpoint) {
     Path file = checkpoint.resolve(INFO_FILE);
@@ -280,6 +309,11 @@ public final class Checkpoints {
 
   /** Restores weights, optimizer state and libtorch's generator from a checkpoint. */
   static void restore(Path checkpoint, CheckpointInfo info, Module model, TorchOptimizer optimizer) {
+    restore(checkpoint, info.optimizerLayout(), model, optimizer);
+  }
+
+  /** Restores weights, optimizer state (saved for {@code optimizerLayout}) and libtorch's generator. */
+  static void restore(Path checkpoint, List<String> optimizerLayout, Module model, TorchOptimizer optimizer) {
     loadWeights(model, checkpoint);
     SafeTensorsFile training = SafeTensors.read(checkpoint.resolve(TRAINING_FILE));
     try (Scope s = Scope.open()) {
@@ -291,7 +325,7 @@ public final class Checkpoints {
         throw new IllegalArgumentException(checkpoint.resolve(TRAINING_FILE) + " has no optimizer state ('"
             + OPTIMIZER_KEY + ".0')");
       }
-      optimizer.loadState(state, info.optimizerLayout());
+      optimizer.loadState(state, optimizerLayout);
       torch.getDefaultCPUGenerator().set_state(training.tensor(RNG_KEY));
     }
   }

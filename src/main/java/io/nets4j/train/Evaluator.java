@@ -1,6 +1,7 @@
 package io.nets4j.train;
 
 import io.nets4j.tensor.Autocast;
+import io.nets4j.tensor.Device;
 import io.nets4j.data.Image;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.tensor.Scope;
@@ -26,6 +27,12 @@ public final class Evaluator {
    */
   public static Evaluation evaluate(ImageClassifier model, BatchSource data, int classes, boolean bf16,
       int keepSamples) {
+    return evaluate(model, data, classes, bf16, keepSamples, Device.CPU);
+  }
+
+  /** Like {@link #evaluate(ImageClassifier, BatchSource, int, boolean, int)} for a model on {@code device}. */
+  public static Evaluation evaluate(ImageClassifier model, BatchSource data, int classes, boolean bf16,
+      int keepSamples, Device device) {
     model.eval();
     int k = Math.min(5, classes);
     ConfusionMatrix confusion = new ConfusionMatrix(classes);
@@ -39,7 +46,8 @@ public final class Evaluator {
           LabeledBatch b = batches.next();
           Tensor logits;
           try (Autocast a = Autocast.bfloat16If(bf16)) {
-            logits = model.forward(b.images());
+            // the metrics are computed on the CPU, where the batch was made
+            logits = Device.CPU.put(model.forward(device.put(b.images())));
           }
           logits = logits.to(torch.ScalarType.Float);
           if (logits.dim() != 2 || logits.size(1) != classes) {

@@ -1,5 +1,6 @@
 package io.nets4j.train;
 
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
@@ -22,6 +23,12 @@ public record LabeledBatch(Tensor images, Tensor labels) {
           + images.size(0) + ", classes] probabilities, got " + Tensors.dtype(labels).torchName() + " "
           + Tensors.describe(labels));
     }
+  }
+
+  /** This batch on {@code device} (itself on the CPU). */
+  public LabeledBatch on(Device device) {
+    return device.isCpu() && images.is_cpu() && labels.is_cpu() ? this
+        : new LabeledBatch(device.put(images), device.put(labels));
   }
 
   /** The number of images. */

@@ -28,7 +28,7 @@ public interface LrSchedule {
   }
 
   /** Multiplies the rate by {@code gamma} every {@code every} steps: PyTorch's {@code StepLR}. */
-  static LrSchedule step(long every, double gamma) {
+  public static LrSchedule step(long every, double gamma) {
     return new Step(every, gamma);
   }
 

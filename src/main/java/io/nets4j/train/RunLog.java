@@ -35,20 +35,35 @@ final class RunLog {
       epochs.append(json(r)).append('\n');
     }
     AtomicFiles.writeString(dir.resolve(EPOCHS), epochs.toString());
-    Path steps = dir.resolve(STEPS);
-    if (Files.exists(steps)) {
-      try {
-        List<String> kept = new ArrayList<>();
-        for (String line : Files.readAllLines(steps, StandardCharsets.UTF_8)) {
-          if (!line.isBlank() && JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= step) {
-            kept.add(line);
-          }
-        }
-        AtomicFiles.writeString(steps, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot rewrite " + steps + " (" + e + ")", e);
-      }
+    keepUpTo(dir.resolve(STEPS), step);
+  }
+
+  private static void keepUpTo(Path file, long step) {
+    if (!Files.exists(file)) {
+      return;
     }
+    try {
+      List<String> kept = new ArrayList<>();
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (!line.isBlank() && JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= step) {
+          kept.add(line);
+        }
+      }
+      AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot rewrite " + file + " (" + e + ")", e);
+    }
+  }
+
+  /** Rewrites both logs to end at {@code step}, for a run that logs free-form lines with a {@code step} field. */
+  void truncate(long step) {
+    for (String file : List.of(EPOCHS, STEPS)) {
+      keepUpTo(dir.resolve(file), step);
+    }
+  }
+
+  void metrics(Map<String, Object> values) {
+    append(EPOCHS, json(values));
   }
 
   void epoch(EpochRecord r) {

@@ -60,63 +60,101 @@ public record TrainConfig(int epochs, OptimizerSpec optimizer, ScheduleSpec sche
 
   /** {@code epochs} epochs of SGD (lr 0.1, momentum 0.9, weight decay 5e-4) with cosine decay, seed 0. */
   public static TrainConfig defaults(int epochs) {
-    return new TrainConfig(epochs, OptimizerSpec.sgd(0.1).withWeightDecay(5e-4), ScheduleSpec.cosine(), 0, 0, false,
-        0, 0, Monitor.VAL_TOP1, 0, 2, NonFinitePolicy.FAIL);
+    return builder(epochs).build();
   }
 
-  public TrainConfig withEpochs(int v) {
-    return new TrainConfig(v, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
-        logEverySteps, keepCheckpoints, onNonFinite);
+  /** A builder starting from {@link #defaults(int)}. */
+  public static Builder builder(int epochs) {
+    return new Builder(epochs);
   }
 
-  public TrainConfig withOptimizer(OptimizerSpec v) {
-    return new TrainConfig(epochs, v, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
-        logEverySteps, keepCheckpoints, onNonFinite);
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(epochs).optimizer(optimizer).schedule(schedule).labelSmoothing(labelSmoothing)
+        .clipGradNorm(clipGradNorm).bf16(bf16).seed(seed).earlyStopping(patience, monitor).logEverySteps(logEverySteps)
+        .keepCheckpoints(keepCheckpoints).onNonFinite(onNonFinite);
   }
 
-  public TrainConfig withSchedule(ScheduleSpec v) {
-    return new TrainConfig(epochs, optimizer, v, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
-        logEverySteps, keepCheckpoints, onNonFinite);
-  }
+  /** Builds a {@link TrainConfig}; every setting starts at its {@link #defaults(int)} value. */
+  public static final class Builder {
+    private int epochs;
+    private OptimizerSpec optimizer = OptimizerSpec.sgd(0.1).withWeightDecay(5e-4);
+    private ScheduleSpec schedule = ScheduleSpec.cosine();
+    private double labelSmoothing;
+    private double clipGradNorm;
+    private boolean bf16;
+    private long seed;
+    private int patience;
+    private Monitor monitor = Monitor.VAL_TOP1;
+    private int logEverySteps;
+    private int keepCheckpoints = 2;
+    private NonFinitePolicy onNonFinite = NonFinitePolicy.FAIL;
 
-  public TrainConfig withLabelSmoothing(double v) {
-    return new TrainConfig(epochs, optimizer, schedule, v, clipGradNorm, bf16, seed, patience, monitor,
-        logEverySteps, keepCheckpoints, onNonFinite);
-  }
+    private Builder(int epochs) {
+      this.epochs = epochs;
+    }
 
-  public TrainConfig withClipGradNorm(double v) {
-    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, v, bf16, seed, patience, monitor,
-        logEverySteps, keepCheckpoints, onNonFinite);
-  }
+    public Builder epochs(int v) {
+      epochs = v;
+      return this;
+    }
 
-  public TrainConfig withBf16(boolean v) {
-    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, v, seed, patience, monitor,
-        logEverySteps, keepCheckpoints, onNonFinite);
-  }
+    public Builder optimizer(OptimizerSpec v) {
+      optimizer = v;
+      return this;
+    }
 
-  public TrainConfig withSeed(long v) {
-    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, v, patience, monitor,
-        logEverySteps, keepCheckpoints, onNonFinite);
-  }
+    public Builder schedule(ScheduleSpec v) {
+      schedule = v;
+      return this;
+    }
 
-  /** Early stopping after {@code epochs} epochs without improvement of {@code metric}. */
-  public TrainConfig withEarlyStopping(int epochs, Monitor metric) {
-    return new TrainConfig(this.epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, epochs, metric,
-        logEverySteps, keepCheckpoints, onNonFinite);
-  }
+    public Builder labelSmoothing(double v) {
+      labelSmoothing = v;
+      return this;
+    }
 
-  public TrainConfig withLogEverySteps(int v) {
-    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
-        v, keepCheckpoints, onNonFinite);
-  }
+    public Builder clipGradNorm(double v) {
+      clipGradNorm = v;
+      return this;
+    }
 
-  public TrainConfig withKeepCheckpoints(int v) {
-    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
-        logEverySteps, v, onNonFinite);
-  }
+    public Builder bf16(boolean v) {
+      bf16 = v;
+      return this;
+    }
 
-  public TrainConfig withOnNonFinite(NonFinitePolicy v) {
-    return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
-        logEverySteps, keepCheckpoints, v);
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    /** Early stopping after {@code epochs} epochs without improvement of {@code metric} (0: never). */
+    public Builder earlyStopping(int epochsWithoutImprovement, Monitor metric) {
+      patience = epochsWithoutImprovement;
+      monitor = metric;
+      return this;
+    }
+
+    public Builder logEverySteps(int v) {
+      logEverySteps = v;
+      return this;
+    }
+
+    public Builder keepCheckpoints(int v) {
+      keepCheckpoints = v;
+      return this;
+    }
+
+    public Builder onNonFinite(NonFinitePolicy v) {
+      onNonFinite = v;
+      return this;
+    }
+
+    /** The configuration (checked: see the record's constructor). */
+    public TrainConfig build() {
+      return new TrainConfig(epochs, optimizer, schedule, labelSmoothing, clipGradNorm, bf16, seed, patience, monitor,
+          logEverySteps, keepCheckpoints, onNonFinite);
+    }
   }
 }

@@ -6,7 +6,7 @@ import io.nets4j.models.ImageClassifier;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Module;
 import io.nets4j.nn.ReplicaSum;
-import io.nets4j.tensor.Autocast;
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.io.IOException;
@@ -112,6 +112,7 @@ public final class Trainer {
   private DistributedGroup group;
   private long bucketBytes = GradientReducer.DEFAULT_BUCKET_BYTES;
   private boolean syncBatchNorm;
+  private Device device = Device.CPU;
   private GradientReducer reducer;
   private List<Tensor> syncedBuffers = List.of();
   private boolean jobStop;
@@ -237,6 +238,12 @@ public final class Trainer {
     return this;
   }
 
+  /** Where the model and its batches live (default the CPU); checked against the loaded natives when the fit starts. */
+  public Trainer device(Device d) {
+    this.device = d;
+    return this;
+  }
+
   /** Asks the running {@link #fit} to stop after the current step, saving a checkpoint. */
   public void requestStop() {
     stopRequested = true;
@@ -313,7 +320,14 @@ public final class Trainer {
       throw new IllegalArgumentException("early stopping needs validation data");
     }
     LrSchedule schedule = config.schedule().build(perEpoch, config.epochs());
+    if (!device.require().isCpu()) {
+      if (config.bf16()) {
+        TrainingEngine.checkBf16(device);
+      }
+      model.to(device.toString());
+    }
     TorchOptimizer optimizer = config.optimizer().build(model);
+    OptimizerStep update = new OptimizerStep(optimizer, schedule, config.clipGradNorm(), config.bf16());
     State st = new State();
     if (resumeFrom != null) {
       resume(st, optimizer);
@@ -354,7 +368,7 @@ public final class Trainer {
       try (BatchStream batches = train.open(epoch, first);
           Progress bar = Progress.create(progress, out, title, perEpoch, first)) {
         while (b < perEpoch && batches.hasNext()) {
-          StepRecord r = step(optimizer, schedule, batches, st.step, epoch, b, perEpoch, st.lastCheckpoint);
+          StepRecord r = step(update, batches, st.step, epoch, b, perEpoch, st.lastCheckpoint);
           st.step++;
           b++;
           e.add(r, st.step);
@@ -384,7 +398,7 @@ public final class Trainer {
             + " but announced " + perEpoch);
       }
       Evaluation ev = validation == null || (group != null && !group.isMaster()) ? null
-          : Evaluator.evaluate(model, validation, model.numClasses(), config.bf16(), keepSamples);
+          : Evaluator.evaluate(model, validation, model.numClasses(), config.bf16(), keepSamples, device);
       Double monitored = ev == null ? null : config.monitor().of(ev);
       if (group != null && validation != null) {
         monitored = shareFromMaster(monitored == null ? Double.NaN : monitored);
@@ -519,22 +533,18 @@ public final class Trainer {
   }
 
   /** One optimizer step on the next batch, inside its own scope. */
-  private StepRecord step(TorchOptimizer optimizer, LrSchedule schedule, BatchStream batches, long step, int epoch,
-      int b, int perEpoch, Path lastCheckpoint) {
+  private StepRecord step(OptimizerStep update, BatchStream batches, long step, int epoch, int b, int perEpoch,
+      Path lastCheckpoint) {
     try (Scope s = Scope.open()) {
-      LabeledBatch batch = batches.next();
-      double lr = config.optimizer().lr() * schedule.factor(step);
-      optimizer.setLr(lr);
+      LabeledBatch batch = batches.next().on(device);
+      double lr = update.setLr(step);
       if (group != null) {
         try (NoGradGuard g = new NoGradGuard()) {
           group.broadcast(syncedBuffers, 0);
         }
         reducer.beforeForward();
       }
-      TrainingLoss.Output o;
-      try (Autocast a = Autocast.bfloat16If(config.bf16())) {
-        o = loss.compute(model, batch.images(), batch.labels());
-      }
+      TrainingLoss.Output o = update.forward(() -> loss.compute(model, batch.images(), batch.labels()));
       double value = o.loss().item_double();
       long correct = o.logits().argmax(new LongOptional(1), false).eq(batch.classIndices()).sum().item_long();
       int images = batch.size();
@@ -551,28 +561,27 @@ public final class Trainer {
       if (!Double.isFinite(value)) {
         return nonFinite("the loss is " + value, step, epoch, b, perEpoch, lr, images, lastCheckpoint);
       }
-      optimizer.zeroGrad();
-      if (reducer != null) {
-        reducer.beforeBackward(o.loss());
-        try {
-          o.loss().backward();
-        } catch (RuntimeException e) {
-          throw reducer.failure(e);
-        }
-      } else {
-        o.loss().backward();
+      double norm = update.backward(o.loss(), this::backward);
+      if (update.badNorm(norm)) {
+        return nonFinite("the gradient norm is " + norm + " (loss " + value + ")", step, epoch, b, perEpoch, lr,
+            images, lastCheckpoint);
       }
-      double norm = Double.NaN;
-      if (config.clipGradNorm() > 0) {
-        norm = optimizer.clipGradNorm(config.clipGradNorm());
-        if (!Double.isFinite(norm)) {
-          optimizer.zeroGrad();
-          return nonFinite("the gradient norm is " + norm + " (loss " + value + ")", step, epoch, b, perEpoch, lr,
-              images, lastCheckpoint);
-        }
-      }
-      optimizer.step();
+      update.step();
       return new StepRecord(step, epoch, b, value, correct, images, lr, norm, false);
+    }
+  }
+
+  /** The backward pass; in a job, through the gradient reducer (which averages during it). */
+  private void backward(Tensor lossValue) {
+    if (reducer == null) {
+      lossValue.backward();
+      return;
+    }
+    reducer.beforeBackward(lossValue);
+    try {
+      lossValue.backward();
+    } catch (RuntimeException e) {
+      throw reducer.failure(e);
     }
   }
 
@@ -710,7 +719,7 @@ public final class Trainer {
           + "', not '" + modelName + "'");
     }
     List<String> differences = differences(info.config(), resumeWithOtherEpochs
-        ? config.withEpochs(info.config().epochs()) : config);
+        ? config.toBuilder().epochs(info.config().epochs()).build() : config);
     if (!differences.isEmpty()) {
       throw new IllegalArgumentException("the checkpoint " + checkpoint + " was made with other settings ("
           + String.join(", ", differences) + "); a resumed run must use the run's settings to continue it exactly");

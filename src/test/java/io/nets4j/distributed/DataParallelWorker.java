@@ -60,8 +60,8 @@ public final class DataParallelWorker {
   static Map<String, double[]> train(int batch, DistributedGroup group, boolean batchNorm) {
     DataSpec.Opened data = DataSpec.parse("shapes").open(new DataSpec.Options(16, TRAIN_SIZE, 8, 0.1, 3));
     ImageClassifier model = model(batchNorm);
-    TrainConfig config = TrainConfig.defaults(EPOCHS).withOptimizer(OptimizerSpec.sgd(0.2).withMomentum(0.9)
-        .withWeightDecay(1e-3)).withSchedule(ScheduleSpec.constant()).withSeed(5).withLogEverySteps(0);
+    TrainConfig config = TrainConfig.builder(EPOCHS).optimizer(OptimizerSpec.sgd(0.2).withMomentum(0.9)
+        .withWeightDecay(1e-3)).schedule(ScheduleSpec.constant()).seed(5).logEverySteps(0).build();
     int rank = group == null ? 0 : group.rank();
     int world = group == null ? 1 : group.worldSize();
     Trainer trainer = new Trainer(model, "mlp", config).progress(Trainer.ProgressMode.NONE)

@@ -46,8 +46,8 @@ class Bf16Test {
     for (int i = 0; i < 2; i++) {
       torch.manual_seed(0);
       TinyNet net = new TinyNet(4);
-      TrainResult r = new Trainer(net, "tiny", TrainConfig.defaults(3).withOptimizer(OptimizerSpec.adamw(0.01))
-          .withBf16(i == 1)).progress(Trainer.ProgressMode.NONE).output(new PrintStream(OutputStream.nullOutputStream()))
+      TrainResult r = new Trainer(net, "tiny", TrainConfig.builder(3).optimizer(OptimizerSpec.adamw(0.01))
+          .bf16(i == 1).build()).progress(Trainer.ProgressMode.NONE).output(new PrintStream(OutputStream.nullOutputStream()))
           .fit(LoaderBatches.training(DATA, 32, 0), LoaderBatches.evaluation(DATA, 64));
       r.history().forEach(e -> assertTrue(Double.isFinite(e.trainLoss()), e.toString()));
       assertEquals(DType.FLOAT32, net.dtype(), "master weights stay float32");

@@ -32,7 +32,7 @@ class CheckpointFilesTest {
     torch.manual_seed(3);
     TinyNet net = new TinyNet(4);
     PatternDataset data = new PatternDataset(64, 16, 1);
-    return new Trainer(net, "tiny", TrainConfig.defaults(epochs).withKeepCheckpoints(2)).runDirectory(run)
+    return new Trainer(net, "tiny", TrainConfig.builder(epochs).keepCheckpoints(2).build()).runDirectory(run)
         .progress(Trainer.ProgressMode.NONE).output(new PrintStream(OutputStream.nullOutputStream()))
         .classNames(data.classes()).normalization(PatternDataset.MEAN, PatternDataset.STD)
         .fit(LoaderBatches.training(data, 16, 1), LoaderBatches.evaluation(data, 32));

@@ -30,8 +30,8 @@ class FashionMnistTrainingTest {
     assumeTrue(installed, "Fashion-MNIST is not installed at " + DATA);
     torch.manual_seed(0);
     DataSpec.Opened data = DataSpec.parse("idx:" + DATA).open(new DataSpec.Options(0, 3000, 1000, 0.1, 0));
-    TrainConfig config = TrainConfig.defaults(1).withOptimizer(OptimizerSpec.adamw(2e-3)).withLabelSmoothing(0.1)
-        .withSchedule(ScheduleSpec.cosine().withWarmup(0.2, 0.01));
+    TrainConfig config = TrainConfig.builder(1).optimizer(OptimizerSpec.adamw(2e-3)).labelSmoothing(0.1)
+        .schedule(ScheduleSpec.cosine().withWarmup(0.2, 0.01)).build();
     TrainResult r = new Trainer(Models.create("resnet18", ModelOptions.defaults().withNumClasses(10).withInChannels(1)),
         "resnet18", config).progress(Trainer.ProgressMode.NONE)
         .fit(data.trainBatches(64, 2, 0, 0, 0), data.validationBatches(250, 2));

@@ -33,8 +33,8 @@ class ResumeTest {
   private static TrainConfig config(String optimizer) {
     OptimizerSpec o = optimizer.equals("sgd") ? OptimizerSpec.sgd(0.05).withNesterov(true).withWeightDecay(5e-4)
         : OptimizerSpec.adamw(0.005);
-    return TrainConfig.defaults(3).withOptimizer(o).withSchedule(ScheduleSpec.cosine().withWarmup(0.5, 0.1))
-        .withLabelSmoothing(0.1).withClipGradNorm(2.0).withSeed(7).withLogEverySteps(5);
+    return TrainConfig.builder(3).optimizer(o).schedule(ScheduleSpec.cosine().withWarmup(0.5, 0.1))
+        .labelSmoothing(0.1).clipGradNorm(2.0).seed(7).logEverySteps(5).build();
   }
 
   private static TinyNet model(long seed) {

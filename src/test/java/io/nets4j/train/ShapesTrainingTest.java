@@ -68,8 +68,8 @@ class ShapesTrainingTest {
   void aShortRunOnShapesIsFarAboveChance() {
     torch.manual_seed(0);
     DataSpec.Opened data = DataSpec.parse("shapes").open(new DataSpec.Options(32, 2400, 300, 0.1, 0));
-    TrainConfig config = TrainConfig.defaults(5).withOptimizer(OptimizerSpec.adamw(3e-3))
-        .withSchedule(ScheduleSpec.cosine().withWarmup(0.2, 0.01));
+    TrainConfig config = TrainConfig.builder(5).optimizer(OptimizerSpec.adamw(3e-3))
+        .schedule(ScheduleSpec.cosine().withWarmup(0.2, 0.01)).build();
     TrainResult r = new Trainer(new SmallCnn(6), "small-cnn", config).progress(Trainer.ProgressMode.NONE)
         .fit(data.trainBatches(32, 2, 0, 0, 0), data.validationBatches(100, 2));
     double top1 = r.lastEvaluation().top1();

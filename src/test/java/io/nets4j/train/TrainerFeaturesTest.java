@@ -132,7 +132,7 @@ class TrainerFeaturesTest {
   @Test
   void skippingNonFiniteStepsIsReported() {
     ByteArrayOutputStream text = new ByteArrayOutputStream();
-    TrainResult r = trainer(model(), TrainConfig.defaults(1).withOnNonFinite(TrainConfig.NonFinitePolicy.SKIP))
+    TrainResult r = trainer(model(), TrainConfig.builder(1).onNonFinite(TrainConfig.NonFinitePolicy.SKIP).build())
         .loss(nanAt(2)).output(new PrintStream(text, true, StandardCharsets.UTF_8)).fit(train(), null);
     assertEquals(8, r.steps());
     assertEquals(1, r.history().get(0).skippedSteps());
@@ -146,8 +146,8 @@ class TrainerFeaturesTest {
   void earlyStoppingAfterPatienceEpochsWithoutImprovement() {
     // a frozen backbone (its batch norms keep their statistics) and a learning rate too small to
     // change the predictions: validation accuracy never improves
-    TrainConfig c = TrainConfig.defaults(10).withOptimizer(OptimizerSpec.sgd(1e-12))
-        .withEarlyStopping(2, TrainConfig.Monitor.VAL_TOP1);
+    TrainConfig c = TrainConfig.builder(10).optimizer(OptimizerSpec.sgd(1e-12))
+        .earlyStopping(2, TrainConfig.Monitor.VAL_TOP1).build();
     TinyNet net = model();
     FineTuning.freezeBackbone(net);
     TrainResult r = trainer(net, c).fit(train(), LoaderBatches.evaluation(DATA, 64));
@@ -183,7 +183,7 @@ class TrainerFeaturesTest {
       assertEquals(0, Tensors.maxAbsDiff(x.labels(), y.labels()));
       assertEquals(16, x.labels().sum().item_double(), 1e-4, "each row is a distribution");
     }
-    TrainResult r = trainer(model(), TrainConfig.defaults(1).withLabelSmoothing(0.1)).fit(mixed, null);
+    TrainResult r = trainer(model(), TrainConfig.builder(1).labelSmoothing(0.1).build()).fit(mixed, null);
     assertTrue(Double.isFinite(r.history().get(0).trainLoss()));
     assertTrue(r.history().get(0).trainAccuracy() > 0);
     assertNull(r.lastEvaluation());

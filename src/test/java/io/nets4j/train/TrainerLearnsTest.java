@@ -20,8 +20,8 @@ class TrainerLearnsTest {
     PatternDataset val = new PatternDataset(256, 16, 2);
     ByteArrayOutputStream text = new ByteArrayOutputStream();
     List<Double> losses = new ArrayList<>();
-    TrainConfig config = TrainConfig.defaults(4).withOptimizer(OptimizerSpec.adamw(0.01))
-        .withSchedule(ScheduleSpec.cosine().withWarmup(0.5, 0.1));
+    TrainConfig config = TrainConfig.builder(4).optimizer(OptimizerSpec.adamw(0.01))
+        .schedule(ScheduleSpec.cosine().withWarmup(0.5, 0.1)).build();
     TrainResult r = new Trainer(net, "tiny", config).progress(Trainer.ProgressMode.PLAIN)
         .output(new PrintStream(text, true, StandardCharsets.UTF_8)).onStep(s -> losses.add(s.loss()))
         .fit(LoaderBatches.training(train, 32, 1), LoaderBatches.evaluation(val, 64));

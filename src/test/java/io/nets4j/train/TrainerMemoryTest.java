@@ -26,8 +26,8 @@ class TrainerMemoryTest {
     long[] baseline = {-1};
     long[] end = {-1};
     int epochs = (WARMUP + STEPS) / 8;
-    TrainConfig config = TrainConfig.defaults(epochs).withClipGradNorm(1).withBf16(true).withLabelSmoothing(0.1)
-        .withOptimizer(OptimizerSpec.adamw(1e-3));
+    TrainConfig config = TrainConfig.builder(epochs).clipGradNorm(1).bf16(true).labelSmoothing(0.1)
+        .optimizer(OptimizerSpec.adamw(1e-3)).build();
     new Trainer(net, "tiny", config).progress(Trainer.ProgressMode.NONE)
         .output(new PrintStream(OutputStream.nullOutputStream())).onStep(s -> {
           if (s.step() == WARMUP) {

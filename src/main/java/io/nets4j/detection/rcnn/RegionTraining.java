@@ -6,15 +6,20 @@ import io.nets4j.data.Image;
 import io.nets4j.detection.Detections;
 import io.nets4j.detection.eval.DetectionEvaluator;
 import io.nets4j.detection.eval.DetectionMetrics;
+import io.nets4j.nn.Module;
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Scope;
+import io.nets4j.train.LrSchedule;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TrainingEngine;
+import io.nets4j.train.TrainingRun;
+import io.nets4j.train.TrainingTask;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.bytedeco.pytorch.SGD;
-import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -95,6 +100,16 @@ public final class RegionTraining {
 
   /** Trains {@code detector} from its current weights; returns each step's losses. */
   public static List<Step> train(RegionDetector detector, Data data, Config config, Listener listener) {
+    return train(detector, data, config, listener, TrainingRun.quiet());
+  }
+
+  /**
+   * Like {@link #train(RegionDetector, Data, Config, Listener)}, through the {@link TrainingEngine}
+   * with {@code run}'s logs, checkpoints, resuming, progress, device and numerics; returns the
+   * losses of the steps run in this call.
+   */
+  public static List<Step> train(RegionDetector detector, Data data, Config config, Listener listener,
+      TrainingRun run) {
     if (data.samples().isEmpty()) {
       throw new IllegalArgumentException("no training images");
     }
@@ -104,37 +119,57 @@ public final class RegionTraining {
       DetectionSample s = data.samples().get(i);
       labelled.add(sampler.label(data.proposals().get(i), s.boxes(), s.labels()));
     }
-    SGDOptions options = new SGDOptions(config.lr());
-    options.momentum().put(MOMENTUM);
-    options.weight_decay().put(WEIGHT_DECAY);
-    SGD sgd = new SGD(new TensorVector(detector.parameters().toArray(new Tensor[0])), options);
-    SplittableRandom rng = new SplittableRandom(config.seed());
-    int dropStep = (int) Math.ceil(LR_DROP_AT * config.steps());
+    OptimizerSpec sgd = OptimizerSpec.sgd(config.lr()).withMomentum(MOMENTUM).withWeightDecay(WEIGHT_DECAY)
+        .withDecayNormAndBias(true);
+    LrSchedule schedule = LrSchedule.step((long) Math.ceil(LR_DROP_AT * config.steps()), 0.1);
+    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(config.steps(), sgd, schedule, config.seed(),
+        TrainingEngine.Numerics.DEFAULT);
     List<Step> steps = new ArrayList<>();
-    detector.train();
-    for (int step = 1; step <= config.steps(); step++) {
-      double lr = step > dropStep ? config.lr() / 10 : config.lr();
-      sgd.param_groups().get(0).options().set_lr(lr);
-      try (Scope s = Scope.open()) {
-        List<DetectionSample> images = new ArrayList<>();
-        List<RegionSampler.Labelled> regions = new ArrayList<>();
-        for (int k = 0; k < detector.imagesPerStep(); k++) {
-          int i = rng.nextInt(data.samples().size());
-          images.add(data.samples().get(i));
-          regions.add(labelled.get(i));
-        }
-        Tensor[] losses = sampledLoss(detector, images, regions, rng);
-        Tensor total = losses[0].add(losses[1].mul(new Scalar(config.lambda())));
-        sgd.zero_grad();
-        total.backward();
-        sgd.step();
-        Step record = new Step(step, losses[0].item_double(), losses[1].item_double(), lr);
-        steps.add(record);
-        listener.step(record);
-      }
-    }
-    detector.eval();
+    new TrainingEngine(new Task(detector, data, labelled, config), recipe, run).run(s -> {
+      Step record = new Step((int) s.step(), s.terms().getOrDefault("classification", Double.NaN),
+          s.terms().getOrDefault("regression", Double.NaN), s.lr());
+      steps.add(record);
+      listener.step(record);
+      return true;
+    });
     return steps;
+  }
+
+  /** A step's images, their labelled proposals, and the generator that samples regions from them. */
+  private record Batch(List<DetectionSample> images, List<RegionSampler.Labelled> regions, SplittableRandom rng) {}
+
+  /** The papers' image and region sampling and loss, for the {@link TrainingEngine}. */
+  private record Task(RegionDetector detector, Data data, List<RegionSampler.Labelled> labelled, Config config)
+      implements TrainingTask<Batch> {
+    @Override
+    public Module model() {
+      return detector;
+    }
+
+    @Override
+    public String name() {
+      return detector.typeName();
+    }
+
+    @Override
+    public Batch batch(long step, long stepSeed) {
+      SplittableRandom rng = new SplittableRandom(stepSeed);
+      List<DetectionSample> images = new ArrayList<>();
+      List<RegionSampler.Labelled> regions = new ArrayList<>();
+      for (int k = 0; k < detector.imagesPerStep(); k++) {
+        int i = rng.nextInt(data.samples().size());
+        images.add(data.samples().get(i));
+        regions.add(labelled.get(i));
+      }
+      return new Batch(images, regions, rng);
+    }
+
+    @Override
+    public TrainingTask.Loss loss(Batch batch, Device device) {
+      Tensor[] losses = sampledLoss(detector, batch.images(), batch.regions(), batch.rng());
+      Tensor total = losses[0].add(losses[1].mul(new Scalar(config.lambda())));
+      return new TrainingTask.Loss(total, terms(losses[0].item_double(), losses[1].item_double()));
+    }
   }
 
   /**

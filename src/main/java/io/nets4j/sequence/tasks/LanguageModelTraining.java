@@ -2,17 +2,20 @@ package io.nets4j.sequence.tasks;
 
 import io.nets4j.nn.F;
 import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import io.nets4j.train.LrSchedule;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TrainingEngine;
+import io.nets4j.train.TrainingRun;
+import io.nets4j.train.TrainingTask;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.function.IntConsumer;
-import org.bytedeco.pytorch.Adam;
-import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 
 /**
  * Trains character language models on random windows of a text with Adam, and measures
@@ -33,29 +36,56 @@ public final class LanguageModelTraining {
 
   /** Trains {@code model} on {@code text} (character ids); {@code progress} hears each finished step. */
   public static void train(CharLanguageModel model, long[] text, Settings s, IntConsumer progress) {
+    train(model, text, s, progress, TrainingRun.quiet());
+  }
+
+  /**
+   * Like {@link #train(CharLanguageModel, long[], Settings, IntConsumer)}, through the
+   * {@link TrainingEngine} with {@code run}'s logs, checkpoints, resuming, progress, device and
+   * numerics. Adam is AdamW without weight decay.
+   */
+  public static TrainingEngine.Result train(CharLanguageModel model, long[] text, Settings s, IntConsumer progress,
+      TrainingRun run) {
     if (text.length < s.length() + 1) {
       throw new IllegalArgumentException("training text of " + text.length + " characters is shorter than one window of "
           + (s.length() + 1));
     }
-    Random random = new Random(s.seed());
-    Adam adam = new Adam(new TensorVector(model.parameters().toArray(new Tensor[0])), new AdamOptions(s.learningRate()));
-    model.train();
-    long[] in = new long[s.batch() * s.length()];
-    long[] target = new long[s.batch() * s.length()];
-    for (int step = 1; step <= s.steps(); step++) {
+    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(s.steps(), OptimizerSpec.adamw(s.learningRate())
+        .withWeightDecay(0), LrSchedule.constant(), s.seed(), TrainingEngine.Numerics.DEFAULT);
+    return new TrainingEngine(new Task(model, text, s), recipe, run).run(step -> {
+      progress.accept((int) step.step());
+      return true;
+    });
+  }
+
+  /** A batch of windows: inputs and their next characters, {@code [batch * length]} each. */
+  private record Windows(long[] in, long[] target) {}
+
+  /** Random windows of the text and the next-character cross-entropy, for the {@link TrainingEngine}. */
+  private record Task(CharLanguageModel model, long[] text, Settings s) implements TrainingTask<Windows> {
+    @Override
+    public String name() {
+      return model.typeName();
+    }
+
+    @Override
+    public Windows batch(long step, long stepSeed) {
+      Random random = new Random(stepSeed);
+      long[] in = new long[s.batch() * s.length()];
+      long[] target = new long[s.batch() * s.length()];
       for (int b = 0; b < s.batch(); b++) {
         int start = random.nextInt(text.length - s.length());
         System.arraycopy(text, start, in, b * s.length(), s.length());
         System.arraycopy(text, start + 1, target, b * s.length(), s.length());
       }
-      try (Scope scope = Scope.open()) {
-        Tensor logits = model.logits(Tensors.fromLongs(in, s.batch(), s.length()));
-        Tensor loss = F.crossEntropy(logits.reshape(-1, logits.size(2)), Tensors.fromLongs(target, target.length));
-        adam.zero_grad();
-        loss.backward();
-        adam.step();
-      }
-      progress.accept(step);
+      return new Windows(in, target);
+    }
+
+    @Override
+    public TrainingTask.Loss loss(Windows w, Device device) {
+      Tensor logits = model.logits(device.put(Tensors.fromLongs(w.in(), s.batch(), s.length())));
+      return TrainingTask.Loss.of(F.crossEntropy(logits.reshape(-1, logits.size(2)),
+          device.put(Tensors.fromLongs(w.target(), w.target().length))));
     }
   }
 

@@ -1,17 +1,19 @@
 package io.nets4j.sequence.tasks;
 
 import io.nets4j.nn.F;
+import io.nets4j.tensor.Device;
 import io.nets4j.tensor.Scope;
 import io.nets4j.train.LrSchedule;
+import io.nets4j.train.OptimizerSpec;
+import io.nets4j.train.TrainingEngine;
+import io.nets4j.train.TrainingRun;
+import io.nets4j.train.TrainingTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import java.util.function.Consumer;
-import org.bytedeco.pytorch.Adam;
-import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 
 /**
  * Trains a {@link Seq2SeqModel} on the {@link DateTask} with teacher forcing and Adam, and
@@ -60,41 +62,62 @@ public final class Seq2SeqTraining {
    * the first measurement at or above {@link Settings#stopAt}, or when the time runs out.
    */
   public static List<Checkpoint> train(Seq2SeqModel model, DateTask task, Settings settings, Consumer<Checkpoint> log) {
-    Random random = new Random(settings.seed());
+    return train(model, task, settings, log, TrainingRun.quiet());
+  }
+
+  /**
+   * Like {@link #train(Seq2SeqModel, DateTask, Settings, Consumer)}, through the
+   * {@link TrainingEngine} with {@code run}'s logs, checkpoints, resuming, progress, device and
+   * numerics; returns the measurements of this call. Adam is AdamW without weight decay.
+   */
+  public static List<Checkpoint> train(Seq2SeqModel model, DateTask task, Settings settings, Consumer<Checkpoint> log,
+      TrainingRun run) {
     List<DateTask.Example> heldOut = task.heldOutExamples(settings.evalExamples(), new Random(settings.seed() + 1));
-    Adam adam = new Adam(new TensorVector(model.parameters().toArray(new Tensor[0])),
-        new AdamOptions(settings.learningRate()));
+    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(settings.steps(),
+        OptimizerSpec.adamw(settings.learningRate()).withWeightDecay(0), settings.schedule(), settings.seed(),
+        TrainingEngine.Numerics.DEFAULT);
     List<Checkpoint> out = new ArrayList<>();
     long start = System.nanoTime();
-    double lossSum = 0;
-    int lossCount = 0;
-    model.train();
-    for (int step = 1; step <= settings.steps(); step++) {
-      try (Scope s = Scope.open()) {
-        adam.param_groups().get(0).options().set_lr(settings.learningRate() * settings.schedule().factor(step - 1));
-        List<DateTask.Example> batch = task.trainingExamples(settings.batch(), random);
-        Tensor loss = loss(model, batch);
-        adam.zero_grad();
-        loss.backward();
-        adam.step();
-        lossSum += loss.item_double();
-        lossCount++;
+    double[] window = new double[2];
+    new TrainingEngine(new Task(model, task, settings), recipe, run).run(s -> {
+      if (!s.skipped()) {
+        window[0] += s.loss();
+        window[1]++;
       }
+      int step = (int) s.step();
       boolean outOfTime = (System.nanoTime() - start) / 1e9 >= settings.maxSeconds();
-      if (step % settings.evalEvery() == 0 || step == settings.steps() || outOfTime) {
-        double seconds = (System.nanoTime() - start) / 1e9;
-        Checkpoint c = new Checkpoint(step, seconds, lossSum / lossCount, exactMatch(model, heldOut));
-        out.add(c);
-        log.accept(c);
-        lossSum = 0;
-        lossCount = 0;
-        model.train();
-        if (c.heldOutAccuracy() >= settings.stopAt() || outOfTime) {
-          break;
-        }
+      if (step % settings.evalEvery() != 0 && step != settings.steps() && !outOfTime) {
+        return true;
       }
-    }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Checkpoint c = new Checkpoint(step, seconds, window[0] / window[1], exactMatch(model, heldOut));
+      out.add(c);
+      log.accept(c);
+      window[0] = 0;
+      window[1] = 0;
+      model.train();
+      return c.heldOutAccuracy() < settings.stopAt() && !outOfTime;
+    });
     return out;
+  }
+
+  /** Random training dates and the teacher-forced loss, for the {@link TrainingEngine}. */
+  private record Task(Seq2SeqModel model, DateTask task, Settings settings)
+      implements TrainingTask<List<DateTask.Example>> {
+    @Override
+    public String name() {
+      return model.typeName();
+    }
+
+    @Override
+    public List<DateTask.Example> batch(long step, long stepSeed) {
+      return task.trainingExamples(settings.batch(), new Random(stepSeed));
+    }
+
+    @Override
+    public TrainingTask.Loss loss(List<DateTask.Example> batch, Device device) {
+      return TrainingTask.Loss.of(Seq2SeqTraining.loss(model, batch));
+    }
   }
 
   /** The mean cross-entropy of the target characters (and end token) of {@code batch} under teacher forcing. */
