@@ -1,5 +1,6 @@
 package io.nets4j.cli;
 
+import io.nets4j.bench.BackgroundLoad;
 import io.nets4j.bench.BenchOptions;
 import io.nets4j.bench.DataParallelBench;
 import io.nets4j.distributed.DistributedBackend;
@@ -110,6 +111,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--weights", paramLabel = "FILE", description = "--compare-onnxruntime: the weights the ONNX file was exported with")
   Path weights;
 
+  @Option(names = "--background-load", description = {
+      "run one busy process at nice 19 (a shell loop) during the measurement, as another program sharing the",
+      "cores would: batch-1 latency under load (not with --suite, --compare-thread-env or --nproc-per-node)"})
+  boolean backgroundLoad;
+
   @Option(names = "--suite", description = {"run the fixed suite, each model in a fresh JVM: inference of seven models",
       "at --batch and the training steps of ResNet-50 (batch 32) and ViT-B/16 (batch 16); write Markdown tables"})
   boolean suite;
@@ -151,6 +157,20 @@ final class BenchCommand implements Callable<Integer> {
     }
     BenchOptions options = new BenchOptions(suite ? BenchSuite.MODELS.get(0) : model, batch, threads, Mode.parse(mode),
         parseDtype(dtype), optimize, warmup, iters, size, optimizer, channelsLast);
+    if (backgroundLoad && (suite || compareThreadEnv)) {
+      throw new IllegalArgumentException("--background-load applies to a measurement in this JVM, not to --suite or "
+          + "--compare-thread-env");
+    }
+    try (BackgroundLoad load = BackgroundLoad.startIf(backgroundLoad)) {
+      if (load != null) {
+        System.err.println("background load: " + BackgroundLoad.describe());
+      }
+      measure(options);
+    }
+    return 0;
+  }
+
+  private void measure(BenchOptions options) throws IOException {
     if (suite) {
       BenchSuite.Report report = BenchSuite.run(BenchSuite.MODELS, BenchSuite.TRAINING, options,
           commandLine(options));
@@ -178,7 +198,6 @@ final class BenchCommand implements Callable<Integer> {
       BenchResult r = Benchmark.run(options);
       System.out.print(json ? r.json() + "\n" : r.text());
     }
-    return 0;
   }
 
   private String commandLine(BenchOptions o) {

@@ -98,4 +98,19 @@ class BenchCommandTest {
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("not an ONNX model ONNX Runtime can load: " + notOnnx), r.err());
   }
+
+  /** The competing process runs during the measurement only. */
+  @Test
+  void backgroundLoadRunsAndEndsWithTheMeasurement() {
+    CliTest.Run r = CliTest.run("bench", "shufflenet_v2_x0_5", "--size", "32", "--batch", "1", "--warmup", "0",
+        "--iters", "10", "--json", "--background-load");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.err().contains("background load: one busy process at nice 19"), r.err());
+    assertEquals(10, BenchResult.parse(r.out()).latencyMs().n());
+    assertTrue(ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive),
+        "the busy process must be gone after the measurement");
+    r = CliTest.run("bench", "--suite", "--background-load");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("--background-load applies to a measurement in this JVM"), r.err());
+  }
 }
