@@ -92,17 +92,17 @@ public final class InferenceOptimizer {
       fallbacks.add("convolution weights are not packed, so convolutions run unpacked in bfloat16 through ATen's "
           + "reference kernels (slower than float32 on such a CPU): " + bf16Packing.reason());
     }
-    int[] packed = pack ? packLayers(model, example, options, true) : new int[2];
+    int[] packed = pack ? packLayers(model, example, options) : new int[2];
     return new OptimizedModel(model, options, folded, packed[0], packed[1], fallbacks);
   }
 
   /**
    * Packs every convolution's and linear layer's weight for the input shape it sees in one forward
    * pass of {@code example} ({@link Conv2d#packForInference}, {@link Linear#packForInference}), with
-   * the activation that reads its output directly computed inside its kernel ({@link PostOp}) when
-   * {@code fuse}; returns how many layers were packed and how many activations fused.
+   * the activation that reads its output directly computed inside its kernel ({@link PostOp});
+   * returns how many layers were packed and how many activations fused.
    */
-  private static int[] packLayers(Layer model, Tensor example, InferenceOptions options, boolean fuse) {
+  private static int[] packLayers(Layer model, Tensor example, InferenceOptions options) {
     Map<Layer, long[]> inputShapes = new LinkedHashMap<>();
     Map<Layer, Integer> calls = new IdentityHashMap<>();
     Map<Tensor, Layer> producedBy = new IdentityHashMap<>();
@@ -128,7 +128,7 @@ public final class InferenceOptimizer {
     try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
       for (Map.Entry<Layer, long[]> e : inputShapes.entrySet()) {
         // a layer called more than once might feed its activation on one call only
-        PostOp op = fuse && calls.get(e.getKey()) == 1 ? postOps.getOrDefault(e.getKey(), PostOp.NONE) : PostOp.NONE;
+        PostOp op = calls.get(e.getKey()) == 1 ? postOps.getOrDefault(e.getKey(), PostOp.NONE) : PostOp.NONE;
         long[] shape = e.getValue();
         boolean done = e.getKey() instanceof Conv2d conv ? conv.packForInference(shape, op)
             : ((Linear) e.getKey()).packForInference(Tensors.numel(shape) / shape[shape.length - 1], op);

@@ -78,8 +78,8 @@ public final class Conv2d extends Layer {
   }
 
   /**
-   * Whether oneDNN can run {@code weight} packed: libtorch has oneDNN, the weight is on the CPU and
-   * float32, or bfloat16 on a CPU that packs bfloat16 ({@link CpuCapabilities#bf16WeightPacking()}).
+   * Whether oneDNN can run {@code weight} packed (given that libtorch has oneDNN): the weight is on the
+   * CPU and float32, or bfloat16 on a CPU that packs bfloat16 ({@link CpuCapabilities#bf16WeightPacking()}).
    */
   static boolean packable(Tensor weight) {
     DType dtype = Tensors.dtype(weight);
