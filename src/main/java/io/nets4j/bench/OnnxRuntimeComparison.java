@@ -91,6 +91,10 @@ public final class OnnxRuntimeComparison {
       }
       b.append(String.format(Locale.ROOT, "  outputs %s: max |diff| %.3g, allowed %.3g (%s x max |output| %.3g)%n",
           agree() ? "agree" : "DISAGREE", maxAbsDiff, bound(), tolerance, outputScale));
+      if (outputScale == 0) {
+        // e.g. torchvision's ViT, whose classifier head starts at zero
+        b.append("  warning: every output is 0, so agreeing proves nothing; export the model with non-zero weights\n");
+      }
       return b.toString();
     }
   }
