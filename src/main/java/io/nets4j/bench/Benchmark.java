@@ -86,7 +86,10 @@ public final class Benchmark {
         ? List.of("recurrent layers run their fused kernels in float32: " + recurrent.reason()) : List.of();
   }
 
-  /** The Java-layer overhead probe of the model of {@code o}, at batch {@code o.batch()}. */
+  /**
+   * The Java-layer overhead probe of the model of {@code o}, at batch {@code o.batch()}; with
+   * {@code o.optimize()}, of the model {@link InferenceOptimizer} prepared (packed, fused layers).
+   */
   public static OverheadProbe overhead(BenchOptions o) {
     NativeRuntime.load();
     if (o.threads() > 0) {
@@ -94,10 +97,17 @@ public final class Benchmark {
     }
     torch.manual_seed(0);
     Workload w = Workload.of(o.model(), o.inputSize());
-    if (o.dtype() != DType.FLOAT32) {
-      w.model().to(o.dtype());
-    }
     try (Scope s = Scope.open()) {
+      if (o.optimize()) {
+        // the prepared model's own layers, on an input already in its dtype and memory format
+        Layer model = InferenceOptimizer.optimizeInPlace(w.model(), w.input(1, DType.FLOAT32),
+            InferenceOptions.defaults().withDtype(o.dtype())).model();
+        Tensor x = w.input(o.batch(), o.dtype());
+        return OverheadProbe.run(model, w.images() ? x.contiguous(MemoryFormat.ChannelsLast) : x, o.warmup(), o.iters());
+      }
+      if (o.dtype() != DType.FLOAT32) {
+        w.model().to(o.dtype());
+      }
       return OverheadProbe.run(w.model(), w.input(o.batch(), o.dtype()), o.warmup(), o.iters());
     }
   }

@@ -57,7 +57,9 @@ public record OverheadProbe(Stats forwardMs, Stats leafReplayMs, Stats glueMs, i
       List<Call> leaves = new ArrayList<>();
       long before = Pointer.totalCount();
       Layer.observe((layer, in, out) -> {
-        if (layer.children().isEmpty()) {
+        // a layer that returned its input did no work (a folded batch norm, an activation fused
+        // into the packed layer before it): replaying it would compute what the forward did not
+        if (layer.children().isEmpty() && out != in) {
           leaves.add(new Call(layer, in));
         }
       }, () -> model.forward(input));

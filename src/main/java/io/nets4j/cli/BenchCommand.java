@@ -1,5 +1,6 @@
 package io.nets4j.cli;
 
+import io.nets4j.bench.BackgroundLoad;
 import io.nets4j.bench.BenchOptions;
 import io.nets4j.bench.DataParallelBench;
 import io.nets4j.distributed.DistributedBackend;
@@ -11,6 +12,7 @@ import io.nets4j.bench.OptimisationLadder;
 import io.nets4j.bench.PreprocessThroughput;
 import io.nets4j.bench.Benchmark;
 import io.nets4j.bench.Mode;
+import io.nets4j.bench.OnnxRuntimeComparison;
 import io.nets4j.bench.ThreadEnvironmentComparison;
 import io.nets4j.tensor.DType;
 import io.nets4j.train.DataSpec;
@@ -28,7 +30,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code nets4j bench MODEL [--batch N] [--threads T] [--mode infer|train] [--dtype f32|bf16]
  * [--optimize] [--optimizer adamw|adamw-unfused|sgd] [--channels-last] [--json] [--warmup W]
- * [--iters K]}, {@code --compare-thread-env}, {@code --loader DATA}, {@code --preprocess IMAGE} and {@code --suite}.
+ * [--iters K]}, {@code --compare-onnxruntime MODEL.onnx}, {@code --compare-thread-env}, {@code --loader DATA}, {@code --preprocess IMAGE} and {@code --suite}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchServeCommand.class, description = {
     "Times a model: inference latency at batch 1 and throughput at batch N, or training steps as the trainer",
@@ -107,6 +109,20 @@ final class BenchCommand implements Callable<Integer> {
       + "round-robin"})
   boolean ladder;
 
+  @Option(names = "--compare-onnxruntime", paramLabel = "MODEL.onnx", description = {
+      "time MODEL against ONNX Runtime on this ONNX export of the same network, side by side in one JVM, round-robin,",
+      "on the same input at batch 1 and --batch; checks that the outputs agree and prints the ratio ORT/nets4j",
+      "(with --optimize: the optimised model). The weights are --weights or MODEL.pth/.safetensors next to the file"})
+  Path compareOnnxRuntime;
+
+  @Option(names = "--weights", paramLabel = "FILE", description = "--compare-onnxruntime: the weights the ONNX file was exported with")
+  Path weights;
+
+  @Option(names = "--background-load", description = {
+      "run one busy process at nice 19 (a shell loop) during the measurement, as another program sharing the",
+      "cores would: batch-1 latency under load (not with --suite, --compare-thread-env or --nproc-per-node)"})
+  boolean backgroundLoad;
+
   @Option(names = "--suite", description = {"run the fixed suite, each model in a fresh JVM: inference of seven models",
       "at --batch and the training steps of ResNet-50 (batch 32) and ViT-B/16 (batch 16); write Markdown tables"})
   boolean suite;
@@ -145,6 +161,20 @@ final class BenchCommand implements Callable<Integer> {
     }
     BenchOptions options = new BenchOptions(suite ? BenchSuite.MODELS.get(0) : model, batch.value, threads.value, Mode.parse(mode),
         parseDtype(dtype), optimize, warmup, iters, size.value, optimizer, channelsLast);
+    if (backgroundLoad && (suite || compareThreadEnv)) {
+      throw new IllegalArgumentException("--background-load applies to a measurement in this JVM, not to --suite or "
+          + "--compare-thread-env");
+    }
+    try (BackgroundLoad load = BackgroundLoad.startIf(backgroundLoad)) {
+      if (load != null) {
+        System.err.println("background load: " + BackgroundLoad.describe());
+      }
+      measure(options);
+    }
+    return 0;
+  }
+
+  private void measure(BenchOptions options) throws IOException {
     if (suite) {
       BenchSuite.Report report = BenchSuite.run(BenchSuite.MODELS, BenchSuite.TRAINING, options,
           commandLine(options));
@@ -158,6 +188,9 @@ final class BenchCommand implements Callable<Integer> {
       System.out.print(PreprocessThroughput.run(options, preprocess, workers).text());
     } else if (loader != null) {
       System.out.print(LoaderComparison.run(options, DataSpec.parse(loader), workers).text());
+    } else if (compareOnnxRuntime != null) {
+      Path w = weights != null ? weights : OnnxRuntimeComparison.siblingWeights(compareOnnxRuntime);
+      System.out.print(OnnxRuntimeComparison.run(options, compareOnnxRuntime, w).text());
     } else if (ladder) {
       OptimisationLadder.Result r = OptimisationLadder.run(options);
       System.out.print(json ? r.json() + "\n" : r.text());
@@ -169,7 +202,6 @@ final class BenchCommand implements Callable<Integer> {
       BenchResult r = Benchmark.run(options);
       System.out.print(json ? r.json() + "\n" : r.text());
     }
-    return 0;
   }
 
   private String commandLine(BenchOptions o) {

@@ -5,13 +5,17 @@ import io.nets4j.io.StateDicts;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
+import io.nets4j.nn.Activation;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.Layer;
+import io.nets4j.nn.Linear;
+import io.nets4j.nn.PostOp;
 import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +28,10 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
 /**
  * Prepares a model for fast CPU inference: evaluation mode, batch norm folded into the preceding
  * convolutions ({@link BatchNormFolding}), weights in channels-last memory format, optionally
- * bfloat16 weights, convolution weights packed once into oneDNN's layout
- * ({@link Conv2d#packForInference}), libtorch's thread count, and forward passes under
+ * bfloat16 weights, convolution and linear weights packed once into oneDNN's layout
+ * ({@link Conv2d#packForInference}, {@link Linear#packForInference}) with the activation that follows
+ * each computed inside its kernel (oneDNN post-ops: ReLU, ReLU6, SiLU, Hardswish, and GELU after
+ * linear layers, as PyTorch's inductor fuses them), libtorch's thread count, and forward passes under
  * {@code InferenceMode} ({@link OptimizedModel}).
  *
  * <p>Where this CPU cannot pack bfloat16 weights ({@link CpuCapabilities#bf16WeightPacking()}), a
@@ -86,33 +92,53 @@ public final class InferenceOptimizer {
       fallbacks.add("convolution weights are not packed, so convolutions run unpacked in bfloat16 through ATen's "
           + "reference kernels (slower than float32 on such a CPU): " + bf16Packing.reason());
     }
-    int packed = pack ? packConvolutions(model, example, options) : 0;
-    return new OptimizedModel(model, options, folded, packed, fallbacks);
+    int[] packed = pack ? packLayers(model, example, options) : new int[2];
+    return new OptimizedModel(model, options, folded, packed[0], packed[1], fallbacks);
   }
 
   /**
-   * Packs every convolution's weight for the input shape it sees in one forward pass of
-   * {@code example} ({@link Conv2d#packForInference}); returns how many were packed.
+   * Packs every convolution's and linear layer's weight for the input shape it sees in one forward
+   * pass of {@code example} ({@link Conv2d#packForInference}, {@link Linear#packForInference}), with
+   * the activation that reads its output directly computed inside its kernel ({@link PostOp});
+   * returns how many layers were packed and how many activations fused.
    */
-  private static int packConvolutions(Layer model, Tensor example, InferenceOptions options) {
-    Map<Conv2d, long[]> inputShapes = new LinkedHashMap<>();
+  private static int[] packLayers(Layer model, Tensor example, InferenceOptions options) {
+    Map<Layer, long[]> inputShapes = new LinkedHashMap<>();
+    Map<Layer, Integer> calls = new IdentityHashMap<>();
+    Map<Tensor, Layer> producedBy = new IdentityHashMap<>();
+    Map<Layer, PostOp> postOps = new IdentityHashMap<>();
     try (Scope s = Scope.open(); InferenceMode guard = new InferenceMode()) {
       Tensor in = OptimizedModel.prepareInput(example, options);
       Layer.observe((layer, input, output) -> {
-        if (layer instanceof Conv2d conv) {
-          inputShapes.putIfAbsent(conv, Tensors.shape(input));
+        if (layer instanceof Conv2d || layer instanceof Linear) {
+          inputShapes.putIfAbsent(layer, Tensors.shape(input));
+          calls.merge(layer, 1, Integer::sum);
+          producedBy.put(output, layer);
+        } else if (layer instanceof Activation) {
+          Layer producer = producedBy.remove(input);
+          if (producer != null) {
+            PostOp.forActivation(layer.typeName(), producer instanceof Linear)
+                .ifPresent(op -> postOps.putIfAbsent(producer, op));
+          }
         }
       }, () -> model.forward(in));
     }
     int packed = 0;
+    int fused = 0;
     try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
-      for (Map.Entry<Conv2d, long[]> e : inputShapes.entrySet()) {
-        if (e.getKey().packForInference(e.getValue())) {
+      for (Map.Entry<Layer, long[]> e : inputShapes.entrySet()) {
+        // a layer called more than once might feed its activation on one call only
+        PostOp op = calls.get(e.getKey()) == 1 ? postOps.getOrDefault(e.getKey(), PostOp.NONE) : PostOp.NONE;
+        long[] shape = e.getValue();
+        boolean done = e.getKey() instanceof Conv2d conv ? conv.packForInference(shape, op)
+            : ((Linear) e.getKey()).packForInference(Tensors.numel(shape) / shape[shape.length - 1], op);
+        if (done) {
           packed++;
+          fused += op == PostOp.NONE ? 0 : 1;
         }
       }
     }
-    return packed;
+    return new int[] {packed, fused};
   }
 
   /** Stores every 4-d parameter and buffer of {@code model} in channels-last (NHWC) memory format, in place. */

@@ -17,15 +17,17 @@ public final class OptimizedModel {
   private final Layer model;
   private final InferenceOptions options;
   private final List<BatchNormFolding.Pair> folded;
-  private final int packedConvolutions;
+  private final int packedLayers;
+  private final int fusedActivations;
   private final List<String> fallbacks;
 
-  OptimizedModel(Layer model, InferenceOptions options, List<BatchNormFolding.Pair> folded, int packedConvolutions,
-      List<String> fallbacks) {
+  OptimizedModel(Layer model, InferenceOptions options, List<BatchNormFolding.Pair> folded, int packedLayers,
+      int fusedActivations, List<String> fallbacks) {
     this.model = model;
     this.options = options;
     this.folded = List.copyOf(folded);
-    this.packedConvolutions = packedConvolutions;
+    this.packedLayers = packedLayers;
+    this.fusedActivations = fusedActivations;
     this.fallbacks = List.copyOf(fallbacks);
   }
 
@@ -71,8 +73,13 @@ public final class OptimizedModel {
     return fallbacks;
   }
 
-  /** How many convolutions run with packed oneDNN weights. */
-  public int packedConvolutions() {
-    return packedConvolutions;
+  /** How many convolutions and linear layers run with packed oneDNN weights. */
+  public int packedLayers() {
+    return packedLayers;
+  }
+
+  /** How many activations run inside the kernel of the packed layer before them (oneDNN post-ops). */
+  public int fusedActivations() {
+    return fusedActivations;
   }
 }

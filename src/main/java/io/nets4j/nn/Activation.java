@@ -51,6 +51,10 @@ public final class Activation extends Layer {
 
   @Override
   protected Tensor compute(Tensor x) {
+    // the packed layer before it already applied this activation inside its kernel
+    if (PostOp.consumed(x, name)) {
+      return x;
+    }
     return fn.apply(x);
   }
 

@@ -61,14 +61,35 @@ public final class Conv2d extends Layer {
    * and this CPU cannot pack bfloat16 ({@link CpuCapabilities#bf16WeightPacking()}).
    */
   public boolean packForInference(long[] inputShape) {
-    DType dtype = Tensors.dtype(weight);
-    if (!PackedConvolution.isAvailable() || !weight.device().is_cpu()
-        || dtype != DType.FLOAT32 && dtype != DType.BFLOAT16
-        || dtype == DType.BFLOAT16 && !CpuCapabilities.current().bf16WeightPacking().supported()) {
+    return packForInference(inputShape, PostOp.NONE);
+  }
+
+  /**
+   * {@link #packForInference(long[])} with {@code postOp} applied inside the convolution kernel: the
+   * layer then returns the activated output, and the activation layer that reads it directly returns
+   * it unchanged ({@link PostOp}). Only valid where nothing else reads this layer's raw output.
+   */
+  public boolean packForInference(long[] inputShape, PostOp postOp) {
+    if (!PackedConvolution.isAvailable() || !packable(weight)) {
       return false;
     }
-    packed = PackedConvolution.pack(weight, bias, spec, inputShape);
+    packed = PackedConvolution.pack(weight, bias, spec, inputShape, postOp);
     return true;
+  }
+
+  /**
+   * Whether oneDNN can run {@code weight} packed (given that libtorch has oneDNN): the weight is on the
+   * CPU and float32, or bfloat16 on a CPU that packs bfloat16 ({@link CpuCapabilities#bf16WeightPacking()}).
+   */
+  static boolean packable(Tensor weight) {
+    DType dtype = Tensors.dtype(weight);
+    return weight.device().is_cpu() && (dtype == DType.FLOAT32
+        || dtype == DType.BFLOAT16 && CpuCapabilities.current().bf16WeightPacking().supported());
+  }
+
+  /** The activation computed inside the packed kernel ({@link PostOp#NONE} if none or not packed). */
+  public PostOp postOp() {
+    return packed == null ? PostOp.NONE : packed.postOp();
   }
 
   /** Whether {@link #packForInference} packed this convolution. */

@@ -3,6 +3,7 @@ package io.nets4j.nn;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
+import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -13,6 +14,7 @@ public final class Linear extends Layer {
   private final int outFeatures;
   private final Tensor weight;
   private Tensor bias;
+  private PackedLinear packed;
 
   public Linear(int inFeatures, int outFeatures) {
     this(inFeatures, outFeatures, true);
@@ -33,7 +35,32 @@ public final class Linear extends Layer {
     if (x.dim() < 1 || x.size(x.dim() - 1) != inFeatures) {
       throw fail("expected input of shape [..., " + inFeatures + "], got " + Tensors.describe(x));
     }
+    if (packed != null) {
+      if (isTraining() || GradMode.is_enabled() && weight.requires_grad()) {
+        throw fail("this linear layer is packed for inference (packForInference); it cannot train or take gradients");
+      }
+      return packed.apply(x);
+    }
     return F.linear(x, weight, bias);
+  }
+
+  /**
+   * Runs later forwards with oneDNN's linear kernel on a weight reordered once for inputs of
+   * {@code rows} rows ({@link PackedLinear}), with {@code postOp} inside the kernel (see
+   * {@link Conv2d#packForInference(long[], PostOp)}). Call it last, after folding and dtype changes;
+   * the layer is then for inference only. Returns whether it was packed (as for convolutions).
+   */
+  public boolean packForInference(long rows, PostOp postOp) {
+    if (!PackedLinear.isAvailable() || !Conv2d.packable(weight)) {
+      return false;
+    }
+    packed = PackedLinear.pack(weight, bias, rows, postOp);
+    return true;
+  }
+
+  /** Whether {@link #packForInference} packed this layer. */
+  public boolean isPacked() {
+    return packed != null;
   }
 
   /**
@@ -67,6 +94,7 @@ public final class Linear extends Layer {
       }
     }
     bn.markFolded(this);
+    packed = null;
   }
 
   public Tensor weight() {

@@ -3,13 +3,8 @@ package io.nets4j.nn;
 import io.nets4j.tensor.BoxedOperator;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
-import org.bytedeco.pytorch.GenericList;
 import org.bytedeco.pytorch.IValue;
-import org.bytedeco.pytorch.NumberType;
-import org.bytedeco.pytorch.OptionalType;
-import org.bytedeco.pytorch.SingletonTypePtr;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.Type;
 
 /**
  * An inference-only convolution whose weight is reordered once into oneDNN's preferred blocked
@@ -32,9 +27,12 @@ final class PackedConvolution {
   private final IValue[] constants;
   private final Tensor packedWeight;
 
-  private PackedConvolution(Tensor packedWeight, IValue[] constants) {
+  private final PostOp postOp;
+
+  private PackedConvolution(Tensor packedWeight, IValue[] constants, PostOp postOp) {
     this.packedWeight = packedWeight;
     this.constants = constants;
+    this.postOp = postOp;
   }
 
   /** Whether this libtorch has oneDNN and its inference convolution operators. */
@@ -44,9 +42,10 @@ final class PackedConvolution {
 
   /**
    * Packs {@code weight} (and keeps {@code bias}, which may be {@code null}) for inputs of shape
-   * {@code inputShape} (other shapes still work, with a layout chosen for this one).
+   * {@code inputShape} (other shapes still work, with a layout chosen for this one); every call then
+   * applies {@code postOp} inside the kernel.
    */
-  static PackedConvolution pack(Tensor weight, Tensor bias, ConvSpec spec, long[] inputShape) {
+  static PackedConvolution pack(Tensor weight, Tensor bias, ConvSpec spec, long[] inputShape, PostOp postOp) {
     if (!isAvailable()) {
       throw new IllegalStateException("this libtorch has no oneDNN convolution operators (mkldnn::_convolution_pointwise)");
     }
@@ -59,24 +58,26 @@ final class PackedConvolution {
     IValue groups = new IValue((long) spec.groups());
     Tensor packed = REORDER.call(new IValue(weight.detach()), padding, stride, dilation, groups,
         BoxedOperator.ints(inputShape));
-    Type.TypePtr optionalNumber = new Type.TypePtr(OptionalType.create(
-        new Type.TypePtr(new SingletonTypePtr(NumberType.getNumberIntTypePtr().get()))));
+    IValue[] post = postOp.boxed();
     IValue[] constants = {
         new IValue(packed), bias == null ? new IValue() : new IValue(bias.detach()), padding, stride, dilation, groups,
-        new IValue("none"), new IValue(new GenericList(optionalNumber)), new IValue()};
+        post[0], post[1], post[2]};
     // the packed state lives as long as the layer, beyond any Scope open while packing
     for (IValue c : constants) {
       Scope.detachFromScopes(c);
     }
-    return new PackedConvolution(Scope.detachFromScopes(packed), constants);
+    return new PackedConvolution(Scope.detachFromScopes(packed), constants, postOp);
   }
 
-  /** The convolution of {@code x}; not differentiable. */
+  /** The convolution of {@code x}, activated by the post-op (see {@link PostOp#produced}); not differentiable. */
   Tensor apply(Tensor x) {
-    IValue[] arguments = new IValue[constants.length + 1];
-    arguments[0] = new IValue(x);
-    System.arraycopy(constants, 0, arguments, 1, constants.length);
-    return CONVOLUTION.call(arguments);
+    Tensor y = CONVOLUTION.call(new IValue(x), constants);
+    postOp.produced(y);
+    return y;
+  }
+
+  PostOp postOp() {
+    return postOp;
   }
 
   /** The packed (opaque, oneDNN-layout) weight, e.g. to check its type. */
@@ -86,6 +87,6 @@ final class PackedConvolution {
 
   @Override
   public String toString() {
-    return "PackedConvolution(" + Tensors.describe(packedWeight) + ")";
+    return "PackedConvolution(" + Tensors.describe(packedWeight) + ", " + postOp.attr() + ")";
   }
 }

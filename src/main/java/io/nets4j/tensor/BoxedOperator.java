@@ -58,6 +58,23 @@ public final class BoxedOperator {
     for (IValue a : arguments) {
       stack.push_back(a);
     }
+    return run(stack);
+  }
+
+  /**
+   * Calls the operator with {@code first} followed by {@code rest}: a layer's per-call input before
+   * its constant arguments, without copying them into a new array on every call.
+   */
+  public Tensor call(IValue first, IValue[] rest) {
+    IValueVector stack = new IValueVector();
+    stack.push_back(first);
+    for (IValue a : rest) {
+      stack.push_back(a);
+    }
+    return run(stack);
+  }
+
+  private Tensor run(IValueVector stack) {
     handle.callBoxed(stack);
     Tensor out = stack.size() > 0 && stack.get(0).isTensor() ? Tensors.owned(stack.get(0).toTensor()) : null;
     Reference.reachabilityFence(stack);

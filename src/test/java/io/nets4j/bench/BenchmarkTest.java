@@ -74,6 +74,20 @@ class BenchmarkTest {
     assertTrue(p.text().contains("native objects created per forward " + p.nativeObjects()), p.text());
   }
 
+  /**
+   * The optimised model's probe replays only the layers that work: folded batch norms and the
+   * activations computed inside the packed convolution before them return their input.
+   */
+  @Test
+  void overheadProbeOfTheOptimisedModelSkipsFoldedAndFusedLayers() {
+    OverheadProbe p = Benchmark.overhead(BenchOptions.defaults("resnet18").withInputSize(32).withBatch(1)
+        .withIterations(1, 10).withOptimize(true));
+    // stem conv (+relu) and maxpool, per block conv1 (+relu), conv2 and the relu after the residual add,
+    // 3 downsample convolutions, avgpool and fc
+    assertEquals(2 + 8 * 3 + 3 + 2, p.leafCalls(), p.text());
+    assertEquals(java.util.Set.of("Conv2d", "ReLU", "MaxPool2d", "AdaptiveAvgPool2d", "Linear"), p.byLayerType().keySet());
+  }
+
   @Test
   void trainingStepsOfTheLanguageModelInBfloat16() {
     BenchResult r = Benchmark.run(BenchOptions.defaults(Workload.LSTM_LM).withMode(Mode.TRAIN).withBatch(1)

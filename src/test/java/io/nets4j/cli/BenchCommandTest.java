@@ -9,6 +9,9 @@ import io.nets4j.bench.MachineInfo;
 import io.nets4j.bench.OptimisationLadder;
 import io.nets4j.bench.Stats;
 import io.nets4j.tensor.CpuCapabilities;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -63,5 +66,51 @@ class BenchCommandTest {
     r = CliTest.run("bench", "resnet5O");
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("resnet5O"), r.err());
+  }
+
+  /**
+   * Runs the comparison when the shared fixtures hold an ONNX export with its weights (they hold
+   * none today; exports are made by hand with torch.onnx, see docs/performance.md), and always
+   * checks the errors for a missing ONNX file, missing weights and a file that is not ONNX.
+   */
+  @Test
+  void compareOnnxRuntimeRunsOrNamesTheMissingFile(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path fixture = Path.of("../shared/fixtures/onnx/resnet18.onnx");
+    if (Files.isRegularFile(fixture)) {
+      CliTest.Run r = CliTest.run("bench", "resnet18", "--compare-onnxruntime", fixture.toString(), "--batch", "2",
+          "--warmup", "0", "--iters", "10");
+      assertEquals(0, r.exit(), r.err());
+      assertTrue(r.out().contains("outputs agree") && r.out().contains("ORT/nets4j"), r.out());
+    }
+    Path missing = dir.resolve("absent.onnx");
+    CliTest.Run r = CliTest.run("bench", "resnet18", "--compare-onnxruntime", missing.toString(), "--weights",
+        missing.toString());
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("ONNX model not found: " + missing), r.err());
+    Path notOnnx = Files.writeString(dir.resolve("resnet18.onnx"), "not a protobuf");
+    r = CliTest.run("bench", "resnet18", "--compare-onnxruntime", notOnnx.toString());
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("no resnet18.pth, .pt or .safetensors next to " + notOnnx), r.err());
+    Path weights = dir.resolve("resnet18.safetensors");
+    io.nets4j.io.StateDicts.save(io.nets4j.models.Models.create("resnet18"), weights);
+    r = CliTest.run("bench", "resnet18", "--compare-onnxruntime", notOnnx.toString(), "--size", "32", "--warmup", "0",
+        "--iters", "10");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("not an ONNX model ONNX Runtime can load: " + notOnnx), r.err());
+  }
+
+  /** The competing process runs during the measurement only. */
+  @Test
+  void backgroundLoadRunsAndEndsWithTheMeasurement() {
+    CliTest.Run r = CliTest.run("bench", "shufflenet_v2_x0_5", "--size", "32", "--batch", "1", "--warmup", "0",
+        "--iters", "10", "--json", "--background-load");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.err().contains("background load: one busy process at nice 19"), r.err());
+    assertEquals(10, BenchResult.parse(r.out()).latencyMs().n());
+    assertTrue(ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive),
+        "the busy process must be gone after the measurement");
+    r = CliTest.run("bench", "--suite", "--background-load");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("--background-load applies to a measurement in this JVM"), r.err());
   }
 }

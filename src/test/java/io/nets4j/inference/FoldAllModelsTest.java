@@ -68,8 +68,8 @@ class FoldAllModelsTest {
       OptimizedModel opt = InferenceOptimizer.optimize(name, c.model(), c.inputShape(),
           InferenceOptions.none().withFoldBatchNorm(true).withPackWeights(true));
       double err = c.relativeError(opt.forward(c.input()));
-      System.out.printf("%s: %d pairs folded, %d convolutions packed, relative error %.2e%n", name,
-          opt.folded().size(), opt.packedConvolutions(), err);
+      System.out.printf("%s: %d pairs folded, %d layers packed, %d activations fused, relative error %.2e%n", name,
+          opt.folded().size(), opt.packedLayers(), opt.fusedActivations(), err);
       if (err > FoldingCheck.TOLERANCE) {
         checkIllConditioned(name, c, err);
       }

@@ -86,6 +86,30 @@ class InferenceOptimizerTest {
     assertTrue(err <= FoldingCheck.TOLERANCE, name + ": channels-last vs default " + err);
   }
 
+  /**
+   * Packed convolutions and linear layers with their activations inside oneDNN's kernels compute
+   * the float32 model: ReLU (ResNet, 1 stem + 8 blocks; the activation after each residual add reads
+   * an addition, not a layer, and stays), ReLU6 (MobileNetV2: stem, 17 depthwise, 16 expansions, last
+   * 1x1), Hardswish and ReLU (MobileNetV3), SiLU (EfficientNet), GELU after linear layers (ViT: its 12
+   * MLPs; the attention's input projection uses the weight directly and stays eager).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"resnet18:21:9", "mobilenet_v2:53:35", "mobilenet_v3_small:54:33",
+      "efficientnet_b0:82:49", "vit_b_16:38:12"})
+  void fusedActivationsComputeTheFloat32Model(String spec) {
+    String[] p = spec.split(":");
+    String name = p[0];
+    FoldingCheck c = FoldingCheck.of(name);
+    OptimizedModel opt = InferenceOptimizer.optimize(name, c.model(), c.inputShape(), InferenceOptions.defaults());
+    System.out.printf("%s: %d layers packed, %d activations fused%n", name, opt.packedLayers(), opt.fusedActivations());
+    assertEquals(Integer.parseInt(p[1]), opt.packedLayers(), name);
+    assertEquals(Integer.parseInt(p[2]), opt.fusedActivations(), name);
+    double err = c.relativeError(opt.forward(c.input()));
+    assertTrue(err <= FoldingCheck.TOLERANCE, name + ": fused vs float32 " + err);
+    // a second forward: the per-thread marks of the first must not leak into it
+    assertTrue(c.relativeError(opt.forward(c.input())) <= FoldingCheck.TOLERANCE, name);
+  }
+
   /** On this CPU: packed bfloat16 where it can pack them, else unpacked with the reason reported. */
   @Test
   void everyOptimisationTogetherInBfloat16StaysClose() {
@@ -109,7 +133,7 @@ class InferenceOptimizerTest {
     OptimizedModel opt = InferenceOptimizer.optimize("resnet18", c.model(), c.inputShape(),
         InferenceOptions.defaults().withDtype(DType.BFLOAT16));
     assertEquals(DType.BFLOAT16, opt.model().dtype());
-    assertEquals(packs, opt.packedConvolutions() == 20, "packed " + opt.packedConvolutions());
+    assertEquals(packs, opt.packedLayers() == 21, "packed " + opt.packedLayers());
     assertEquals(packs, opt.fallbacks().isEmpty(), opt.fallbacks().toString());
     Tensor y = opt.forward(c.input());
     assertEquals(DType.FLOAT32, Tensors.dtype(y));
