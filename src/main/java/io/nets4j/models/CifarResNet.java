@@ -5,9 +5,7 @@ import io.nets4j.nn.Activation;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
-import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.LongOptional;
@@ -71,20 +69,12 @@ public final class CifarResNet extends ImageClassifier {
     }
     registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
     declareHead(Pooling.AVERAGE, null);
-    for (Module m : namedModules().values()) {
-      if (m instanceof Conv2d c) {
-        Init.kaimingNormalFanOut(c.weight());
-      }
-    }
+    initConvolutions(false);
   }
 
   @Override
   public Tensor forwardFeatures(Tensor x) {
-    Tensor y = relu.forward(bn1.forward(conv1.forward(x)));
-    for (Sequential stage : stages) {
-      y = stage.forward(y);
-    }
-    return y;
+    return forwardStages(relu.forward(bn1.forward(conv1.forward(x))), stages);
   }
 
   /**

@@ -1,14 +1,8 @@
 package io.nets4j.models;
 
 import io.nets4j.nn.Activation;
-import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.BatchNorm2d;
-import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.Dropout;
-import io.nets4j.nn.Init;
-import io.nets4j.nn.Layer;
-import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import io.nets4j.nn.SqueezeExcitation;
 import io.nets4j.nn.StochasticDepth;
@@ -252,18 +246,9 @@ public final class EfficientNet extends ImageClassifier {
     channels.add(numFeatures);
     register("features", features);
     declareStageEnds(features, strides, channels);
-    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    Sequential classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(config.dropout()))));
-    addClassifier(classifier, numFeatures, options.numClasses(), ClassifierFactory.linear(MobileNetLayers::initClassifier));
-    declareHead(avgpool, null, classifier);
-    for (Module m : namedModules().values()) {
-      if (m instanceof Conv2d c) {
-        Init.kaimingNormalFanOut(c.weight());
-        if (c.bias() != null) {
-          Init.zeros(c.bias());
-        }
-      }
-    }
+    registerDropoutClassifier(numFeatures, options.numClasses(), options.dropRateOr(config.dropout()),
+        MobileNetLayers::initClassifier);
+    initConvolutions(true);
   }
 
   @Override
@@ -271,49 +256,23 @@ public final class EfficientNet extends ImageClassifier {
     return features.forward(x);
   }
 
-  /** A block whose residual branch ({@code block}) is dropped by stochastic depth when the shape is kept. */
-  abstract static class ResidualBlock extends Layer {
-    private final Sequential block;
-    private final StochasticDepth stochasticDepth;
-    private final boolean residual;
-
-    ResidualBlock(Sequential block, double dropPathRate, boolean residual) {
-      this.block = register("block", block);
-      this.stochasticDepth = register("stochastic_depth", new StochasticDepth(dropPathRate));
-      this.residual = residual;
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      Tensor y = block.forward(x);
-      return residual ? stochasticDepth.forward(y).add(x) : y;
-    }
-  }
-
   /** 1x1 expansion (skipped at ratio 1), depthwise kxk, SE, linear 1x1 projection; all but the last with SiLU. */
-  static final class MBConv extends ResidualBlock {
+  static final class MBConv extends MobileNetLayers.ResidualBlock {
     MBConv(Stage s, int in, int stride, double dropPathRate, double eps, double momentum) {
-      super(branch(s, in, stride, eps, momentum), dropPathRate, stride == 1 && in == s.out());
+      super("block", branch(s, in, stride, eps, momentum), new StochasticDepth(dropPathRate), stride == 1 && in == s.out());
     }
 
     private static Sequential branch(Stage s, int in, int stride, double eps, double momentum) {
       int expanded = MobileNetLayers.makeDivisible(in * s.expandRatio(), 8);
-      Sequential b = new Sequential();
-      if (expanded != in) {
-        b.add(MobileNetLayers.convBnAct(in, expanded, ConvSpec.kernel(1), Activation.silu(), eps, momentum));
-      }
-      b.add(MobileNetLayers.convBnAct(expanded, expanded,
-          ConvSpec.kernel(s.kernel()).stride(stride).groups(expanded), Activation.silu(), eps, momentum));
-      b.add(new SqueezeExcitation(expanded, Math.max(1, in / 4), Activation.silu(), Activation.sigmoid()));
-      b.add(MobileNetLayers.convBnAct(expanded, s.out(), ConvSpec.kernel(1), null, eps, momentum));
-      return b;
+      return MobileNetLayers.invertedResidualBranch(in, expanded, s.out(), s.kernel(), stride, Activation::silu,
+          new SqueezeExcitation(expanded, Math.max(1, in / 4), Activation.silu(), Activation.sigmoid()), eps, momentum);
     }
   }
 
   /** kxk expansion convolution with SiLU and a linear 1x1 projection (or one kxk convolution at ratio 1). */
-  static final class FusedMBConv extends ResidualBlock {
+  static final class FusedMBConv extends MobileNetLayers.ResidualBlock {
     FusedMBConv(Stage s, int in, int stride, double dropPathRate, double eps, double momentum) {
-      super(branch(s, in, stride, eps, momentum), dropPathRate, stride == 1 && in == s.out());
+      super("block", branch(s, in, stride, eps, momentum), new StochasticDepth(dropPathRate), stride == 1 && in == s.out());
     }
 
     private static Sequential branch(Stage s, int in, int stride, double eps, double momentum) {

@@ -1,9 +1,12 @@
 package io.nets4j.models;
 
 import io.nets4j.layers.ClassifierHead.Pooling;
+import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.Conv2d;
+import io.nets4j.nn.Dropout;
 import io.nets4j.nn.F;
 import io.nets4j.nn.Identity;
+import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
 import io.nets4j.nn.MaxPool2d;
@@ -113,6 +116,53 @@ public abstract class ImageClassifier extends Layer {
     headPool = avgpool;
     headDropout = dropout;
     headLayers = head;
+  }
+
+  /**
+   * Registers timm's head: global average pooling, a {@code dropout} layer of {@code dropRate}, then
+   * the linear classifier {@code name}.
+   */
+  protected final void registerDropoutHead(String name, int numFeatures, int numClasses, double dropRate) {
+    Dropout dropout = register("dropout", new Dropout(dropRate));
+    registerClassifier(name, numFeatures, numClasses, ClassifierFactory.linear());
+    declareHead(Pooling.AVERAGE, dropout);
+  }
+
+  /**
+   * Registers torchvision's head of the MobileNet lineage: the {@code avgpool} layer, then the
+   * {@code classifier} of a dropout of {@code dropRate} ({@code classifier.0}) and the linear
+   * classifier ({@code classifier.1}) initialised by {@code init}.
+   */
+  protected final void registerDropoutClassifier(int numFeatures, int numClasses, double dropRate, Consumer<Linear> init) {
+    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
+    Sequential classifier = register("classifier", new Sequential(new Dropout(dropRate)));
+    addClassifier(classifier, numFeatures, numClasses, ClassifierFactory.linear(init));
+    declareHead(avgpool, null, classifier);
+  }
+
+  /**
+   * torchvision's and timm's initialisation of the convolutions of a CNN: every {@link Conv2d} below
+   * this model gets He normal weights scaled by fan-out ({@code kaiming_normal_(mode="fan_out")}),
+   * and a zero bias where it has one and {@code zeroBiases}.
+   */
+  protected final void initConvolutions(boolean zeroBiases) {
+    for (Module m : namedModules().values()) {
+      if (m instanceof Conv2d c) {
+        Init.kaimingNormalFanOut(c.weight());
+        if (zeroBiases && c.bias() != null) {
+          Init.zeros(c.bias());
+        }
+      }
+    }
+  }
+
+  /** {@code x} through {@code stages} in order: the body of a stage-by-stage {@link #forwardFeatures}. */
+  protected static Tensor forwardStages(Tensor x, Layer... stages) {
+    Tensor y = x;
+    for (Layer stage : stages) {
+      y = stage.forward(y);
+    }
+    return y;
   }
 
   /**

@@ -1,16 +1,12 @@
 package io.nets4j.models;
 
 import io.nets4j.nn.Activation;
-import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvNormActivation;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.Dropout;
 import io.nets4j.nn.Init;
-import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
-import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,19 +73,11 @@ public final class MobileNetV2 extends ImageClassifier {
     channels.add(numFeatures);
     register("features", features);
     declareStageEnds(features, strides, channels);
-    AdaptiveAvgPool2d avgpool = register("avgpool", new AdaptiveAvgPool2d(1, 1));
-    // dropout, then the linear layer (classifier.1)
-    Sequential classifier = register("classifier", new Sequential(new Dropout(options.dropRateOr(0.2))));
-    addClassifier(classifier, numFeatures, options.numClasses(), ClassifierFactory.linear(fc -> {
+    registerDropoutClassifier(numFeatures, options.numClasses(), options.dropRateOr(0.2), fc -> {
       Init.normal(fc.weight(), 0, 0.01);
       Init.zeros(fc.bias());
-    }));
-    declareHead(avgpool, null, classifier);
-    for (Module m : namedModules().values()) {
-      if (m instanceof Conv2d c) {
-        Init.kaimingNormalFanOut(c.weight());
-      }
-    }
+    });
+    initConvolutions(false);
   }
 
   @Override
@@ -98,13 +86,13 @@ public final class MobileNetV2 extends ImageClassifier {
   }
 
   /** Expand (1x1, ReLU6), depthwise 3x3 (ReLU6), linear projection (1x1); residual when the shape is kept. */
-  static final class InvertedResidual extends Layer {
-    private final Sequential conv;
-    private final boolean residual;
-
+  static final class InvertedResidual extends MobileNetLayers.ResidualBlock {
     InvertedResidual(int in, int out, int stride, int expandRatio) {
+      super("conv", branch(in, out, stride, expandRatio), null, stride == 1 && in == out);
+    }
+
+    private static Sequential branch(int in, int out, int stride, int expandRatio) {
       int hidden = in * expandRatio;
-      residual = stride == 1 && in == out;
       Sequential c = new Sequential();
       if (expandRatio != 1) {
         c.add(new ConvNormActivation(in, hidden, ConvSpec.kernel(1), Activation.relu6(), BN_EPS));
@@ -113,13 +101,7 @@ public final class MobileNetV2 extends ImageClassifier {
           Activation.relu6(), BN_EPS));
       c.add(new Conv2d(hidden, out, ConvSpec.kernel(1).noBias()));
       c.add(new BatchNorm2d(out));
-      conv = register("conv", c);
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      Tensor y = conv.forward(x);
-      return residual ? x.add(y) : y;
+      return c;
     }
   }
 }

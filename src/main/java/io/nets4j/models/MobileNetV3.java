@@ -2,14 +2,12 @@ package io.nets4j.models;
 
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AdaptiveAvgPool2d;
-import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
 import io.nets4j.nn.Dropout;
 import io.nets4j.nn.Identity;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.Linear;
-import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import io.nets4j.nn.SqueezeExcitation;
 import java.util.ArrayList;
@@ -141,14 +139,7 @@ public final class MobileNetV3 extends ImageClassifier {
         Activation.hardswish(), new Dropout(options.dropRateOr(0.2))));
     addClassifier(classifier, config.lastChannel(), options.numClasses(), MobileNetV3::output);
     declareHead(avgpool, null, classifier);
-    for (Module m : namedModules().values()) {
-      if (m instanceof Conv2d c) {
-        Init.kaimingNormalFanOut(c.weight());
-        if (c.bias() != null) {
-          Init.zeros(c.bias());
-        }
-      }
-    }
+    initConvolutions(true);
   }
 
   private static Linear linear(int in, int out) {
@@ -168,35 +159,21 @@ public final class MobileNetV3 extends ImageClassifier {
   }
 
   /** Expansion, depthwise convolution, optional SE, linear projection; residual when the shape is kept. */
-  static final class InvertedResidual extends Layer {
-    private final Sequential block;
-    private final boolean residual;
-
+  static final class InvertedResidual extends MobileNetLayers.ResidualBlock {
     InvertedResidual(Block b) {
-      residual = b.stride() == 1 && b.in() == b.out();
-      block = new Sequential();
-      if (b.expanded() != b.in()) {
-        block.add(MobileNetLayers.convBnAct(b.in(), b.expanded(), ConvSpec.kernel(1), activation(b),
-            BN_EPS, BN_MOMENTUM));
-      }
-      block.add(MobileNetLayers.convBnAct(b.expanded(), b.expanded(),
-          ConvSpec.kernel(b.kernel()).stride(b.stride()).groups(b.expanded()), activation(b), BN_EPS, BN_MOMENTUM));
-      if (b.se()) {
-        int squeeze = MobileNetLayers.makeDivisible(b.expanded() / 4, 8);
-        block.add(new SqueezeExcitation(b.expanded(), squeeze, Activation.relu(), Activation.hardsigmoid()));
-      }
-      block.add(MobileNetLayers.convBnAct(b.expanded(), b.out(), ConvSpec.kernel(1), null, BN_EPS, BN_MOMENTUM));
-      register("block", block);
+      super("block", branch(b), null, b.stride() == 1 && b.in() == b.out());
+    }
+
+    private static Sequential branch(Block b) {
+      int squeeze = MobileNetLayers.makeDivisible(b.expanded() / 4, 8);
+      SqueezeExcitation se = b.se()
+          ? new SqueezeExcitation(b.expanded(), squeeze, Activation.relu(), Activation.hardsigmoid()) : null;
+      return MobileNetLayers.invertedResidualBranch(b.in(), b.expanded(), b.out(), b.kernel(), b.stride(),
+          () -> activation(b), se, BN_EPS, BN_MOMENTUM);
     }
 
     private static Activation activation(Block b) {
       return b.hardSwish() ? Activation.hardswish() : Activation.relu();
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-      Tensor y = block.forward(x);
-      return residual ? y.add(x) : y;
     }
   }
 }

@@ -1,16 +1,12 @@
 package io.nets4j.models;
 
-import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AdaptiveAvgPool2d;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.Dropout;
-import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.MaxPool2d;
-import io.nets4j.nn.Module;
 import io.nets4j.nn.Sequential;
 import org.bytedeco.pytorch.Tensor;
 
@@ -194,24 +190,14 @@ public final class ResNet extends ImageClassifier {
       registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
       declareHead(avgpool, null, null);
     } else {
-      Dropout dropout = register("dropout", new Dropout(options.dropRateOr(0)));
-      registerClassifier("fc", inplanes, options.numClasses(), ClassifierFactory.linear());
-      declareHead(Pooling.AVERAGE, dropout);
+      registerDropoutHead("fc", inplanes, options.numClasses(), options.dropRateOr(0));
     }
-    for (Module m : namedModules().values()) {
-      if (m instanceof Conv2d c) {
-        Init.kaimingNormalFanOut(c.weight());
-      }
-    }
+    initConvolutions(false);
   }
 
   @Override
   public Tensor forwardFeatures(Tensor x) {
-    Tensor y = maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
-    for (Sequential stage : stages) {
-      y = stage.forward(y);
-    }
-    return y;
+    return forwardStages(maxpool.forward(relu.forward(bn1.forward(conv1.forward(x)))), stages);
   }
 
   /** The projection shortcut: 1x1 convolution (with the block's stride) and batch norm. */

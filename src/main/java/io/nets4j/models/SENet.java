@@ -1,11 +1,9 @@
 package io.nets4j.models;
 
-import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.BatchNorm2d;
 import io.nets4j.nn.Conv2d;
 import io.nets4j.nn.ConvSpec;
-import io.nets4j.nn.Dropout;
 import io.nets4j.nn.Init;
 import io.nets4j.nn.Layer;
 import io.nets4j.nn.MaxPool2d;
@@ -150,23 +148,13 @@ public final class SENet extends ImageClassifier {
     for (int s = 0; s < stages.length; s++) {
       declareFeature(stages[s], 256 << s, 4 << s);
     }
-    Dropout dropout = register("dropout", new Dropout(options.dropRateOr(0.2)));
-    registerClassifier("last_linear", inplanes, options.numClasses(), ClassifierFactory.linear());
-    declareHead(Pooling.AVERAGE, dropout);
-    for (Module m : namedModules().values()) {
-      if (m instanceof Conv2d c) {
-        Init.kaimingNormalFanOut(c.weight());
-      }
-    }
+    registerDropoutHead("last_linear", inplanes, options.numClasses(), options.dropRateOr(0.2));
+    initConvolutions(false);
   }
 
   @Override
   public Tensor forwardFeatures(Tensor x) {
-    Tensor y = pool0.forward(layer0.forward(x));
-    for (Sequential stage : stages) {
-      y = stage.forward(y);
-    }
-    return y;
+    return forwardStages(pool0.forward(layer0.forward(x)), stages);
   }
 
   /** The bottleneck of the original models: three convolutions, SE on the branch, residual, ReLU. */

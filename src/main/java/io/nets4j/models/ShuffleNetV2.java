@@ -75,7 +75,7 @@ public final class ShuffleNetV2 extends ImageClassifier {
 
   private final Sequential conv1;
   private final MaxPool2d maxpool;
-  private final List<Sequential> stages;
+  private final Sequential[] stages = new Sequential[3];
   private final Sequential conv5;
 
   public ShuffleNetV2(Config config, ModelOptions options) {
@@ -83,24 +83,22 @@ public final class ShuffleNetV2 extends ImageClassifier {
     conv1 = register("conv1", convBnRelu(options.inChannels(), widths[0], ConvSpec.kernel(3).stride(2).padding(1)));
     maxpool = register("maxpool", new MaxPool2d(3, 2, 1));
     int in = widths[0];
-    Sequential[] built = new Sequential[3];
     for (int s = 0; s < 3; s++) {
       int out = widths[s + 1];
       Sequential stage = new Sequential(new InvertedResidual(in, out, 2));
       for (int i = 1; i < config.repeats[s]; i++) {
         stage.add(new InvertedResidual(out, out, 1));
       }
-      built[s] = register("stage" + (s + 2), stage);
+      stages[s] = register("stage" + (s + 2), stage);
       in = out;
     }
-    stages = List.of(built);
     conv5 = register("conv5", convBnRelu(in, widths[4], ConvSpec.kernel(1)));
     // feature maps: conv1 and maxpool (strides 2, 4), stage2 and stage3 (8, 16), and conv5 after
     // stage4 (32), which ends forwardFeatures
     declareFeature(conv1, widths[0], 2);
     declareFeature(maxpool, widths[0], 4);
-    declareFeature(built[0], widths[1], 8);
-    declareFeature(built[1], widths[2], 16);
+    declareFeature(stages[0], widths[1], 8);
+    declareFeature(stages[1], widths[2], 16);
     declareFeature(conv5, widths[4], 32);
     registerClassifier("fc", widths[4], options.numClasses(), ClassifierFactory.linear());
     declareHead(Pooling.AVERAGE, null);
@@ -116,11 +114,7 @@ public final class ShuffleNetV2 extends ImageClassifier {
 
   @Override
   public Tensor forwardFeatures(Tensor x) {
-    Tensor y = maxpool.forward(conv1.forward(x));
-    for (Sequential stage : stages) {
-      y = stage.forward(y);
-    }
-    return conv5.forward(y);
+    return conv5.forward(forwardStages(maxpool.forward(conv1.forward(x)), stages));
   }
 
   /** The ShuffleNet V2 unit: channel split (stride 1) or two branches (stride 2), concat, shuffle. */

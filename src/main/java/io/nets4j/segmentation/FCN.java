@@ -51,8 +51,6 @@ public final class FCN extends SegmentationModel {
   private final int[] taps;
   private final Sequential classifier;
   private final Sequential auxClassifier;
-  private final int numClasses;
-  private final int inChannels;
 
   /** torchvision's FCN on the ResNet of {@code backboneConfig}, dilated to stride 8. */
   public FCN(ResNet.Config backboneConfig, SegmentationOptions options) {
@@ -66,6 +64,7 @@ public final class FCN extends SegmentationModel {
    * backbone takes {@code options.inChannels()} channels and its head is not run.
    */
   public FCN(ImageClassifier backbone, SegmentationOptions options) {
+    super(options);
     if (options.width() != 1) {
       throw new IllegalArgumentException("torchvision FCN has a fixed width, got width " + options.width());
     }
@@ -73,8 +72,7 @@ public final class FCN extends SegmentationModel {
       throw new IllegalArgumentException("torchvision FCN's backbone has batch norm already; the batchNorm "
           + "option adds it to the VGG-16 FCNs");
     }
-    numClasses = options.numClasses();
-    inChannels = options.inChannels();
+    int numClasses = options.numClasses();
     this.backbone = register("backbone", backbone);
     taps = options.auxLoss() ? backbone.featureIndices(-2, -1) : backbone.featureIndices(-1);
     List<FeatureInfo> info = backbone.featureInfo();
@@ -109,15 +107,5 @@ public final class FCN extends SegmentationModel {
 
   public ImageClassifier backbone() {
     return backbone;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public int inChannels() {
-    return inChannels;
   }
 }

@@ -18,12 +18,27 @@ public abstract class SegmentationModel extends Layer {
   /** Key of the auxiliary output map, when the model has an auxiliary head. */
   public static final String AUX = "aux";
 
+  private final int numClasses;
+  private final int inChannels;
+
+  /** A model of {@code options.numClasses()} classes on images of {@code options.inChannels()} channels. */
+  protected SegmentationModel(SegmentationOptions options) {
+    numClasses = options.numClasses();
+    inChannels = options.inChannels();
+  }
+
   /** The named output maps, {@link #OUT} first, each {@code [N, numClasses, H, W]}. */
   public abstract Map<String, Tensor> forwardOutputs(Tensor x);
 
-  public abstract int numClasses();
+  /** The classes of the per-pixel output. */
+  public final int numClasses() {
+    return numClasses;
+  }
 
-  public abstract int inChannels();
+  /** The channels of the input images. */
+  public final int inChannels() {
+    return inChannels;
+  }
 
   @Override
   protected Tensor compute(Tensor x) {

@@ -73,8 +73,6 @@ public final class VGGFCN extends SegmentationModel {
   }
 
   private final Variant variant;
-  private final int numClasses;
-  private final int inChannels;
   private final int fcWidth;
   private final List<List<Conv2d>> stages = new ArrayList<>();
   /** Per stage, the batch norm after each convolution; empty lists without {@code batchNorm}. */
@@ -93,10 +91,10 @@ public final class VGGFCN extends SegmentationModel {
   private final ConvTranspose2d upscoreFinal;
 
   public VGGFCN(Variant variant, SegmentationOptions options) {
+    super(options);
     this.variant = variant;
-    numClasses = options.numClasses();
-    inChannels = options.inChannels();
-    int in = inChannels;
+    int numClasses = options.numClasses();
+    int in = options.inChannels();
     for (int s = 0; s < STAGE_DEPTHS.length; s++) {
       List<Conv2d> convs = new ArrayList<>();
       List<BatchNorm2d> bns = new ArrayList<>();
@@ -157,7 +155,7 @@ public final class VGGFCN extends SegmentationModel {
 
   /** A {@code 2f x 2f} transposed convolution of stride {@code f} per class, starting as bilinear interpolation. */
   private ConvTranspose2d upsampling(int factor) {
-    ConvTranspose2d up = new ConvTranspose2d(numClasses, numClasses, ConvSpec.kernel(2 * factor).stride(factor).noBias());
+    ConvTranspose2d up = new ConvTranspose2d(numClasses(), numClasses(), ConvSpec.kernel(2 * factor).stride(factor).noBias());
     Upsampling.fillBilinear(up.weight());
     return up;
   }
@@ -251,15 +249,5 @@ public final class VGGFCN extends SegmentationModel {
 
   public Variant variant() {
     return variant;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public int inChannels() {
-    return inChannels;
   }
 }
