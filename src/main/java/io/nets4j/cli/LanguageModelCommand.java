@@ -36,16 +36,7 @@ final class LanguageModelCommand implements Callable<Integer> {
   int corpusSize;
 
   @Mixin
-  StepsOption steps = new StepsOption(1500);
-
-  @Mixin
-  BatchOption batch = new BatchOption(32);
-
-  @Mixin
-  LearningRateOption lr = new LearningRateOption(0.003);
-
-  @Mixin
-  SeedOption seed = new SeedOption(0);
+  StepRecipe recipe = new StepRecipe(1500, 32, 0.003);
 
   @Mixin
   ThreadsOption threads = new ThreadsOption(1);
@@ -72,9 +63,6 @@ final class LanguageModelCommand implements Callable<Integer> {
   @Mixin
   TrainingRunOptions runOptions;
 
-  @Mixin
-  DeviceOption deviceOption;
-
   @Override
   public Integer call() {
     threads.apply();
@@ -82,7 +70,7 @@ final class LanguageModelCommand implements Callable<Integer> {
     for (String m : models) {
       kinds.add(parseKind(m));
     }
-    String text = corpus == null ? GrammarCorpus.generate(corpusSize, seed.value) : read(corpus);
+    String text = corpus == null ? GrammarCorpus.generate(corpusSize, recipe.seed) : read(corpus);
     if (text.codePointCount(0, text.length()) < 2 * (length + 1)) {
       throw new IllegalArgumentException("corpus has " + text.codePointCount(0, text.length())
           + " characters; at least " + 2 * (length + 1) + " are needed for training and validation windows");
@@ -92,7 +80,7 @@ final class LanguageModelCommand implements Callable<Integer> {
     int split = (int) (ids.length * 0.9);
     long[] train = Arrays.copyOfRange(ids, 0, split);
     long[] valid = Arrays.copyOfRange(ids, split, ids.length);
-    String source = corpus == null ? "generated grammar text (seed " + seed.value + ")" : corpus.getFileName().toString();
+    String source = corpus == null ? "generated grammar text (seed " + recipe.seed + ")" : corpus.getFileName().toString();
     System.out.printf(Locale.ROOT, "lm: %s, %,d characters (%d distinct), %,d training and %,d validation%n", source,
         ids.length, vocab.size() - 3, train.length, valid.length);
     List<Row> rows = new ArrayList<>();
@@ -104,14 +92,14 @@ final class LanguageModelCommand implements Callable<Integer> {
     CharLanguageModel best = null;
     double bestPpl = Double.POSITIVE_INFINITY;
     for (CharLanguageModel.Kind kind : kinds) {
-      torch.manual_seed(seed.value);
+      torch.manual_seed(recipe.seed);
       CharLanguageModel model = kind.create(vocab.size(), length, width);
       long t0 = System.nanoTime();
-      LanguageModelTraining.train(model, train, new LanguageModelTraining.Settings(steps.value, batch.value, length, lr.value, seed.value), step -> {
+      LanguageModelTraining.train(model, train, new LanguageModelTraining.Settings(recipe.steps, recipe.batch, length, recipe.lr, recipe.seed), step -> {
         if (step % 500 == 0) {
-          System.out.printf(Locale.ROOT, "  %s step %d/%d, %.0f s%n", kind.title(), step, steps.value, (System.nanoTime() - t0) / 1e9);
+          System.out.printf(Locale.ROOT, "  %s step %d/%d, %.0f s%n", kind.title(), step, recipe.steps, (System.nanoTime() - t0) / 1e9);
         }
-      }, runOptions.run(null, kind.name().toLowerCase(Locale.ROOT), deviceOption.device()));
+      }, runOptions.run(null, kind.name().toLowerCase(Locale.ROOT)));
       double ppl = Math.exp(LanguageModelTraining.meanNll(model, valid, length));
       double seconds = (System.nanoTime() - t0) / 1e9;
       rows.add(new Row(kind.title(), model.parameterCount(), ppl, seconds));
@@ -128,7 +116,7 @@ final class LanguageModelCommand implements Callable<Integer> {
       bestName = rows.stream().filter(r -> r.perplexity() == rows.stream().skip(1).mapToDouble(Row::perplexity).min()
           .orElseThrow()).findFirst().orElseThrow().model();
       long[] prompt = Arrays.copyOfRange(valid, 0, Math.min(valid.length, 16));
-      sample = vocab.decode(prompt) + vocab.decode(LanguageModelTraining.sample(best, prompt, 400, 0.8, seed.value));
+      sample = vocab.decode(prompt) + vocab.decode(LanguageModelTraining.sample(best, prompt, 400, 0.8, recipe.seed));
       System.out.println("sample from the " + bestName + " (temperature 0.8):");
       System.out.println(sample);
     }
@@ -147,9 +135,9 @@ final class LanguageModelCommand implements Callable<Integer> {
     if (corpus != null) {
       md.append(" --corpus ").append(corpus.getFileName());
     }
-    md.append(" --report ").append(report.getFileName()).append("` (steps ").append(steps.value).append(", batch ")
-        .append(batch.value).append(", window ").append(length).append(", width ").append(width).append(", lr ").append(lr.value)
-        .append(", seed ").append(seed.value).append(", threads ").append(threads.value).append(").\n\n");
+    md.append(" --report ").append(report.getFileName()).append("` (steps ").append(recipe.steps).append(", batch ")
+        .append(recipe.batch).append(", window ").append(length).append(", width ").append(width).append(", lr ").append(recipe.lr)
+        .append(", seed ").append(recipe.seed).append(", threads ").append(threads.value).append(").\n\n");
     md.append(String.format(Locale.ROOT, "Corpus: %s, %,d characters (%d distinct); the first 90%% (%,d) trains, the "
         + "last 10%% (%,d) validates.%n%n", source, chars, distinct, train, valid));
     md.append("Perplexity is exp of the mean negative log-likelihood per validation character (lower is better; a "

@@ -76,9 +76,9 @@ final class SegmentCommand implements Callable<Integer> {
   @Option(names = "--batch-norm", description = "with a plain state_dict: the FCN has batch norm in its backbone")
   boolean batchNorm;
 
-  /** Steps of the brief training on shapes scenes when no --weights are given. */
-  @Mixin
-  StepsOption steps = new StepsOption(100);
+  @Option(names = "--steps", defaultValue = "100", paramLabel = "N",
+      description = "without --weights: steps of a brief training on shapes scenes (default: ${DEFAULT-VALUE})")
+  int steps;
 
   /** Side of the generated scene, and of the brief training's scenes. */
   @Mixin
@@ -144,9 +144,9 @@ final class SegmentCommand implements Callable<Integer> {
           + " (" + String.join(", ", ShapesDataset.SCENE_CLASSES) + "), got " + classes);
     }
     System.out.printf(Locale.ROOT, "segment: training %s (%,d parameters) on %d steps of %dx%d shapes scenes%n",
-        model.value, net.parameterCount(), steps.value, size.value, size.value);
+        model.value, net.parameterCount(), steps, size.value, size.value);
     double[] losses = SegmentationTraining.train(net, ShapesDataset.scenes(2048, size.value, seed.value).segmentation(),
-        steps.value, 8, 0.05, seed.value, step -> { });
+        steps, 8, 0.05, seed.value, step -> { });
     System.out.printf(Locale.ROOT, "loss %.4f -> %.4f%n", losses[0], losses[losses.length - 1]);
   }
 

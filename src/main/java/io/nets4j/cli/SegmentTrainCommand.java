@@ -7,13 +7,9 @@ import io.nets4j.nn.Limits;
 import io.nets4j.segmentation.SegmentationOptions;
 import io.nets4j.segmentation.SegmentationRun;
 import io.nets4j.train.AtomicFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -40,16 +36,10 @@ final class SegmentTrainCommand implements Callable<Integer> {
   SizeOption size = new SizeOption(64);
 
   @Mixin
-  StepsOption steps = new StepsOption(2000);
-
-  @Mixin
-  BatchOption batch = new BatchOption(1);
+  StepRecipe recipe = new StepRecipe(2000, 1, 0);
 
   @Mixin
   OptimizerOptions optimizer = new OptimizerOptions();
-
-  @Mixin
-  SeedOption seed = new SeedOption(0);
 
   @Mixin
   OutOption out = new OutOption("runs");
@@ -99,17 +89,14 @@ final class SegmentTrainCommand implements Callable<Integer> {
   @Mixin
   TrainingRunOptions runOptions;
 
-  @Mixin
-  DeviceOption deviceOption;
-
   @Override
   public Integer call() {
     Checks.range("--width", width, 0.001, 4);
     Checks.range("--size", size.value, 16, Limits.MAX_INPUT_SIDE);
-    Checks.positive("--steps", steps.value);
-    Checks.positive("--batch", batch.value);
+    Checks.positive("--steps", recipe.steps);
+    Checks.positive("--batch", recipe.batch);
     Checks.positive("--mosaic", mosaic);
-    Checks.nonNegative("--lr", optimizer.lr.value);
+    Checks.nonNegative("--lr", recipe.lr);
     Checks.nonNegative("--weight-decay", optimizer.weightDecay(0));
     Checks.positive("--train-size", trainSize);
     Checks.positive("--val-size", valSize);
@@ -122,33 +109,24 @@ final class SegmentTrainCommand implements Callable<Integer> {
     }
     ModelNames.require(model.value, Task.SEGMENTATION);
     boolean sgd = optimizer.sgd();
-    SegmentationRun.Settings settings = new SegmentationRun.Settings(steps.value, batch.value, mosaic,
-        optimizer.optimizer, optimizer.lr.orElse(sgd ? 0.01 : 1e-3), optimizer.weightDecay(sgd ? 5e-4 : 1e-4), evalEvery, stopAt,
+    SegmentationRun.Settings settings = new SegmentationRun.Settings(recipe.steps, recipe.batch, mosaic,
+        optimizer.optimizer, recipe.lr(sgd ? 0.01 : 1e-3), optimizer.weightDecay(sgd ? 5e-4 : 1e-4), evalEvery, stopAt,
         maxMinutes, init == null ? null : (Files.isDirectory(init) ? init.resolve(SegmentationRun.WEIGHTS) : init)
             .toAbsolutePath().toString());
     SegmentationOptions options = SegmentationOptions.defaults().withNumClasses(ShapesDataset.SCENE_CLASSES.size())
         .withWidth(width).withBatchNorm(batchNorm).withLearnableUpsampling(learnableUpsampling);
     SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model.value, options, ShapesDataset.SCENE_CLASSES,
-        size.value, trainSize, valSize, testSize, seed.value, settings, OffsetDateTime.now().toString());
+        size.value, trainSize, valSize, testSize, recipe.seed, settings, OffsetDateTime.now().toString());
     Path runDir = runOptions.resuming() ? runOptions.resumeDirectory(name == null ? null : out.value.resolve(name))
-        : out.value.resolve(name != null ? name
-        : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model.value + "-shapes");
-    try {
-      if (Files.isDirectory(runDir) && !runOptions.resuming()) {
-        try (var entries = Files.list(runDir)) {
-          if (entries.findAny().isPresent()) {
-            throw new IllegalArgumentException("the run directory " + runDir + " exists and is not empty; use another --name");
-          }
-        }
-      }
-      Files.createDirectories(runDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + runDir + " (" + e + ")", e);
+        : out.value.resolve(name != null ? name : RunDirectories.defaultName(model.value, "shapes"));
+    if (!runOptions.resuming() && RunDirectories.inUse(runDir)) {
+      throw new IllegalArgumentException("the run directory " + runDir + " exists and is not empty; use another --name");
     }
+    RunDirectories.create(runDir);
     System.out.println("run " + runDir);
     SegmentationRun.Evaluation e;
     try {
-      e = run.train(runDir, System.out, runOptions.run(runDir, null, deviceOption.device()));
+      e = run.train(runDir, System.out, runOptions.run(runDir, null));
     } catch (RuntimeException | Error failure) {
       // without kept weights the directory is of no use, and would block the same --name
       if (!Files.exists(runDir.resolve(SegmentationRun.WEIGHTS))) {

@@ -20,16 +20,12 @@ import io.nets4j.train.RunInfo;
 import io.nets4j.train.TrainConfig;
 import io.nets4j.train.TrainResult;
 import io.nets4j.train.Trainer;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -99,6 +95,10 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--epochs", defaultValue = "3", description = "epochs (default: ${DEFAULT-VALUE})")
   int epochs;
+
+  @Option(names = "--lr", paramLabel = "RATE",
+      description = "base learning rate; 0 = the optimizer's (default: ${DEFAULT-VALUE})")
+  double lr;
 
   @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})")
   double momentum;
@@ -313,11 +313,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     boolean created = resume == null && master && !Files.exists(runDir);
     if (resume == null && master) {
-      try {
-        Files.createDirectories(runDir);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create " + runDir + " (" + e + ")", e);
-      }
+      RunDirectories.create(runDir);
       run.write(runDir);
     }
     int loaderThreads = workers != null ? workers : run.data().startsWith("shapes") || run.data().startsWith("patterns") ? 0 : 2;
@@ -372,7 +368,7 @@ final class TrainCommand implements Callable<Integer> {
   private void validate() {
     Checks.positive("--epochs", epochs);
     Checks.positive("--batch", batch.value);
-    Checks.nonNegative("--lr", optimizer.lr.value);
+    Checks.nonNegative("--lr", lr);
     Checks.nonNegative("--momentum", momentum);
     Checks.nonNegative("--weight-decay", optimizer.weightDecay(0));
     schedule.validate();
@@ -481,7 +477,7 @@ final class TrainCommand implements Callable<Integer> {
    * or an older version that did not clean up): nothing can be resumed from it, so it is replaced.
    */
   private static void refuseExisting(Path runDir) {
-    if (!Files.isDirectory(runDir) || !isNotEmpty(runDir)) {
+    if (!RunDirectories.inUse(runDir)) {
       return;
     }
     if (Files.isRegularFile(runDir.resolve(RunInfo.FILE)) && !Checkpoints.hasCheckpoint(runDir)) {
@@ -498,9 +494,9 @@ final class TrainCommand implements Callable<Integer> {
         .withInChannels(opened.channels()).withDropRate(dropRate).withDropPathRate(dropPath);
     OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(optimizer.optimizer);
     OptimizerSpec opt = kind == OptimizerSpec.Kind.SGD
-        ? OptimizerSpec.sgd(optimizer.lr.orElse(0.05)).withMomentum(momentum).withNesterov(nesterov)
+        ? OptimizerSpec.sgd(lr != 0 ? lr : 0.05).withMomentum(momentum).withNesterov(nesterov)
             .withWeightDecay(optimizer.weightDecay(5e-4))
-        : OptimizerSpec.adamw(optimizer.lr.orElse(1e-3)).withWeightDecay(optimizer.weightDecay(0.05));
+        : OptimizerSpec.adamw(lr != 0 ? lr : 1e-3).withWeightDecay(optimizer.weightDecay(0.05));
     TrainConfig config = new TrainConfig(epochs, opt, schedule.spec(), labelSmoothing, clipGrad, bf16, seed.value, patience,
         TrainConfig.Monitor.valueOf(monitor.trim().toUpperCase(Locale.ROOT)), logEvery, keep,
         TrainConfig.NonFinitePolicy.valueOf(onNan.trim().toUpperCase(Locale.ROOT)));
@@ -518,14 +514,6 @@ final class TrainCommand implements Callable<Integer> {
 
   private String defaultName() {
     String kind = data.value.contains(":") ? data.value.substring(0, data.value.indexOf(':')) : data.value;
-    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model.value + "-" + kind;
-  }
-
-  private static boolean isNotEmpty(Path dir) {
-    try (var s = Files.list(dir)) {
-      return s.findAny().isPresent();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return RunDirectories.defaultName(model.value, kind);
   }
 }
