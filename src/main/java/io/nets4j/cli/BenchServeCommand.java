@@ -22,14 +22,8 @@ import picocli.CommandLine.Option;
     "Throughput and p50/p99 latency of image requests: in-process at batch 1, and through the HTTP server on "
         + "loopback with concurrent clients, without and with dynamic batching."})
 final class BenchServeCommand implements Callable<Integer> {
-  @Option(names = "--run", paramLabel = "RUN", description = "a classification run")
-  Path run;
-
   @Mixin
-  TrainedModelOptions trained;
-
-  @Mixin
-  WeightsConfigOptions weightsOptions;
+  ClassifierModelOptions classifier;
 
   @Option(names = "--image", required = true, paramLabel = "FILE", description = "the image every request sends")
   Path image;
@@ -51,7 +45,7 @@ final class BenchServeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ServeBenchmark bench = new ServeBenchmark(clients, requests, batching.maxBatch, batching.maxDelayMs);
-    ImageClassifierPipeline pipeline = new ClassifierSource(run, trained, weightsOptions.weightsConfig, weightsOptions.classNames, 0)
+    ImageClassifierPipeline pipeline = classifier.source(0)
         .pipeline(ImageDecoder.Orientation.AS_STORED);
     List<ServeBenchmark.Row> rows = bench.run(pipeline, ServeBenchmark.read(image));
     String table = ServeBenchmark.markdown(rows);

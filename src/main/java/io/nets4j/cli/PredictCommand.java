@@ -47,14 +47,8 @@ final class PredictCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "image files, or folders whose image files are all read")
   List<Path> images;
 
-  @Option(names = "--run", paramLabel = "RUN|CHECKPOINT", description = "a run directory (its best checkpoint) or a checkpoint")
-  Path run;
-
   @Mixin
-  TrainedModelOptions trained;
-
-  @Mixin
-  WeightsConfigOptions config;
+  ClassifierModelOptions classifier;
 
   /** For weights of your own: the crop side; 0 = the model's native resolution. */
   @Mixin
@@ -89,7 +83,7 @@ final class PredictCommand implements Callable<Integer> {
         Checks.writableOutput("output", out);
       }
     }
-    ClassifierSource source = new ClassifierSource(run, trained, config.weightsConfig, config.classNames, size.value);
+    ClassifierSource source = classifier.source(size.value);
     source.check();
     List<Path> files = imageFiles(images);
     ImageClassifierPipeline pipeline = source.pipeline(exifOrientation ? ImageDecoder.Orientation.EXIF : ImageDecoder.Orientation.AS_STORED);

@@ -42,14 +42,9 @@ import picocli.CommandLine.Option;
         "One model: --run RUN, or --model NAME --weights FILE [--weights-config NAME] (a classifier, a detector "
             + "written by `detect train`, or a segmentation model); several: --config serve.json.", ""})
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--run", paramLabel = "RUN", description = "a training run (classification, or `segment train`)")
-  Path run;
-
+  /** {@code --run} may also be a {@code segment train} run. */
   @Mixin
-  TrainedModelOptions trained;
-
-  @Mixin
-  WeightsConfigOptions weightsOptions;
+  ClassifierModelOptions models;
 
   @Option(names = "--name", description = "the name in the URLs (default: the model's name)")
   String name;
@@ -136,13 +131,14 @@ final class ServeCommand implements Callable<Integer> {
 
   private List<Entry> entries() {
     if (config == null) {
-      if (run == null && trained.model.value == null) {
+      if (models.run == null && models.trained.model.value == null) {
         throw new IllegalArgumentException("give --run, --model and --weights, or --config serve.json");
       }
-      return List.of(new Entry(name, trained.model.value, trained.weights.value, weightsOptions.weightsConfig, run,
-          weightsOptions.classNames));
+      return List.of(new Entry(name, models.trained.model.value, models.trained.weights.value, models.weightsConfig,
+          models.run, models.classNames));
     }
-    if (run != null || trained.model.value != null || trained.weights.value != null || name != null) {
+    if (models.run != null || models.trained.model.value != null || models.trained.weights.value != null
+        || name != null) {
       throw new IllegalArgumentException("--config lists the models; do not also give --run, --model, --weights "
           + "or --name");
     }

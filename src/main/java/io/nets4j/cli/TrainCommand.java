@@ -24,7 +24,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -179,33 +178,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "RUN|CHECKPOINT", description = "continue a run from its latest (or the given) checkpoint, with its settings (--epochs may extend it)")
   Path resume;
 
-  @Option(names = "--nproc-per-node", defaultValue = "0", paramLabel = "N",
-      description = "data parallel: start N worker processes on this machine (0 = this process trains alone)")
-  int nprocPerNode;
-
-  @Option(names = "--nnodes", defaultValue = "1", paramLabel = "K", description = "data parallel: machines in the job (default: ${DEFAULT-VALUE})")
-  int nnodes;
-
-  @Option(names = "--node-rank", defaultValue = "0", paramLabel = "R", description = "data parallel: this machine's index; 0 hosts rank 0 (default: ${DEFAULT-VALUE})")
-  int nodeRank;
-
-  @Option(names = "--master-addr", defaultValue = "127.0.0.1", paramLabel = "HOST", description = "data parallel: address of node 0 (default: ${DEFAULT-VALUE})")
-  String masterAddr;
-
-  @Option(names = "--master-port", defaultValue = "29500", paramLabel = "PORT", description = "data parallel: TCP port of the rendezvous store on node 0 (default: ${DEFAULT-VALUE})")
-  int masterPort;
-
-  @Option(names = "--bucket-cap-mb", defaultValue = "25", paramLabel = "MB", description = "data parallel: gradient bucket size of the allreduce (default: ${DEFAULT-VALUE}, as DDP)")
-  double bucketCapMb;
-
-  @Option(names = "--dist-timeout", defaultValue = "1800", paramLabel = "SECONDS", description = "data parallel: how long a rank waits for the others before failing (default: ${DEFAULT-VALUE}, as PyTorch)")
-  double distTimeout;
-
-  @Option(names = "--sync-batch-norm", description = "data parallel: batch norms use the statistics of the whole job's batch (as torch.nn.SyncBatchNorm)")
-  boolean syncBatchNorm;
-
-  @Option(names = "--dist-backend", defaultValue = "gloo", paramLabel = "gloo|nccl", description = "data parallel: gloo (CPU) or nccl (CUDA, untested) (default: ${DEFAULT-VALUE})")
-  String distBackend;
+  @Mixin
+  DataParallelOptions parallel;
 
   /**
    * Options that a resumed run may change: they do not change its numbers (the data-parallel ones
@@ -219,9 +193,9 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     validate();
     deviceOption.device(); // a device the natives lack fails here, before a run directory or a worker exists
-    DistributedBackend backend = DistributedBackend.parse(distBackend);
+    DistributedBackend backend = parallel.backend();
     Optional<DistributedConfig> worker = DistributedConfig.fromEnvironment(System.getenv(), backend);
-    if (worker.isEmpty() && nprocPerNode > 0) {
+    if (worker.isEmpty() && parallel.nprocPerNode > 0) {
       return launch(backend);
     }
     threads.apply();
@@ -235,16 +209,12 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Starts this machine's workers with the same arguments, and waits for them. */
   private int launch(DistributedBackend backend) {
-    if (!(distTimeout > 0)) {
-      throw new IllegalArgumentException("--dist-timeout must be positive, got " + distTimeout);
-    }
-    Launcher launcher = new Launcher(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort,
-        Duration.ofMillis(Math.round(distTimeout * 1000)));
+    Launcher launcher = parallel.launcher();
     List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
     var matched = spec.commandLine().getParseResult();
     if (!matched.hasMatchedOption("--threads")) {
       args.add("--threads");
-      args.add(Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nprocPerNode)));
+      args.add(Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / parallel.nprocPerNode)));
     }
     int code = launcher.run(Main.class.getName(), args, backend, System.out);
     if (code == Launcher.INTERRUPTED) {
@@ -322,13 +292,10 @@ final class TrainCommand implements Callable<Integer> {
         .device(deviceOption.device()).progress(master ? Trainer.ProgressMode.valueOf(progress.trim().toUpperCase(Locale.ROOT))
             : Trainer.ProgressMode.NONE);
     if (group != null) {
-      if (!(bucketCapMb > 0)) {
-        throw new IllegalArgumentException("--bucket-cap-mb must be positive, got " + bucketCapMb);
-      }
-      trainer.distributed(group, Math.max(1, Math.round(bucketCapMb * (1 << 20)))).syncBatchNorm(run.syncBatchNorm());
+      trainer.distributed(group, parallel.bucketCapBytes()).syncBatchNorm(run.syncBatchNorm());
       out.printf(Locale.ROOT, "data parallel: %d processes (rank 0 of %s:%d), %d images per step (%d per process), "
           + "%d libtorch threads per process, gradient buckets of %s MB%n", world, group.config().masterAddr(),
-          group.config().masterPort(), world * run.batchSize(), run.batchSize(), torch.get_num_threads(), bucketCapMb);
+          group.config().masterPort(), world * run.batchSize(), run.batchSize(), torch.get_num_threads(), parallel.bucketCapMb);
     }
     if (resume != null) {
       trainer.resumeFrom(checkpoint, given("--epochs"));
@@ -503,7 +470,7 @@ final class TrainCommand implements Callable<Integer> {
     return new RunInfo(RunInfo.FORMAT, model.value, modelOptions, opened.classes(), opened.channels(), opened.imageSize(),
         opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch.value, mixup, cutmix, randomErasing,
         weights.value == null ? null : weights.value.toAbsolutePath().toString(), freezeBackbone, config,
-        OffsetDateTime.now().toString(), world, syncBatchNorm);
+        OffsetDateTime.now().toString(), world, parallel.syncBatchNorm);
   }
 
   private static RunInfo withConfig(RunInfo r, TrainConfig config) {

@@ -58,7 +58,7 @@ class TrainingRunOptionsTest {
       assertNotEquals(0, cuda.exit());
       assertTrue(cuda.err().contains("linux-x86_64-gpu"), cuda.err());
       Path runs = tmp.resolve("runs");
-      CliTest.Run train = CliTest.run("train", "--data", "shapes", "--model", "resnet18", "--image-size", "16",
+      CliTest.Run train = CliTest.run("train", "--data", "shapes", "--model", "resnet18", "--size", "16",
           "--train-size", "64", "--val-size", "32", "--batch", "16", "--epochs", "1", "--device", "cuda",
           "--out", runs.toString(), "--name", "gpu");
       assertNotEquals(0, train.exit());
