@@ -22,25 +22,19 @@ import picocli.CommandLine.Option;
     "Throughput and p50/p99 latency of image requests: in-process at batch 1, and through the HTTP server on "
         + "loopback with concurrent clients, without and with dynamic batching."})
 final class BenchServeCommand implements Callable<Integer> {
-  @Mixin
-  ClassifierModelOptions classifier;
+  @Mixin ClassifierModelOptions classifier;
 
-  @Option(names = "--image", required = true, paramLabel = "FILE", description = "the image every request sends")
-  Path image;
+  @Option(names = "--image", required = true, paramLabel = "FILE", description = "the image every request sends") Path image;
 
-  @Option(names = "--clients", defaultValue = "32", description = "concurrent clients (default: ${DEFAULT-VALUE})")
-  int clients;
+  @Option(names = "--clients", defaultValue = "32", description = "concurrent clients (default: ${DEFAULT-VALUE})") int clients;
 
-  @Option(names = "--requests", defaultValue = "8", description = "requests per client (default: ${DEFAULT-VALUE})")
-  int requests;
+  @Option(names = "--requests", defaultValue = "8", description = "requests per client (default: ${DEFAULT-VALUE})") int requests;
 
   /** Of the batching run. */
-  @Mixin
-  BatchingOptions batching;
+  @Mixin BatchingOptions batching;
 
   /** Also the table and the machine as markdown. */
-  @Mixin
-  OutOption out = new OutOption();
+  @Mixin OutOption out = new OutOption();
 
   @Override
   public Integer call() {

@@ -20,33 +20,24 @@ import picocli.CommandLine.Option;
 @Command(name = "caption", mixinStandardHelpOptions = true, description = "Train soft/hard-attention image captioners (Show, Attend and Tell) on "
     + "generated shapes scenes; report BLEU-4 and exact match; write attention maps as PNGs.")
 final class CaptionCommand implements Callable<Integer> {
-  @Option(names = "--attention", defaultValue = "both", description = "soft, hard or both (default: ${DEFAULT-VALUE})")
-  String attention;
+  @Option(names = "--attention", defaultValue = "both", description = "soft, hard or both (default: ${DEFAULT-VALUE})") String attention;
 
-  @Mixin
-  StepRecipe recipe = new StepRecipe(0, 0, 0);
+  @Mixin StepRecipe recipe = new StepRecipe(0, 0, 0);
 
-  @Mixin
-  SizeOption size = new SizeOption(0);
+  @Mixin SizeOption size = new SizeOption(0);
 
-  @Mixin
-  OutOption out = new OutOption("caption-out");
+  @Mixin OutOption out = new OutOption("caption-out");
 
-  @Mixin
-  ThreadsOption threads = new ThreadsOption(1);
+  @Mixin ThreadsOption threads = new ThreadsOption(1);
 
   @Option(names = "--doubly-stochastic", defaultValue = "-1", description = "weight of the soft-attention "
-      + "regulariser (default: the defaults')")
-  double doublyStochastic;
+      + "regulariser (default: the defaults')") double doublyStochastic;
 
-  @Option(names = "--maps", defaultValue = "4", description = "captions to draw attention maps for (default: ${DEFAULT-VALUE})")
-  int maps;
+  @Option(names = "--maps", defaultValue = "4", description = "captions to draw attention maps for (default: ${DEFAULT-VALUE})") int maps;
 
-  @Option(names = "--report", description = "also write the results as Markdown to this file (e.g. docs/captioning.md)")
-  Path report;
+  @Option(names = "--report", description = "also write the results as Markdown to this file (e.g. docs/captioning.md)") Path report;
 
-  @Mixin
-  TrainingRunOptions runOptions;
+  @Mixin TrainingRunOptions runOptions;
 
   @Override
   public Integer call() throws Exception {

@@ -11,32 +11,31 @@ import picocli.CommandLine.Option;
  */
 final class DataParallelOptions {
   @Option(names = "--nproc-per-node", defaultValue = "0", paramLabel = "N",
-      description = "data parallel: start N worker processes on this machine (0 = this process trains alone)")
-  int nprocPerNode;
+      description = "data parallel: start N worker processes on this machine (0 = this process trains alone)") int nprocPerNode;
 
-  @Option(names = "--nnodes", defaultValue = "1", paramLabel = "K", description = "data parallel: machines in the job (default: ${DEFAULT-VALUE})")
-  int nnodes;
+  @Option(names = "--nnodes", defaultValue = "1", paramLabel = "K",
+      description = "data parallel: machines in the job (default: ${DEFAULT-VALUE})") int nnodes;
 
-  @Option(names = "--node-rank", defaultValue = "0", paramLabel = "R", description = "data parallel: this machine's index; 0 hosts rank 0 (default: ${DEFAULT-VALUE})")
-  int nodeRank;
+  @Option(names = "--node-rank", defaultValue = "0", paramLabel = "R",
+      description = "data parallel: this machine's index; 0 hosts rank 0 (default: ${DEFAULT-VALUE})") int nodeRank;
 
-  @Option(names = "--master-addr", defaultValue = "127.0.0.1", paramLabel = "HOST", description = "data parallel: address of node 0 (default: ${DEFAULT-VALUE})")
-  String masterAddr;
+  @Option(names = "--master-addr", defaultValue = "127.0.0.1", paramLabel = "HOST",
+      description = "data parallel: address of node 0 (default: ${DEFAULT-VALUE})") String masterAddr;
 
-  @Option(names = "--master-port", defaultValue = "29500", paramLabel = "PORT", description = "data parallel: TCP port of the rendezvous store on node 0 (default: ${DEFAULT-VALUE})")
-  int masterPort;
+  @Option(names = "--master-port", defaultValue = "29500", paramLabel = "PORT",
+      description = "data parallel: TCP port of the rendezvous store on node 0 (default: ${DEFAULT-VALUE})") int masterPort;
 
-  @Option(names = "--bucket-cap-mb", defaultValue = "25", paramLabel = "MB", description = "data parallel: gradient bucket size of the allreduce (default: ${DEFAULT-VALUE}, as DDP)")
-  double bucketCapMb;
+  @Option(names = "--bucket-cap-mb", defaultValue = "25", paramLabel = "MB",
+      description = "data parallel: gradient bucket size of the allreduce (default: ${DEFAULT-VALUE}, as DDP)") double bucketCapMb;
 
-  @Option(names = "--dist-timeout", defaultValue = "1800", paramLabel = "SECONDS", description = "data parallel: how long a rank waits for the others before failing (default: ${DEFAULT-VALUE}, as PyTorch)")
-  double distTimeout;
+  @Option(names = "--dist-timeout", defaultValue = "1800", paramLabel = "SECONDS",
+      description = "data parallel: how long a rank waits for the others before failing (default: ${DEFAULT-VALUE}, as PyTorch)") double distTimeout;
 
-  @Option(names = "--sync-batch-norm", description = "data parallel: batch norms use the statistics of the whole job's batch (as torch.nn.SyncBatchNorm)")
-  boolean syncBatchNorm;
+  @Option(names = "--sync-batch-norm",
+      description = "data parallel: batch norms use the statistics of the whole job's batch (as torch.nn.SyncBatchNorm)") boolean syncBatchNorm;
 
-  @Option(names = "--dist-backend", defaultValue = "gloo", paramLabel = "gloo|nccl", description = "data parallel: gloo (CPU) or nccl (CUDA, untested) (default: ${DEFAULT-VALUE})")
-  String distBackend;
+  @Option(names = "--dist-backend", defaultValue = "gloo", paramLabel = "gloo|nccl",
+      description = "data parallel: gloo (CPU) or nccl (CUDA, untested) (default: ${DEFAULT-VALUE})") String distBackend;
 
   /** The communication backend {@code --dist-backend} names. */
   DistributedBackend backend() {

@@ -31,14 +31,11 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Train a small ResNet for a few hundred steps on generated texture images.")
 final class DemoCommand implements Callable<Integer> {
-  @Mixin
-  ModelOption model = new ModelOption("resnet18");
+  @Mixin ModelOption model = new ModelOption("resnet18");
 
-  @Mixin
-  StepRecipe recipe = new StepRecipe(300, 32, 0.005);
+  @Mixin StepRecipe recipe = new StepRecipe(300, 32, 0.005);
 
-  @Mixin
-  SizeOption size = new SizeOption(32);
+  @Mixin SizeOption size = new SizeOption(32);
 
   @Override
   public Integer call() {

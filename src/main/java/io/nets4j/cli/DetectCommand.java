@@ -48,27 +48,21 @@ import picocli.CommandLine.Parameters;
     description = "Detect objects in images (or a generated shapes scene) and write PNGs with the boxes drawn.",
     subcommands = {DetectCommand.Train.class})
 final class DetectCommand implements Callable<Integer> {
-  @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "images to detect in (default: a generated shapes scene)")
-  List<Path> images = new ArrayList<>();
+  @Parameters(arity = "0..*", paramLabel = "IMAGE",
+      description = "images to detect in (default: a generated shapes scene)") List<Path> images = new ArrayList<>();
 
-  @Mixin
-  WeightsOption weights = new WeightsOption();
+  @Mixin WeightsOption weights = new WeightsOption();
 
-  @Mixin
-  ModelOption model = new ModelOption(null);
+  @Mixin ModelOption model = new ModelOption(null);
 
-  @Mixin
-  OutOption out = new OutOption("detections");
+  @Mixin OutOption out = new OutOption("detections");
 
-  @Mixin
-  SeedOption seed = new SeedOption(1);
+  @Mixin SeedOption seed = new SeedOption(1);
 
-  @Option(names = "--score", defaultValue = "0.3", description = "lowest score drawn (default: ${DEFAULT-VALUE})")
-  double score;
+  @Option(names = "--score", defaultValue = "0.3", description = "lowest score drawn (default: ${DEFAULT-VALUE})") double score;
 
   @Option(names = "--scale", defaultValue = "0",
-      description = "enlargement of the drawing (default: 0 = so that the long side is at least 448 px)")
-  int scale;
+      description = "enlargement of the drawing (default: 0 = so that the long side is at least 448 px)") int scale;
 
   @Override
   public Integer call() throws IOException {
@@ -142,49 +136,37 @@ final class DetectCommand implements Callable<Integer> {
     /** Selective search runs once on every training scene (about 0.1 s each), so fewer scenes. */
     private static final Recipe ON_PROPOSALS = new Recipe(1000, 0, 0.01, 200);
 
-    @Mixin
-    ModelOption model = new ModelOption("yolo_v1");
+    @Mixin ModelOption model = new ModelOption("yolo_v1");
 
-    @Mixin
-    OutOption out = new OutOption();
+    @Mixin OutOption out = new OutOption();
 
-    @Mixin
-    SizeOption size = new SizeOption(0);
+    @Mixin SizeOption size = new SizeOption(0);
 
-    @Mixin
-    StepRecipe recipe = new StepRecipe(0, 0, 0);
+    @Mixin StepRecipe recipe = new StepRecipe(0, 0, 0);
 
     @Option(names = "--train-images", description = "generated training scenes to draw batches from (default: 100000; "
-        + "rcnn, fast_rcnn, sppnet: 200)")
-    Integer trainImages;
+        + "rcnn, fast_rcnn, sppnet: 200)") Integer trainImages;
 
-    @Option(names = "--val-images", defaultValue = "500", description = "held-out scenes for the mAP (default: ${DEFAULT-VALUE})")
-    int valImages;
+    @Option(names = "--val-images", defaultValue = "500", description = "held-out scenes for the mAP (default: ${DEFAULT-VALUE})") int valImages;
 
     @Option(names = "--coco", paramLabel = "JSON", description = "train on a COCO-format data set instead of generated "
-        + "scenes: its annotation file (images resized to --size squares); needs --val-coco")
-    Path coco;
+        + "scenes: its annotation file (images resized to --size squares); needs --val-coco") Path coco;
 
     @Option(names = "--coco-images", paramLabel = "DIR", description = "image folder of --coco (default: `images` next "
-        + "to the JSON)")
-    Path cocoImages;
+        + "to the JSON)") Path cocoImages;
 
-    @Option(names = "--val-coco", paramLabel = "JSON", description = "held-out COCO-format annotations for the mAP")
-    Path valCoco;
+    @Option(names = "--val-coco", paramLabel = "JSON", description = "held-out COCO-format annotations for the mAP") Path valCoco;
 
     @Option(names = "--val-coco-images", paramLabel = "DIR", description = "image folder of --val-coco (default: "
-        + "`images` next to the JSON)")
-    Path valCocoImages;
+        + "`images` next to the JSON)") Path valCocoImages;
 
-    @Option(names = "--log-every", defaultValue = "25", description = "steps the shown loss is averaged over (default: ${DEFAULT-VALUE})")
-    int logEvery;
+    @Option(names = "--log-every", defaultValue = "25",
+        description = "steps the shown loss is averaged over (default: ${DEFAULT-VALUE})") int logEvery;
 
     @Option(names = "--save-every", defaultValue = "250",
-        description = "steps between saves of the weights during training (default: ${DEFAULT-VALUE}; 0: only at the end)")
-    int saveEvery;
+        description = "steps between saves of the weights during training (default: ${DEFAULT-VALUE}; 0: only at the end)") int saveEvery;
 
-    @Mixin
-    TrainingRunOptions runOptions;
+    @Mixin TrainingRunOptions runOptions;
 
     @Override
     public Integer call() throws IOException {

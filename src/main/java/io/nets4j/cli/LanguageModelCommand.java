@@ -29,39 +29,30 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "lm", mixinStandardHelpOptions = true, description = "Compare character language models (n-gram, MLP, LSTM, GRU, Transformer) by validation perplexity.")
 final class LanguageModelCommand implements Callable<Integer> {
-  @Option(names = "--corpus", description = "UTF-8 text file (default: text generated from a small grammar)")
-  Path corpus;
+  @Option(names = "--corpus", description = "UTF-8 text file (default: text generated from a small grammar)") Path corpus;
 
-  @Option(names = "--corpus-size", defaultValue = "300000", description = "characters of generated text (default: ${DEFAULT-VALUE})")
-  int corpusSize;
+  @Option(names = "--corpus-size", defaultValue = "300000", description = "characters of generated text (default: ${DEFAULT-VALUE})") int corpusSize;
 
-  @Mixin
-  StepRecipe recipe = new StepRecipe(1500, 32, 0.003);
+  @Mixin StepRecipe recipe = new StepRecipe(1500, 32, 0.003);
 
-  @Mixin
-  ThreadsOption threads = new ThreadsOption(1);
+  @Mixin ThreadsOption threads = new ThreadsOption(1);
 
-  @Option(names = "--length", defaultValue = "64", description = "characters per training window and model limit (default: ${DEFAULT-VALUE})")
-  int length;
+  @Option(names = "--length", defaultValue = "64",
+      description = "characters per training window and model limit (default: ${DEFAULT-VALUE})") int length;
 
-  @Option(names = "--width", defaultValue = "128", description = "model width (default: ${DEFAULT-VALUE})")
-  int width;
+  @Option(names = "--width", defaultValue = "128", description = "model width (default: ${DEFAULT-VALUE})") int width;
 
-  @Option(names = "--order", defaultValue = "5", description = "n of the n-gram baseline (default: ${DEFAULT-VALUE})")
-  int order;
+  @Option(names = "--order", defaultValue = "5", description = "n of the n-gram baseline (default: ${DEFAULT-VALUE})") int order;
 
   @Option(names = "--models", split = ",", defaultValue = "window_mlp,lstm,gru,transformer",
-      description = "neural models to train (default: ${DEFAULT-VALUE})")
-  List<String> models;
+      description = "neural models to train (default: ${DEFAULT-VALUE})") List<String> models;
 
-  @Option(names = "--report", description = "write the comparison as Markdown to this file (e.g. docs/sequence-models.md)")
-  Path report;
+  @Option(names = "--report", description = "write the comparison as Markdown to this file (e.g. docs/sequence-models.md)") Path report;
 
   /** One row of the comparison. */
   record Row(String model, long parameters, double perplexity, double seconds) {}
 
-  @Mixin
-  TrainingRunOptions runOptions;
+  @Mixin TrainingRunOptions runOptions;
 
   @Override
   public Integer call() {

@@ -7,12 +7,11 @@ import picocli.CommandLine.Option;
  * --weight-decay}, whose default depends on the optimizer (as that of the command's {@code --lr}).
  */
 final class OptimizerOptions {
-  @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "sgd|adamw", description = "optimizer (default: ${DEFAULT-VALUE})")
-  String optimizer;
+  @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "sgd|adamw",
+      description = "optimizer (default: ${DEFAULT-VALUE})") String optimizer;
 
   @Option(names = "--weight-decay", paramLabel = "W",
-      description = "weight decay; biases and normalisation parameters are not decayed (default: the optimizer's)")
-  Double weightDecay;
+      description = "weight decay; biases and normalisation parameters are not decayed (default: the optimizer's)") Double weightDecay;
 
   /** Whether {@code --optimizer} is SGD (otherwise AdamW). */
   boolean sgd() {

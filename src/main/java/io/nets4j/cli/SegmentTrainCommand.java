@@ -29,65 +29,48 @@ import picocli.CommandLine.Option;
         "Without --lr or --weight-decay: AdamW 0.001 and 1e-4, SGD 0.01 and 5e-4; the rate is cosine-annealed to 0.",
         "Use the run with `nets4j segment --weights RUN`.", ""})
 final class SegmentTrainCommand implements Callable<Integer> {
-  @Mixin
-  ModelOption model = new ModelOption("fcn8s");
+  @Mixin ModelOption model = new ModelOption("fcn8s");
 
-  @Mixin
-  SizeOption size = new SizeOption(64);
+  @Mixin SizeOption size = new SizeOption(64);
 
-  @Mixin
-  StepRecipe recipe = new StepRecipe(2000, 1, 0);
+  @Mixin StepRecipe recipe = new StepRecipe(2000, 1, 0);
 
-  @Mixin
-  OptimizerOptions optimizer = new OptimizerOptions();
+  @Mixin OptimizerOptions optimizer = new OptimizerOptions();
 
-  @Mixin
-  OutOption out = new OutOption("runs");
+  @Mixin OutOption out = new OutOption("runs");
 
-  @Option(names = "--width", defaultValue = "0.125", description = "channel multiplier of the backbone (default: ${DEFAULT-VALUE})")
-  double width;
+  @Option(names = "--width", defaultValue = "0.125", description = "channel multiplier of the backbone (default: ${DEFAULT-VALUE})") double width;
 
   @Option(names = "--batch-norm", description = "fcn32s/16s/8s: batch norm after every backbone convolution (not in "
-      + "the paper, which starts from ImageNet weights; helps a narrow network train from scratch)")
-  boolean batchNorm;
+      + "the paper, which starts from ImageNet weights; helps a narrow network train from scratch)") boolean batchNorm;
 
   @Option(names = "--learnable-upsampling", description = "train the transposed convolutions (they start as bilinear "
-      + "interpolation; frozen by default)")
-  boolean learnableUpsampling;
+      + "interpolation; frozen by default)") boolean learnableUpsampling;
 
   @Option(names = "--mosaic", defaultValue = "4", paramLabel = "K",
-      description = "each input tiles K x K scenes, sharing FCN's 100-pixel padding among them (default: ${DEFAULT-VALUE})")
-  int mosaic;
+      description = "each input tiles K x K scenes, sharing FCN's 100-pixel padding among them (default: ${DEFAULT-VALUE})") int mosaic;
 
-  @Option(names = "--train-size", defaultValue = "50000", description = "training scenes (default: ${DEFAULT-VALUE})")
-  int trainSize;
+  @Option(names = "--train-size", defaultValue = "50000", description = "training scenes (default: ${DEFAULT-VALUE})") int trainSize;
 
-  @Option(names = "--val-size", defaultValue = "100", description = "validation scenes (default: ${DEFAULT-VALUE})")
-  int valSize;
+  @Option(names = "--val-size", defaultValue = "100", description = "validation scenes (default: ${DEFAULT-VALUE})") int valSize;
 
-  @Option(names = "--test-size", defaultValue = "500", description = "held-out test scenes (default: ${DEFAULT-VALUE})")
-  int testSize;
+  @Option(names = "--test-size", defaultValue = "500", description = "held-out test scenes (default: ${DEFAULT-VALUE})") int testSize;
 
-  @Option(names = "--eval-every", defaultValue = "100", paramLabel = "STEPS", description = "steps between validations (default: ${DEFAULT-VALUE})")
-  int evalEvery;
+  @Option(names = "--eval-every", defaultValue = "100", paramLabel = "STEPS",
+      description = "steps between validations (default: ${DEFAULT-VALUE})") int evalEvery;
 
   @Option(names = "--stop-at", defaultValue = "0", paramLabel = "MIOU",
-      description = "stop once the validation mean IoU reaches MIOU; 0 = train all steps (default: ${DEFAULT-VALUE})")
-  double stopAt;
+      description = "stop once the validation mean IoU reaches MIOU; 0 = train all steps (default: ${DEFAULT-VALUE})") double stopAt;
 
   @Option(names = "--max-minutes", defaultValue = "0", paramLabel = "MINUTES",
-      description = "stop at the first validation after MINUTES of wall time; 0 = no limit (default: ${DEFAULT-VALUE})")
-  double maxMinutes;
+      description = "stop at the first validation after MINUTES of wall time; 0 = no limit (default: ${DEFAULT-VALUE})") double maxMinutes;
 
   @Option(names = "--init", paramLabel = "RUN|FILE", description = "start from these weights (a run directory's kept "
-      + "weights, or a state_dict of the same model and options) instead of fresh ones")
-  Path init;
+      + "weights, or a state_dict of the same model and options) instead of fresh ones") Path init;
 
-  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-shapes)")
-  String name;
+  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-shapes)") String name;
 
-  @Mixin
-  TrainingRunOptions runOptions;
+  @Mixin TrainingRunOptions runOptions;
 
   @Override
   public Integer call() {

@@ -26,45 +26,35 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "seq2seq", mixinStandardHelpOptions = true, description = "Train a seq2seq model with attention to normalise dates (\"nov 22, 2026\" -> 2026-11-22).")
 final class Seq2SeqCommand implements Callable<Integer> {
-  @Mixin
-  ModelOption model = new ModelOption("bahdanau");
+  @Mixin ModelOption model = new ModelOption("bahdanau");
 
-  @Mixin
-  StepRecipe recipe = new StepRecipe(0, 64, 0);
+  @Mixin StepRecipe recipe = new StepRecipe(0, 64, 0);
 
-  @Mixin
-  OutOption out = new OutOption("seq2seq-attention");
+  @Mixin OutOption out = new OutOption("seq2seq-attention");
 
-  @Mixin
-  ThreadsOption threads = new ThreadsOption(1);
+  @Mixin ThreadsOption threads = new ThreadsOption(1);
 
-  @Option(names = "--eval-every", defaultValue = "250", description = "steps between held-out evaluations (default: ${DEFAULT-VALUE})")
-  int evalEvery;
+  @Option(names = "--eval-every", defaultValue = "250", description = "steps between held-out evaluations (default: ${DEFAULT-VALUE})") int evalEvery;
 
-  @Option(names = "--eval-examples", defaultValue = "1000", description = "held-out examples per evaluation (default: ${DEFAULT-VALUE})")
-  int evalExamples;
+  @Option(names = "--eval-examples", defaultValue = "1000",
+      description = "held-out examples per evaluation (default: ${DEFAULT-VALUE})") int evalExamples;
 
-  @Option(names = "--held-out-days", defaultValue = "3000", description = "days never seen in training (default: ${DEFAULT-VALUE})")
-  int heldOutDays;
+  @Option(names = "--held-out-days", defaultValue = "3000", description = "days never seen in training (default: ${DEFAULT-VALUE})") int heldOutDays;
 
-  @Option(names = "--translate", split = ",,", description = "dates to translate after training (separate several with ,,)")
-  List<String> translate = new ArrayList<>();
+  @Option(names = "--translate", split = ",,",
+      description = "dates to translate after training (separate several with ,,)") List<String> translate = new ArrayList<>();
 
   @Option(names = "--stop-at", defaultValue = "0.995", description = "stop once the monitored held-out exact match "
-      + "reaches this; 0 trains all steps (default: ${DEFAULT-VALUE})")
-  double stopAt;
+      + "reaches this; 0 trains all steps (default: ${DEFAULT-VALUE})") double stopAt;
 
   @Option(names = "--max-minutes", defaultValue = "0", description = "stop training after this many minutes; 0 = "
-      + "no limit (default: ${DEFAULT-VALUE})")
-  double maxMinutes;
+      + "no limit (default: ${DEFAULT-VALUE})") double maxMinutes;
 
   @Option(names = "--final-examples", defaultValue = "5000", description = "held-out examples of the final evaluation "
-      + "(default: ${DEFAULT-VALUE})")
-  int finalExamples;
+      + "(default: ${DEFAULT-VALUE})") int finalExamples;
 
   @Option(names = "--report", description = "write the results as a section of this Markdown file (e.g. "
-      + "docs/sequence-models.md), keeping its other sections")
-  Path report;
+      + "docs/sequence-models.md), keeping its other sections") Path report;
 
   /** The first lines of a new sequence-models report (shared with {@code nets4j lm}). */
   static final String REPORT_HEADER = "# Sequence models\n\n"
@@ -74,8 +64,7 @@ final class Seq2SeqCommand implements Callable<Integer> {
   /** Formats drawn as heatmaps: numeric, German style, long with weekday, ordinal. */
   private static final int[] HEATMAP_FORMATS = {2, 6, 11, 14};
 
-  @Mixin
-  TrainingRunOptions runOptions;
+  @Mixin TrainingRunOptions runOptions;
 
   @Override
   public Integer call() {

@@ -10,19 +10,16 @@ import picocli.CommandLine.Option;
  */
 final class StepRecipe {
   @Option(names = "--steps", paramLabel = "N", description = "optimizer steps; where allowed, 0 = the model's or "
-      + "recipe's own (default: ${DEFAULT-VALUE})")
-  int steps;
+      + "recipe's own (default: ${DEFAULT-VALUE})") int steps;
 
   @Option(names = "--batch", paramLabel = "N", description = "inputs per step; where allowed, 0 = the model's or "
-      + "recipe's own (default: ${DEFAULT-VALUE})")
-  int batch;
+      + "recipe's own (default: ${DEFAULT-VALUE})") int batch;
 
   @Option(names = "--lr", paramLabel = "RATE", description = "base learning rate; where allowed, 0 = the model's or "
-      + "recipe's own (default: ${DEFAULT-VALUE})")
-  double lr;
+      + "recipe's own (default: ${DEFAULT-VALUE})") double lr;
 
-  @Option(names = "--seed", paramLabel = "N", description = "random seed of the weights, the data and its order (default: ${DEFAULT-VALUE})")
-  long seed;
+  @Option(names = "--seed", paramLabel = "N",
+      description = "random seed of the weights, the data and its order (default: ${DEFAULT-VALUE})") long seed;
 
   StepRecipe(int steps, int batch, double lr) {
     this.steps = steps;

@@ -56,130 +56,100 @@ import picocli.CommandLine.Spec;
             + "--nnodes K --node-rank R --master-addr HOST --master-port P they join a job of K machines. A process "
             + "started with torchrun's variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT) is a worker.", ""})
 final class TrainCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Mixin
-  DataOption data = new DataOption("shapes");
+  @Mixin DataOption data = new DataOption("shapes");
 
-  @Mixin
-  ModelOption model = new ModelOption("resnet18");
+  @Mixin ModelOption model = new ModelOption("resnet18");
 
-  @Mixin
-  BatchOption batch = new BatchOption(32);
+  @Mixin BatchOption batch = new BatchOption(32);
 
-  @Mixin
-  OptimizerOptions optimizer = new OptimizerOptions();
+  @Mixin OptimizerOptions optimizer = new OptimizerOptions();
 
-  @Mixin
-  ScheduleOptions schedule = new ScheduleOptions();
+  @Mixin ScheduleOptions schedule = new ScheduleOptions();
 
-  @Mixin
-  SeedOption seed = new SeedOption(0);
+  @Mixin SeedOption seed = new SeedOption(0);
 
-  @Mixin
-  SizeOption size = new SizeOption(0);
+  @Mixin SizeOption size = new SizeOption(0);
 
   /** Start from these weights; the classifier may have another number of classes. */
-  @Mixin
-  WeightsOption weights = new WeightsOption();
+  @Mixin WeightsOption weights = new WeightsOption();
 
   /** The parent of the run directory. */
-  @Mixin
-  OutOption out = new OutOption("runs");
+  @Mixin OutOption out = new OutOption("runs");
 
   /** Per process; 0 = libtorch's default, or cores / N with --nproc-per-node. */
-  @Mixin
-  ThreadsOption threads = new ThreadsOption(0);
+  @Mixin ThreadsOption threads = new ThreadsOption(0);
 
-  @Option(names = "--epochs", defaultValue = "3", description = "epochs (default: ${DEFAULT-VALUE})")
-  int epochs;
+  @Option(names = "--epochs", defaultValue = "3", description = "epochs (default: ${DEFAULT-VALUE})") int epochs;
 
   @Option(names = "--lr", paramLabel = "RATE",
-      description = "base learning rate; 0 = the optimizer's (default: ${DEFAULT-VALUE})")
-  double lr;
+      description = "base learning rate; 0 = the optimizer's (default: ${DEFAULT-VALUE})") double lr;
 
-  @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})")
-  double momentum;
+  @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})") double momentum;
 
-  @Option(names = "--nesterov", description = "SGD with Nesterov momentum")
-  boolean nesterov;
+  @Option(names = "--nesterov", description = "SGD with Nesterov momentum") boolean nesterov;
 
-  @Option(names = "--label-smoothing", defaultValue = "0", description = "label smoothing (default: ${DEFAULT-VALUE})")
-  double labelSmoothing;
+  @Option(names = "--label-smoothing", defaultValue = "0", description = "label smoothing (default: ${DEFAULT-VALUE})") double labelSmoothing;
 
-  @Option(names = "--mixup", defaultValue = "0", paramLabel = "ALPHA", description = "mixup with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})")
-  double mixup;
+  @Option(names = "--mixup", defaultValue = "0", paramLabel = "ALPHA",
+      description = "mixup with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})") double mixup;
 
   @Option(names = "--random-erasing", defaultValue = "0", paramLabel = "P", description = "random erasing (Zhong et "
-      + "al. 2020) of each training image with probability P; 0 = off (default: ${DEFAULT-VALUE})")
-  double randomErasing;
+      + "al. 2020) of each training image with probability P; 0 = off (default: ${DEFAULT-VALUE})") double randomErasing;
 
-  @Option(names = "--cutmix", defaultValue = "0", paramLabel = "ALPHA", description = "CutMix with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})")
-  double cutmix;
+  @Option(names = "--cutmix", defaultValue = "0", paramLabel = "ALPHA",
+      description = "CutMix with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})") double cutmix;
 
-  @Option(names = "--clip-grad", defaultValue = "0", paramLabel = "NORM", description = "clip the gradient norm at NORM; 0 = off (default: ${DEFAULT-VALUE})")
-  double clipGrad;
+  @Option(names = "--clip-grad", defaultValue = "0", paramLabel = "NORM",
+      description = "clip the gradient norm at NORM; 0 = off (default: ${DEFAULT-VALUE})") double clipGrad;
 
-  @Option(names = "--bf16", description = "bfloat16 autocast for the forward passes (weights stay float32)")
-  boolean bf16;
+  @Option(names = "--bf16", description = "bfloat16 autocast for the forward passes (weights stay float32)") boolean bf16;
 
-  @Option(names = "--workers", description = "data loader threads (default: 0 for generated data, else 2)")
-  Integer workers;
+  @Option(names = "--workers", description = "data loader threads (default: 0 for generated data, else 2)") Integer workers;
 
-  @Option(names = "--train-size", defaultValue = "0", description = "synthetic: images to generate (shapes 4000); files: a random subset (0 = all)")
-  int trainSize;
+  @Option(names = "--train-size", defaultValue = "0",
+      description = "synthetic: images to generate (shapes 4000); files: a random subset (0 = all)") int trainSize;
 
-  @Option(names = "--val-size", defaultValue = "0", description = "synthetic: validation images (shapes 1000); files: a random subset (0 = all)")
-  int valSize;
+  @Option(names = "--val-size", defaultValue = "0",
+      description = "synthetic: validation images (shapes 1000); files: a random subset (0 = all)") int valSize;
 
-  @Option(names = "--val-fraction", defaultValue = "0.1", description = "validation share of data without a split (default: ${DEFAULT-VALUE})")
-  double valFraction;
+  @Option(names = "--val-fraction", defaultValue = "0.1",
+      description = "validation share of data without a split (default: ${DEFAULT-VALUE})") double valFraction;
 
-  @Option(names = "--drop-rate", defaultValue = "-1", description = "dropout before the classifier; -1 = the model's default")
-  double dropRate;
+  @Option(names = "--drop-rate", defaultValue = "-1", description = "dropout before the classifier; -1 = the model's default") double dropRate;
 
-  @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate; -1 = the model's default")
-  double dropPath;
+  @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate; -1 = the model's default") double dropPath;
 
-  @Option(names = "--lenient-weights", description = "with --weights: load what matches instead of requiring every tensor outside the classifier")
-  boolean lenientWeights;
+  @Option(names = "--lenient-weights",
+      description = "with --weights: load what matches instead of requiring every tensor outside the classifier") boolean lenientWeights;
 
-  @Option(names = "--freeze-backbone", description = "train only the classifier (frozen batch norms keep their statistics)")
-  boolean freezeBackbone;
+  @Option(names = "--freeze-backbone", description = "train only the classifier (frozen batch norms keep their statistics)") boolean freezeBackbone;
 
-  @Option(names = "--patience", defaultValue = "0", description = "early stopping after this many epochs without improvement; 0 = off")
-  int patience;
+  @Option(names = "--patience", defaultValue = "0", description = "early stopping after this many epochs without improvement; 0 = off") int patience;
 
   @Option(names = "--monitor", defaultValue = "val_top1", paramLabel = "val_top1|val_loss",
-      description = "metric for early stopping and the best checkpoint (default: ${DEFAULT-VALUE})")
-  String monitor;
+      description = "metric for early stopping and the best checkpoint (default: ${DEFAULT-VALUE})") String monitor;
 
   @Option(names = "--on-nan", defaultValue = "fail", paramLabel = "fail|skip",
-      description = "a NaN/infinite loss stops the run with an error, or skips the step (default: ${DEFAULT-VALUE})")
-  String onNan;
+      description = "a NaN/infinite loss stops the run with an error, or skips the step (default: ${DEFAULT-VALUE})") String onNan;
 
-  @Option(names = "--log-every", defaultValue = "50", paramLabel = "STEPS", description = "a line in steps.jsonl every STEPS steps; 0 = off (default: ${DEFAULT-VALUE})")
-  int logEvery;
+  @Option(names = "--log-every", defaultValue = "50", paramLabel = "STEPS",
+      description = "a line in steps.jsonl every STEPS steps; 0 = off (default: ${DEFAULT-VALUE})") int logEvery;
 
-  @Option(names = "--keep", defaultValue = "2", description = "checkpoints kept besides the best (default: ${DEFAULT-VALUE})")
-  int keep;
+  @Option(names = "--keep", defaultValue = "2", description = "checkpoints kept besides the best (default: ${DEFAULT-VALUE})") int keep;
 
   @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|plain|none",
-      description = "progress display; auto = a bar on a terminal, plain lines otherwise (default: ${DEFAULT-VALUE})")
-  String progress;
+      description = "progress display; auto = a bar on a terminal, plain lines otherwise (default: ${DEFAULT-VALUE})") String progress;
 
-  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-DATA)")
-  String name;
+  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-DATA)") String name;
 
-  @Mixin
-  DeviceOption deviceOption;
+  @Mixin DeviceOption deviceOption;
 
-  @Option(names = "--resume", paramLabel = "RUN|CHECKPOINT", description = "continue a run from its latest (or the given) checkpoint, with its settings (--epochs may extend it)")
-  Path resume;
+  @Option(names = "--resume", paramLabel = "RUN|CHECKPOINT",
+      description = "continue a run from its latest (or the given) checkpoint, with its settings (--epochs may extend it)") Path resume;
 
-  @Mixin
-  DataParallelOptions parallel;
+  @Mixin DataParallelOptions parallel;
 
   /**
    * Options that a resumed run may change: they do not change its numbers (the data-parallel ones

@@ -18,31 +18,24 @@ import picocli.CommandLine.Option;
 final class TrainingRunOptions {
   @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "DIR",
       description = "continue the run in DIR (default: the command's run directory) exactly where it stopped, from its "
-          + "latest checkpoint; give the same options")
-  String resume;
+          + "latest checkpoint; give the same options") String resume;
 
   @Option(names = "--run-dir", paramLabel = "DIR",
-      description = "write steps.jsonl, metrics.jsonl and checkpoints/ here (Ctrl-C saves a checkpoint; --resume DIR continues)")
-  Path runDir;
+      description = "write steps.jsonl, metrics.jsonl and checkpoints/ here (Ctrl-C saves a checkpoint; --resume DIR continues)") Path runDir;
 
   @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS",
-      description = "also save a checkpoint every STEPS steps; 0 = only at the end or on Ctrl-C (default: ${DEFAULT-VALUE})")
-  int checkpointEvery;
+      description = "also save a checkpoint every STEPS steps; 0 = only at the end or on Ctrl-C (default: ${DEFAULT-VALUE})") int checkpointEvery;
 
   @Option(names = "--bf16", description = "bfloat16 autocast for the forward passes (weights stay float32); refused "
-      + "where this CPU cannot run it")
-  boolean bf16;
+      + "where this CPU cannot run it") boolean bf16;
 
   @Option(names = "--clip-grad", paramLabel = "NORM",
-      description = "clip the global gradient norm at NORM; 0 = off (default: the task's recipe)")
-  Double clipGrad;
+      description = "clip the global gradient norm at NORM; 0 = off (default: the task's recipe)") Double clipGrad;
 
   @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|plain|none",
-      description = "progress display; auto = a bar on a terminal, plain lines otherwise (default: ${DEFAULT-VALUE})")
-  String progress;
+      description = "progress display; auto = a bar on a terminal, plain lines otherwise (default: ${DEFAULT-VALUE})") String progress;
 
-  @Mixin
-  DeviceOption device = new DeviceOption();
+  @Mixin DeviceOption device = new DeviceOption();
 
   /**
    * The run for a command whose own run directory is {@code commandDir} ({@code null}: none; then
