@@ -36,31 +36,24 @@ final class AttentionCommand implements Callable<Integer> {
   /** Seed and size of the generated image used without --image. */
   static final long TEST_IMAGE_SEED = 7;
 
-  @Parameters(paramLabel = "MODEL", description = "a registered vision transformer (see `nets4j list`)")
-  String model;
+  @Parameters(paramLabel = "MODEL", description = "a registered vision transformer (see `nets4j list`)") String model;
 
-  @Option(names = "--image", paramLabel = "FILE", description = "a PNG/JPEG image (default: a generated image of shapes)")
-  Path image;
+  @Option(names = "--image", paramLabel = "FILE", description = "a PNG/JPEG image (default: a generated image of shapes)") Path image;
 
-  @Mixin
-  WeightsOption weights = new WeightsOption();
+  @Mixin WeightsOption weights = new WeightsOption();
 
-  @Mixin
-  OutOption out = new OutOption("attention");
+  @Mixin OutOption out = new OutOption("attention");
 
   @Option(names = "--method", paramLabel = "rollout|last", defaultValue = "rollout",
-      description = "class-token models: attention rollout through all layers, or the last layer (default: ${DEFAULT-VALUE})")
-  String method;
+      description = "class-token models: attention rollout through all layers, or the last layer (default: ${DEFAULT-VALUE})") String method;
 
-  @Option(names = "--window", paramLabel = "N", defaultValue = "0", description = "Swin: the window, row-major (default: ${DEFAULT-VALUE})")
-  int window;
+  @Option(names = "--window", paramLabel = "N", defaultValue = "0",
+      description = "Swin: the window, row-major (default: ${DEFAULT-VALUE})") int window;
 
   @Option(names = "--query", split = ",", paramLabel = "R,C",
-      description = "Swin: row and column of the query token in the window (default: mean over the window's queries)")
-  int[] query;
+      description = "Swin: row and column of the query token in the window (default: mean over the window's queries)") int[] query;
 
-  @Option(names = "--layer", paramLabel = "PATH", description = "Swin: the attention module (default: features.5.0.attn)")
-  String layer;
+  @Option(names = "--layer", paramLabel = "PATH", description = "Swin: the attention module (default: features.5.0.attn)") String layer;
 
   @Override
   public Integer call() throws IOException {

@@ -38,103 +38,79 @@ import picocli.CommandLine.Parameters;
     "resident memory. MODEL is a registered model or lstm_lm (a 2-layer LSTM language model).",
     "`bench serve` times the HTTP server against the model in-process (docs/serving.md)."})
 final class BenchCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model to time (not with --suite)")
-  String model;
+  @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model to time (not with --suite)") String model;
 
   /** Batch of throughput and training. */
-  @Mixin
-  BatchOption batch = new BatchOption(8);
+  @Mixin BatchOption batch = new BatchOption(8);
 
-  @Mixin
-  ThreadsOption threads = new ThreadsOption(0);
+  @Mixin ThreadsOption threads = new ThreadsOption(0);
 
   /** 0 = the model's native resolution. */
-  @Mixin
-  SizeOption size = new SizeOption(0);
+  @Mixin SizeOption size = new SizeOption(0);
 
   /** The suite's table. */
-  @Mixin
-  OutOption out = new OutOption("docs/performance.md");
+  @Mixin OutOption out = new OutOption("docs/performance.md");
 
-  @Option(names = "--mode", defaultValue = "infer", paramLabel = "infer|train", description = "default: ${DEFAULT-VALUE}")
-  String mode;
+  @Option(names = "--mode", defaultValue = "infer", paramLabel = "infer|train", description = "default: ${DEFAULT-VALUE}") String mode;
 
-  @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|bf16", description = "default: ${DEFAULT-VALUE}")
-  String dtype;
+  @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|bf16", description = "default: ${DEFAULT-VALUE}") String dtype;
 
-  @Option(names = "--optimize", description = "inference mode, batch norm folded into convolutions, channels-last")
-  boolean optimize;
+  @Option(names = "--optimize", description = "inference mode, batch norm folded into convolutions, channels-last") boolean optimize;
 
   @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "adamw|adamw-unfused|sgd", description = {
-      "training: the trainer's AdamW (fused kernel), libtorch's AdamW, or SGD with momentum (default: ${DEFAULT-VALUE})"})
-  String optimizer;
+      "training: the trainer's AdamW (fused kernel), libtorch's AdamW, or SGD with momentum (default: ${DEFAULT-VALUE})"}) String optimizer;
 
-  @Option(names = "--channels-last", description = "convolutional models: weights and input in channels-last format")
-  boolean channelsLast;
+  @Option(names = "--channels-last", description = "convolutional models: weights and input in channels-last format") boolean channelsLast;
 
   @Option(names = "--loader", paramLabel = "DATA", description = {
       "time training steps fed by the trainer's data loader against the same steps on one held batch",
-      "(DATA as for `nets4j train --data`, e.g. idx:/usr/share/datasets/fashion-mnist); --size resizes"})
-  String loader;
+      "(DATA as for `nets4j train --data`, e.g. idx:/usr/share/datasets/fashion-mnist); --size resizes"}) String loader;
 
-  @Option(names = "--workers", defaultValue = "2", description = "--loader, --preprocess: worker threads (default: ${DEFAULT-VALUE})")
-  int workers;
+  @Option(names = "--workers", defaultValue = "2", description = "--loader, --preprocess: worker threads (default: ${DEFAULT-VALUE})") int workers;
 
   @Option(names = "--preprocess", paramLabel = "IMAGE", description = {
       "time torchvision's evaluation preprocessing of IMAGE (decode, resize, crop, normalise) on one thread and",
-      "on --workers threads, next to the model's forward pass"})
-  Path preprocess;
+      "on --workers threads, next to the model's forward pass"}) Path preprocess;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first (default: ${DEFAULT-VALUE})")
-  int warmup;
+  @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first (default: ${DEFAULT-VALUE})") int warmup;
 
-  @Option(names = "--iters", defaultValue = "20", description = "timed iterations, at least 10 (default: ${DEFAULT-VALUE})")
-  int iters;
+  @Option(names = "--iters", defaultValue = "20", description = "timed iterations, at least 10 (default: ${DEFAULT-VALUE})") int iters;
 
-  @Option(names = "--json", description = "print the result as JSON")
-  boolean json;
+  @Option(names = "--json", description = "print the result as JSON") boolean json;
 
   @Option(names = "--compare-thread-env", description = {
       "run the benchmark in two fresh JVMs, with and without nets4j's native thread environment",
-      "(-Dnets4j.keepThreadEnvironment=true and GOMP_SPINCOUNT / OPENBLAS_THREAD_TIMEOUT removed), and print both medians"})
-  boolean compareThreadEnv;
+      "(-Dnets4j.keepThreadEnvironment=true and GOMP_SPINCOUNT / OPENBLAS_THREAD_TIMEOUT removed), and print both medians"}) boolean compareThreadEnv;
 
   @Option(names = "--overhead", description = {
       "estimate the Java layer's overhead in one forward at --batch: the forward vs its leaf layers replayed,",
-      "native objects created, and the cost of one JNI call and of one tiny operator"})
-  boolean overhead;
+      "native objects created, and the cost of one JNI call and of one tiny operator"}) boolean overhead;
 
   @Option(names = "--ladder", description = {"image models: batch-1 latency with the inference optimisations added "
       + "one at a time (eager, inference mode, batch norm folded, channels-last, packed weights, bfloat16), timed "
-      + "round-robin"})
-  boolean ladder;
+      + "round-robin"}) boolean ladder;
 
   @Option(names = "--compare-onnxruntime", paramLabel = "MODEL.onnx", description = {
       "time MODEL against ONNX Runtime on this ONNX export of the same network, side by side in one JVM, round-robin,",
       "on the same input at batch 1 and --batch; checks that the outputs agree and prints the ratio ORT/nets4j",
-      "(with --optimize: the optimised model). The weights are --weights or MODEL.pth/.safetensors next to the file"})
-  Path compareOnnxRuntime;
+      "(with --optimize: the optimised model). The weights are --weights or MODEL.pth/.safetensors next to the file"}) Path compareOnnxRuntime;
 
-  @Option(names = "--weights", paramLabel = "FILE", description = "--compare-onnxruntime: the weights the ONNX file was exported with")
-  Path weights;
+  @Option(names = "--weights", paramLabel = "FILE", description = "--compare-onnxruntime: the weights the ONNX file was exported with") Path weights;
 
   @Option(names = "--background-load", description = {
       "run one busy process at nice 19 (a shell loop) during the measurement, as another program sharing the",
-      "cores would: batch-1 latency under load (not with --suite, --compare-thread-env or --nproc-per-node)"})
-  boolean backgroundLoad;
+      "cores would: batch-1 latency under load (not with --suite, --compare-thread-env or --nproc-per-node)"}) boolean backgroundLoad;
 
   @Option(names = "--suite", description = {"run the fixed suite, each model in a fresh JVM: inference of seven models",
-      "at --batch and the training steps of ResNet-50 (batch 32) and ViT-B/16 (batch 16); write Markdown tables"})
-  boolean suite;
+      "at --batch and the training steps of ResNet-50 (batch 32) and ViT-B/16 (batch 16); write Markdown tables"}) boolean suite;
 
   @Option(names = "--nproc-per-node", defaultValue = "0", paramLabel = "N", description = {"--mode train: data "
       + "parallel on this machine, N processes of --threads each (default cores / N) at --batch each, against one "
       + "process with all the threads at N x --batch: step time, communication share, scaling efficiency, allreduce "
-      + "GB/s (docs/distributed.md)"})
-  int nprocPerNode;
+      + "GB/s (docs/distributed.md)"}) int nprocPerNode;
 
-  @Option(names = "--master-port", defaultValue = "29510", description = "--nproc-per-node: the rendezvous port on 127.0.0.1 (default: ${DEFAULT-VALUE})")
-  int masterPort;
+  @Option(names = "--master-port", defaultValue = "29510",
+      description = "--nproc-per-node: the rendezvous port on 127.0.0.1 (default: ${DEFAULT-VALUE})") int masterPort;
 
   @Override
   public Integer call() throws IOException {

@@ -22,36 +22,24 @@ import picocli.CommandLine.Option;
     "Throughput and p50/p99 latency of image requests: in-process at batch 1, and through the HTTP server on "
         + "loopback with concurrent clients, without and with dynamic batching."})
 final class BenchServeCommand implements Callable<Integer> {
-  @Option(names = "--run", paramLabel = "RUN", description = "a classification run")
-  Path run;
+  @Mixin ClassifierModelOptions classifier;
 
-  @Mixin
-  TrainedModelOptions trained;
+  @Option(names = "--image", required = true, paramLabel = "FILE", description = "the image every request sends") Path image;
 
-  @Mixin
-  WeightsConfigOptions weightsOptions;
+  @Option(names = "--clients", defaultValue = "32", description = "concurrent clients (default: ${DEFAULT-VALUE})") int clients;
 
-  @Option(names = "--image", required = true, paramLabel = "FILE", description = "the image every request sends")
-  Path image;
-
-  @Option(names = "--clients", defaultValue = "32", description = "concurrent clients (default: ${DEFAULT-VALUE})")
-  int clients;
-
-  @Option(names = "--requests", defaultValue = "8", description = "requests per client (default: ${DEFAULT-VALUE})")
-  int requests;
+  @Option(names = "--requests", defaultValue = "8", description = "requests per client (default: ${DEFAULT-VALUE})") int requests;
 
   /** Of the batching run. */
-  @Mixin
-  BatchingOptions batching;
+  @Mixin BatchingOptions batching;
 
   /** Also the table and the machine as markdown. */
-  @Mixin
-  OutOption out = new OutOption();
+  @Mixin OutOption out = new OutOption();
 
   @Override
   public Integer call() {
     ServeBenchmark bench = new ServeBenchmark(clients, requests, batching.maxBatch, batching.maxDelayMs);
-    ImageClassifierPipeline pipeline = new ClassifierSource(run, trained, weightsOptions.weightsConfig, weightsOptions.classNames, 0)
+    ImageClassifierPipeline pipeline = classifier.source(0)
         .pipeline(ImageDecoder.Orientation.AS_STORED);
     List<ServeBenchmark.Row> rows = bench.run(pipeline, ServeBenchmark.read(image));
     String table = ServeBenchmark.markdown(rows);

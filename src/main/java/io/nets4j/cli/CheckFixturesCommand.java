@@ -16,8 +16,7 @@ import picocli.CommandLine.Parameters;
         + "also the whole-model operator fixtures (fasterrcnn_resnet50_fpn), stage by stage.",
         "Prints one line per fixture; exits 1 if any fixture fails."})
 final class CheckFixturesCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "DIR", arity = "1..*", description = "folders holding fixtures")
-  List<Path> dirs;
+  @Parameters(paramLabel = "DIR", arity = "1..*", description = "folders holding fixtures") List<Path> dirs;
 
   @Override
   public Integer call() throws Exception {

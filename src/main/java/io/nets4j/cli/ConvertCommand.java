@@ -19,14 +19,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "convert", mixinStandardHelpOptions = true, description = "Convert a torch.save file (.pth, zip or legacy format) to safetensors,"
     + " refusing any file whose pickle would run code.")
 final class ConvertCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "IN", description = "the torch.save file")
-  Path in;
+  @Parameters(index = "0", paramLabel = "IN", description = "the torch.save file") Path in;
 
-  @Parameters(index = "1", paramLabel = "OUT", description = "the safetensors file to write")
-  Path out;
+  @Parameters(index = "1", paramLabel = "OUT", description = "the safetensors file to write") Path out;
 
-  @Mixin
-  StateDictSelection selection;
+  @Mixin StateDictSelection selection;
 
   @Override
   public Integer call() {

@@ -5,8 +5,7 @@ import picocli.CommandLine.Option;
 
 /** {@code --data}: an image-classification data set by its spec (a picocli mixin). */
 final class DataOption {
-  @Option(names = "--data", paramLabel = "SPEC", description = "data: " + DataSpec.FORMS)
-  String value;
+  @Option(names = "--data", paramLabel = "SPEC", description = "data: " + DataSpec.FORMS) String value;
 
   DataOption(String value) {
     this.value = value;

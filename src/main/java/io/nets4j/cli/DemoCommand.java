@@ -31,53 +31,41 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Train a small ResNet for a few hundred steps on generated texture images.")
 final class DemoCommand implements Callable<Integer> {
-  @Mixin
-  ModelOption model = new ModelOption("resnet18");
+  @Mixin ModelOption model = new ModelOption("resnet18");
 
-  @Mixin
-  StepsOption steps = new StepsOption(300);
+  @Mixin StepRecipe recipe = new StepRecipe(300, 32, 0.005);
 
-  @Mixin
-  BatchOption batch = new BatchOption(32);
-
-  @Mixin
-  SizeOption size = new SizeOption(32);
-
-  @Mixin
-  LearningRateOption lr = new LearningRateOption(0.005);
-
-  @Mixin
-  SeedOption seed = new SeedOption(0);
+  @Mixin SizeOption size = new SizeOption(32);
 
   @Override
   public Integer call() {
-    Checks.positive("--steps", steps.value);
-    Checks.positive("--batch", batch.value);
+    Checks.positive("--steps", recipe.steps);
+    Checks.positive("--batch", recipe.batch);
     Checks.range("--size", size.value, 8, Limits.MAX_INPUT_SIDE);
-    Checks.positive("--lr", lr.value);
+    Checks.positive("--lr", recipe.lr);
     ModelNames.requireClassifier(model.value);
-    torch.manual_seed(seed.value);
+    torch.manual_seed(recipe.seed);
     int classes = PatternImages.CLASSES.size();
     ImageClassifier net = Models.create(model.value, ModelOptions.defaults().withNumClasses(classes));
     System.out.printf(Locale.ROOT, "demo: %s (%,d parameters) on %d generated %dx%d images per step, classes %s%n",
-        model.value, net.parameterCount(), batch.value, size.value, size.value, PatternImages.CLASSES);
-    TrainingEngine.Recipe recipe = new TrainingEngine.Recipe(steps.value, OptimizerSpec.sgd(lr.value).withWeightDecay(5e-4)
-        .withDecayNormAndBias(true), LrSchedule.constant(), seed.value, TrainingEngine.Numerics.DEFAULT);
+        model.value, net.parameterCount(), recipe.batch, size.value, size.value, PatternImages.CLASSES);
+    TrainingEngine.Recipe schedule = new TrainingEngine.Recipe(recipe.steps, OptimizerSpec.sgd(recipe.lr).withWeightDecay(5e-4)
+        .withDecayNormAndBias(true), LrSchedule.constant(), recipe.seed, TrainingEngine.Numerics.DEFAULT);
     long start = System.nanoTime();
     double[] window = new double[3];
-    new TrainingEngine(new PatternTask(net, model.value, size.value, batch.value), recipe, TrainingRun.quiet()).run(st -> {
+    new TrainingEngine(new PatternTask(net, model.value, size.value, recipe.batch), schedule, TrainingRun.quiet()).run(st -> {
       window[0] += st.loss();
       window[1] += st.terms().get("accuracy");
       window[2]++;
-      if (st.step() % 25 == 0 || st.step() == steps.value) {
-        System.out.printf(Locale.ROOT, "step %4d/%d  loss %.4f  train acc %5.1f%%  %.1f img/s%n", st.step(), steps.value,
+      if (st.step() % 25 == 0 || st.step() == recipe.steps) {
+        System.out.printf(Locale.ROOT, "step %4d/%d  loss %.4f  train acc %5.1f%%  %.1f img/s%n", st.step(), recipe.steps,
             window[0] / window[2], 100.0 * window[1] / window[2],
-            (double) st.step() * batch.value / ((System.nanoTime() - start) / 1e9));
+            (double) st.step() * recipe.batch / ((System.nanoTime() - start) / 1e9));
         Arrays.fill(window, 0);
       }
       return true;
     });
-    double accuracy = evaluate(net, new PatternImages(size.value, seed.value + 1), 512);
+    double accuracy = evaluate(net, new PatternImages(size.value, recipe.seed + 1), 512);
     System.out.printf(Locale.ROOT, "held-out accuracy %.1f%% on 512 new images (chance %.1f%%), %.1f s%n",
         100 * accuracy, 100.0 / classes, (System.nanoTime() - start) / 1e9);
     return 0;

@@ -48,27 +48,21 @@ import picocli.CommandLine.Parameters;
     description = "Detect objects in images (or a generated shapes scene) and write PNGs with the boxes drawn.",
     subcommands = {DetectCommand.Train.class})
 final class DetectCommand implements Callable<Integer> {
-  @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "images to detect in (default: a generated shapes scene)")
-  List<Path> images = new ArrayList<>();
+  @Parameters(arity = "0..*", paramLabel = "IMAGE",
+      description = "images to detect in (default: a generated shapes scene)") List<Path> images = new ArrayList<>();
 
-  @Mixin
-  WeightsOption weights = new WeightsOption();
+  @Mixin WeightsOption weights = new WeightsOption();
 
-  @Mixin
-  ModelOption model = new ModelOption(null);
+  @Mixin ModelOption model = new ModelOption(null);
 
-  @Mixin
-  OutOption out = new OutOption("detections");
+  @Mixin OutOption out = new OutOption("detections");
 
-  @Mixin
-  SeedOption seed = new SeedOption(1);
+  @Mixin SeedOption seed = new SeedOption(1);
 
-  @Option(names = "--score", defaultValue = "0.3", description = "lowest score drawn (default: ${DEFAULT-VALUE})")
-  double score;
+  @Option(names = "--score", defaultValue = "0.3", description = "lowest score drawn (default: ${DEFAULT-VALUE})") double score;
 
   @Option(names = "--scale", defaultValue = "0",
-      description = "enlargement of the drawing (default: 0 = so that the long side is at least 448 px)")
-  int scale;
+      description = "enlargement of the drawing (default: 0 = so that the long side is at least 448 px)") int scale;
 
   @Override
   public Integer call() throws IOException {
@@ -142,61 +136,37 @@ final class DetectCommand implements Callable<Integer> {
     /** Selective search runs once on every training scene (about 0.1 s each), so fewer scenes. */
     private static final Recipe ON_PROPOSALS = new Recipe(1000, 0, 0.01, 200);
 
-    @Mixin
-    ModelOption model = new ModelOption("yolo_v1");
+    @Mixin ModelOption model = new ModelOption("yolo_v1");
 
-    @Mixin
-    OutOption out = new OutOption();
+    @Mixin OutOption out = new OutOption();
 
-    @Mixin
-    SizeOption size = new SizeOption(0);
+    @Mixin SizeOption size = new SizeOption(0);
 
-    @Mixin
-    StepsOption steps = new StepsOption(0);
-
-    @Mixin
-    BatchOption batch = new BatchOption(0);
-
-    @Mixin
-    LearningRateOption lr = new LearningRateOption(0);
-
-    @Mixin
-    SeedOption seed = new SeedOption(0);
+    @Mixin StepRecipe recipe = new StepRecipe(0, 0, 0);
 
     @Option(names = "--train-images", description = "generated training scenes to draw batches from (default: 100000; "
-        + "rcnn, fast_rcnn, sppnet: 200)")
-    Integer trainImages;
+        + "rcnn, fast_rcnn, sppnet: 200)") Integer trainImages;
 
-    @Option(names = "--val-images", defaultValue = "500", description = "held-out scenes for the mAP (default: ${DEFAULT-VALUE})")
-    int valImages;
+    @Option(names = "--val-images", defaultValue = "500", description = "held-out scenes for the mAP (default: ${DEFAULT-VALUE})") int valImages;
 
     @Option(names = "--coco", paramLabel = "JSON", description = "train on a COCO-format data set instead of generated "
-        + "scenes: its annotation file (images resized to --size squares); needs --val-coco")
-    Path coco;
+        + "scenes: its annotation file (images resized to --size squares); needs --val-coco") Path coco;
 
     @Option(names = "--coco-images", paramLabel = "DIR", description = "image folder of --coco (default: `images` next "
-        + "to the JSON)")
-    Path cocoImages;
+        + "to the JSON)") Path cocoImages;
 
-    @Option(names = "--val-coco", paramLabel = "JSON", description = "held-out COCO-format annotations for the mAP")
-    Path valCoco;
+    @Option(names = "--val-coco", paramLabel = "JSON", description = "held-out COCO-format annotations for the mAP") Path valCoco;
 
     @Option(names = "--val-coco-images", paramLabel = "DIR", description = "image folder of --val-coco (default: "
-        + "`images` next to the JSON)")
-    Path valCocoImages;
+        + "`images` next to the JSON)") Path valCocoImages;
 
-    @Option(names = "--log-every", defaultValue = "25", description = "steps the shown loss is averaged over (default: ${DEFAULT-VALUE})")
-    int logEvery;
+    @Option(names = "--log-every", defaultValue = "25",
+        description = "steps the shown loss is averaged over (default: ${DEFAULT-VALUE})") int logEvery;
 
     @Option(names = "--save-every", defaultValue = "250",
-        description = "steps between saves of the weights during training (default: ${DEFAULT-VALUE}; 0: only at the end)")
-    int saveEvery;
+        description = "steps between saves of the weights during training (default: ${DEFAULT-VALUE}; 0: only at the end)") int saveEvery;
 
-    @Mixin
-    TrainingRunOptions runOptions;
-
-    @Mixin
-    DeviceOption deviceOption;
+    @Mixin TrainingRunOptions runOptions;
 
     @Override
     public Integer call() throws IOException {
@@ -221,29 +191,29 @@ final class DetectCommand implements Callable<Integer> {
             + "of " + coco + " " + cocoTrain.classes());
       }
       List<String> classes = cocoTrain != null ? cocoTrain.classes() : ShapesDataset.SHAPES;
-      torch.manual_seed(seed.value);
+      torch.manual_seed(recipe.seed);
       // 112 px scenes for the end-to-end detectors, 128 for the stride-32 ResNet trunk, 64 for the region-based ones
       int side = size.orElse(registeredSize);
       Detector detector = Detectors.create(model.value, classes.size(), side);
-      Recipe recipe = detector instanceof RegionDetector ? ON_PROPOSALS : END_TO_END;
-      int stepCount = steps.orElse(recipe.steps());
-      int scenes = trainImages != null ? trainImages : recipe.trainImages();
-      if (batch.value != 0 && detector instanceof RegionDetector regions) {
+      Recipe defaults = detector instanceof RegionDetector ? ON_PROPOSALS : END_TO_END;
+      int stepCount = recipe.steps(defaults.steps());
+      int scenes = trainImages != null ? trainImages : defaults.trainImages();
+      if (recipe.batch != 0 && detector instanceof RegionDetector regions) {
         throw new IllegalArgumentException("--batch does not apply to " + model.value + ": each step samples "
             + regions.regionsPerImage() + " regions from each of " + regions.imagesPerStep() + " images");
       }
       Files.createDirectories(out.value);
       // Training and validation scenes come from different seeds, so they never coincide.
       Dataset<DetectionSample> train = cocoTrain != null ? DetectorTraining.resized(cocoTrain, side)
-          : ShapesDataset.scenes(scenes, side, seed.value).detection();
+          : ShapesDataset.scenes(scenes, side, recipe.seed).detection();
       Dataset<DetectionSample> val = cocoVal != null ? DetectorTraining.resized(cocoVal, side)
-          : ShapesDataset.scenes(valImages, side, seed.value + 1_000_003).detection();
+          : ShapesDataset.scenes(valImages, side, recipe.seed + 1_000_003).detection();
       String data = cocoTrain != null ? cocoTrain.size() + " images of " + coco : side + "x" + side + " shapes scenes";
       Runnable saveWeights = () -> Detectors.save(detector, model.value, side, classes, out.value.resolve(WEIGHTS));
       long start = System.nanoTime();
       String training;
       boolean continued = runOptions.resuming() && Files.exists(out.value.resolve("train-log.csv"));
-      TrainingRun run = runOptions.runShowingOwnProgress(out.value, deviceOption.device());
+      TrainingRun run = runOptions.runShowingOwnProgress(out.value);
       try (PrintWriter log = new PrintWriter(continued
           ? Files.newBufferedWriter(out.value.resolve("train-log.csv"), StandardOpenOption.APPEND)
           : Files.newBufferedWriter(out.value.resolve("train-log.csv")));
@@ -253,9 +223,9 @@ final class DetectCommand implements Callable<Integer> {
           log.println("step,loss,lr,terms");
         }
         training = detector instanceof RegionDetector regions
-            ? trainOnProposals(regions, train, stepCount, lr.orElse(recipe.lr()), progress, run)
-            : trainEndToEnd(detector, train, stepCount, batch.value != 0 ? batch.value : recipe.batch(),
-                lr.orElse(recipe.lr()), progress, run);
+            ? trainOnProposals(regions, train, stepCount, recipe.lr(defaults.lr()), progress, run)
+            : trainEndToEnd(detector, train, stepCount, recipe.batch(defaults.batch()),
+                recipe.lr(defaults.lr()), progress, run);
       }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
       saveWeights.run();
@@ -283,7 +253,7 @@ final class DetectCommand implements Callable<Integer> {
 
     private String trainEndToEnd(Detector detector, Dataset<DetectionSample> train, int stepCount, int images,
         double rate, StepLog progress, TrainingRun run) {
-      DetectorTraining.Options options = DetectorTraining.Options.defaults(stepCount, images).withLr(rate).withSeed(seed.value);
+      DetectorTraining.Options options = DetectorTraining.Options.defaults(stepCount, images).withLr(rate).withSeed(recipe.seed);
       progress.start(options.optimizer().describe() + ", " + stepCount + " steps of " + images);
       DetectorTraining.train(detector, train, options, st -> progress.step(st.step(), st.loss(), st.terms(), st.lr(), images),
           run);
@@ -302,7 +272,7 @@ final class DetectCommand implements Callable<Integer> {
           + "last quarter) on %d scenes; selective search %.3f s per training scene, %.0f proposals", stepCount, images,
           detector.regionsPerImage(), rate, samples.size(), perImage, proposals);
       progress.start(steps);
-      RegionTraining.train(detector, data, new RegionTraining.Config(stepCount, rate, 1, seed.value),
+      RegionTraining.train(detector, data, new RegionTraining.Config(stepCount, rate, 1, recipe.seed),
           st -> progress.step(st.step(), st.total(1), st.terms(), st.lr(), images), run);
       return steps;
     }

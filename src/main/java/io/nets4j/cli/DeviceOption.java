@@ -9,8 +9,7 @@ import picocli.CommandLine.Option;
  */
 final class DeviceOption {
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda|cuda:N",
-      description = "where the model and its batches run (default: ${DEFAULT-VALUE})")
-  String device;
+      description = "where the model and its batches run (default: ${DEFAULT-VALUE})") String device;
 
   /** The parsed device, checked against the loaded natives. */
   Device device() {

@@ -29,35 +29,26 @@ import picocli.CommandLine.Parameters;
         "Give a run directory (or one of its checkpoints), or --model, --weights and --data.", ""})
 final class EvalCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "RUN|CHECKPOINT",
-      description = "a run directory (its best checkpoint) or a checkpoint directory")
-  Path run;
+      description = "a run directory (its best checkpoint) or a checkpoint directory") Path run;
 
-  @Mixin
-  TrainedModelOptions trained;
+  @Mixin TrainedModelOptions trained;
 
   /** Default: the run's validation data. */
-  @Mixin
-  DataOption data = new DataOption(null);
+  @Mixin DataOption data = new DataOption(null);
 
   /** Default (0): the run's, or the data's own. */
-  @Mixin
-  SizeOption size = new SizeOption(0);
+  @Mixin SizeOption size = new SizeOption(0);
 
-  @Mixin
-  BatchOption batch = new BatchOption(64);
+  @Mixin BatchOption batch = new BatchOption(64);
 
   /** Default: RUN/eval, or eval/ without a run. */
-  @Mixin
-  OutOption out = new OutOption();
+  @Mixin OutOption out = new OutOption();
 
-  @Option(names = "--limit", defaultValue = "0", description = "evaluate a random subset of this many images (0 = all)")
-  int limit;
+  @Option(names = "--limit", defaultValue = "0", description = "evaluate a random subset of this many images (0 = all)") int limit;
 
-  @Option(names = "--workers", defaultValue = "2", description = "data loader threads (default: ${DEFAULT-VALUE})")
-  int workers;
+  @Option(names = "--workers", defaultValue = "2", description = "data loader threads (default: ${DEFAULT-VALUE})") int workers;
 
-  @Option(names = "--bf16", description = "bfloat16 autocast")
-  boolean bf16;
+  @Option(names = "--bf16", description = "bfloat16 autocast") boolean bf16;
 
   @Override
   public Integer call() {

@@ -22,26 +22,21 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "explain", mixinStandardHelpOptions = true, description = "Generate a Markdown document explaining design choices with measured numbers.")
 final class ExplainCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "TOPIC", completionCandidates = Topics.class, description = "one of: ${COMPLETION-CANDIDATES}")
-  String topic;
+  @Parameters(paramLabel = "TOPIC", completionCandidates = Topics.class, description = "one of: ${COMPLETION-CANDIDATES}") String topic;
 
   /** Write the document there instead of to standard output. */
-  @Mixin
-  OutOption out = new OutOption();
+  @Mixin OutOption out = new OutOption();
 
   @Option(names = "--latency-runs", paramLabel = "N",
       description = "efficient-cnns: timed forward passes per model, whose median is reported (default: "
-          + EfficientCnns.RUNS + ", " + EfficientCnns.QUICK_RUNS + " with --quick)")
-  Integer latencyRuns;
+          + EfficientCnns.RUNS + ", " + EfficientCnns.QUICK_RUNS + " with --quick)") Integer latencyRuns;
 
   @Option(names = "--quick", description = "efficient-cnns: " + EfficientCnns.QUICK_WARMUP_RUNS + " warm-up and "
       + EfficientCnns.QUICK_RUNS + " timed passes per model instead of " + EfficientCnns.WARMUP_RUNS + " and "
-      + EfficientCnns.RUNS)
-  boolean quick;
+      + EfficientCnns.RUNS) boolean quick;
 
   @Option(names = "--models", split = ",", paramLabel = "LIST",
-      description = "efficient-cnns: only these models, by name or with * as wildcard (resnet50,efficientnet_b*)")
-  List<String> models;
+      description = "efficient-cnns: only these models, by name or with * as wildcard (resnet50,efficientnet_b*)") List<String> models;
 
   @Override
   public Integer call() throws IOException {

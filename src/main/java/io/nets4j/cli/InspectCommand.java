@@ -11,11 +11,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Validate a weights file (.safetensors, or a torch.save .pth, told apart by"
     + " content) and list its tensors.")
 final class InspectCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "FILE", description = "the weights file")
-  Path file;
+  @Parameters(paramLabel = "FILE", description = "the weights file") Path file;
 
-  @Mixin
-  StateDictSelection selection;
+  @Mixin StateDictSelection selection;
 
   @Override
   public Integer call() {

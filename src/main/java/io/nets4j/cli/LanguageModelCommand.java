@@ -29,51 +29,30 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "lm", mixinStandardHelpOptions = true, description = "Compare character language models (n-gram, MLP, LSTM, GRU, Transformer) by validation perplexity.")
 final class LanguageModelCommand implements Callable<Integer> {
-  @Option(names = "--corpus", description = "UTF-8 text file (default: text generated from a small grammar)")
-  Path corpus;
+  @Option(names = "--corpus", description = "UTF-8 text file (default: text generated from a small grammar)") Path corpus;
 
-  @Option(names = "--corpus-size", defaultValue = "300000", description = "characters of generated text (default: ${DEFAULT-VALUE})")
-  int corpusSize;
+  @Option(names = "--corpus-size", defaultValue = "300000", description = "characters of generated text (default: ${DEFAULT-VALUE})") int corpusSize;
 
-  @Mixin
-  StepsOption steps = new StepsOption(1500);
+  @Mixin StepRecipe recipe = new StepRecipe(1500, 32, 0.003);
 
-  @Mixin
-  BatchOption batch = new BatchOption(32);
+  @Mixin ThreadsOption threads = new ThreadsOption(1);
 
-  @Mixin
-  LearningRateOption lr = new LearningRateOption(0.003);
+  @Option(names = "--length", defaultValue = "64",
+      description = "characters per training window and model limit (default: ${DEFAULT-VALUE})") int length;
 
-  @Mixin
-  SeedOption seed = new SeedOption(0);
+  @Option(names = "--width", defaultValue = "128", description = "model width (default: ${DEFAULT-VALUE})") int width;
 
-  @Mixin
-  ThreadsOption threads = new ThreadsOption(1);
-
-  @Option(names = "--length", defaultValue = "64", description = "characters per training window and model limit (default: ${DEFAULT-VALUE})")
-  int length;
-
-  @Option(names = "--width", defaultValue = "128", description = "model width (default: ${DEFAULT-VALUE})")
-  int width;
-
-  @Option(names = "--order", defaultValue = "5", description = "n of the n-gram baseline (default: ${DEFAULT-VALUE})")
-  int order;
+  @Option(names = "--order", defaultValue = "5", description = "n of the n-gram baseline (default: ${DEFAULT-VALUE})") int order;
 
   @Option(names = "--models", split = ",", defaultValue = "window_mlp,lstm,gru,transformer",
-      description = "neural models to train (default: ${DEFAULT-VALUE})")
-  List<String> models;
+      description = "neural models to train (default: ${DEFAULT-VALUE})") List<String> models;
 
-  @Option(names = "--report", description = "write the comparison as Markdown to this file (e.g. docs/sequence-models.md)")
-  Path report;
+  @Option(names = "--report", description = "write the comparison as Markdown to this file (e.g. docs/sequence-models.md)") Path report;
 
   /** One row of the comparison. */
   record Row(String model, long parameters, double perplexity, double seconds) {}
 
-  @Mixin
-  TrainingRunOptions runOptions;
-
-  @Mixin
-  DeviceOption deviceOption;
+  @Mixin TrainingRunOptions runOptions;
 
   @Override
   public Integer call() {
@@ -82,7 +61,7 @@ final class LanguageModelCommand implements Callable<Integer> {
     for (String m : models) {
       kinds.add(parseKind(m));
     }
-    String text = corpus == null ? GrammarCorpus.generate(corpusSize, seed.value) : read(corpus);
+    String text = corpus == null ? GrammarCorpus.generate(corpusSize, recipe.seed) : read(corpus);
     if (text.codePointCount(0, text.length()) < 2 * (length + 1)) {
       throw new IllegalArgumentException("corpus has " + text.codePointCount(0, text.length())
           + " characters; at least " + 2 * (length + 1) + " are needed for training and validation windows");
@@ -92,7 +71,7 @@ final class LanguageModelCommand implements Callable<Integer> {
     int split = (int) (ids.length * 0.9);
     long[] train = Arrays.copyOfRange(ids, 0, split);
     long[] valid = Arrays.copyOfRange(ids, split, ids.length);
-    String source = corpus == null ? "generated grammar text (seed " + seed.value + ")" : corpus.getFileName().toString();
+    String source = corpus == null ? "generated grammar text (seed " + recipe.seed + ")" : corpus.getFileName().toString();
     System.out.printf(Locale.ROOT, "lm: %s, %,d characters (%d distinct), %,d training and %,d validation%n", source,
         ids.length, vocab.size() - 3, train.length, valid.length);
     List<Row> rows = new ArrayList<>();
@@ -104,14 +83,14 @@ final class LanguageModelCommand implements Callable<Integer> {
     CharLanguageModel best = null;
     double bestPpl = Double.POSITIVE_INFINITY;
     for (CharLanguageModel.Kind kind : kinds) {
-      torch.manual_seed(seed.value);
+      torch.manual_seed(recipe.seed);
       CharLanguageModel model = kind.create(vocab.size(), length, width);
       long t0 = System.nanoTime();
-      LanguageModelTraining.train(model, train, new LanguageModelTraining.Settings(steps.value, batch.value, length, lr.value, seed.value), step -> {
+      LanguageModelTraining.train(model, train, new LanguageModelTraining.Settings(recipe.steps, recipe.batch, length, recipe.lr, recipe.seed), step -> {
         if (step % 500 == 0) {
-          System.out.printf(Locale.ROOT, "  %s step %d/%d, %.0f s%n", kind.title(), step, steps.value, (System.nanoTime() - t0) / 1e9);
+          System.out.printf(Locale.ROOT, "  %s step %d/%d, %.0f s%n", kind.title(), step, recipe.steps, (System.nanoTime() - t0) / 1e9);
         }
-      }, runOptions.run(null, kind.name().toLowerCase(Locale.ROOT), deviceOption.device()));
+      }, runOptions.run(null, kind.name().toLowerCase(Locale.ROOT)));
       double ppl = Math.exp(LanguageModelTraining.meanNll(model, valid, length));
       double seconds = (System.nanoTime() - t0) / 1e9;
       rows.add(new Row(kind.title(), model.parameterCount(), ppl, seconds));
@@ -128,7 +107,7 @@ final class LanguageModelCommand implements Callable<Integer> {
       bestName = rows.stream().filter(r -> r.perplexity() == rows.stream().skip(1).mapToDouble(Row::perplexity).min()
           .orElseThrow()).findFirst().orElseThrow().model();
       long[] prompt = Arrays.copyOfRange(valid, 0, Math.min(valid.length, 16));
-      sample = vocab.decode(prompt) + vocab.decode(LanguageModelTraining.sample(best, prompt, 400, 0.8, seed.value));
+      sample = vocab.decode(prompt) + vocab.decode(LanguageModelTraining.sample(best, prompt, 400, 0.8, recipe.seed));
       System.out.println("sample from the " + bestName + " (temperature 0.8):");
       System.out.println(sample);
     }
@@ -147,9 +126,9 @@ final class LanguageModelCommand implements Callable<Integer> {
     if (corpus != null) {
       md.append(" --corpus ").append(corpus.getFileName());
     }
-    md.append(" --report ").append(report.getFileName()).append("` (steps ").append(steps.value).append(", batch ")
-        .append(batch.value).append(", window ").append(length).append(", width ").append(width).append(", lr ").append(lr.value)
-        .append(", seed ").append(seed.value).append(", threads ").append(threads.value).append(").\n\n");
+    md.append(" --report ").append(report.getFileName()).append("` (steps ").append(recipe.steps).append(", batch ")
+        .append(recipe.batch).append(", window ").append(length).append(", width ").append(width).append(", lr ").append(recipe.lr)
+        .append(", seed ").append(recipe.seed).append(", threads ").append(threads.value).append(").\n\n");
     md.append(String.format(Locale.ROOT, "Corpus: %s, %,d characters (%d distinct); the first 90%% (%,d) trains, the "
         + "last 10%% (%,d) validates.%n%n", source, chars, distinct, train, valid));
     md.append("Perplexity is exp of the mean negative log-likelihood per validation character (lower is better; a "

@@ -26,12 +26,10 @@ final class ListCommand implements Callable<Integer> {
   private static final String WEIGHTS_HEADER = "weights (* DEFAULT)";
 
   @Option(names = "--weights", paramLabel = "MODEL",
-      description = "print the published weights of this classifier instead of the model list")
-  String weightsOf;
+      description = "print the published weights of this classifier instead of the model list") String weightsOf;
 
   @Option(names = "--task", paramLabel = "TASK",
-      description = "only the models of this task: classification, segmentation, detection or sequence")
-  String task;
+      description = "only the models of this task: classification, segmentation, detection or sequence") String task;
 
   @Override
   public Integer call() {

@@ -5,8 +5,7 @@ import picocli.CommandLine.Option;
 
 /** {@code --out}: the file or directory a command writes (a picocli mixin). */
 final class OutOption {
-  @Option(names = "--out", paramLabel = "PATH", description = "where the output goes (a file or a directory; see above)")
-  Path value;
+  @Option(names = "--out", paramLabel = "PATH", description = "where the output goes (a file or a directory; see above)") Path value;
 
   /** No default: the command says what it writes without {@code --out}, or requires it. */
   OutOption() {}

@@ -44,40 +44,25 @@ import picocli.CommandLine.Parameters;
 final class PredictCommand implements Callable<Integer> {
   private static final Set<String> IMAGE_SUFFIXES = Set.of("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff");
 
-  @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "image files, or folders whose image files are all read")
-  List<Path> images;
+  @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "image files, or folders whose image files are all read") List<Path> images;
 
-  @Option(names = "--run", paramLabel = "RUN|CHECKPOINT", description = "a run directory (its best checkpoint) or a checkpoint")
-  Path run;
-
-  @Mixin
-  TrainedModelOptions trained;
-
-  @Mixin
-  WeightsConfigOptions config;
+  @Mixin ClassifierModelOptions classifier;
 
   /** For weights of your own: the crop side; 0 = the model's native resolution. */
-  @Mixin
-  SizeOption size = new SizeOption(0);
+  @Mixin SizeOption size = new SizeOption(0);
 
-  @Mixin
-  BatchOption batch = new BatchOption(8);
+  @Mixin BatchOption batch = new BatchOption(8);
 
-  @Option(names = "--top", defaultValue = "5", description = "classes to show per image (default: ${DEFAULT-VALUE})")
-  int top;
+  @Option(names = "--top", defaultValue = "5", description = "classes to show per image (default: ${DEFAULT-VALUE})") int top;
 
   @Option(names = "--exif-orientation", description = "turn images upright by their EXIF orientation (PyTorch's "
-      + "preprocessing ignores it)")
-  boolean exifOrientation;
+      + "preprocessing ignores it)") boolean exifOrientation;
 
-  @Option(names = "--logits", paramLabel = "OUT.safetensors", description = "write the F32 tensor `logits` [N, classes]")
-  Path logitsFile;
+  @Option(names = "--logits", paramLabel = "OUT.safetensors", description = "write the F32 tensor `logits` [N, classes]") Path logitsFile;
 
-  @Option(names = "--json", paramLabel = "OUT.json", description = "write the predictions as JSON")
-  Path jsonFile;
+  @Option(names = "--json", paramLabel = "OUT.json", description = "write the predictions as JSON") Path jsonFile;
 
-  @Option(names = "--csv", paramLabel = "OUT.csv", description = "write the predictions as CSV (one row per image and rank)")
-  Path csvFile;
+  @Option(names = "--csv", paramLabel = "OUT.csv", description = "write the predictions as CSV (one row per image and rank)") Path csvFile;
 
   @Override
   public Integer call() {
@@ -89,7 +74,7 @@ final class PredictCommand implements Callable<Integer> {
         Checks.writableOutput("output", out);
       }
     }
-    ClassifierSource source = new ClassifierSource(run, trained, config.weightsConfig, config.classNames, size.value);
+    ClassifierSource source = classifier.source(size.value);
     source.check();
     List<Path> files = imageFiles(images);
     ImageClassifierPipeline pipeline = source.pipeline(exifOrientation ? ImageDecoder.Orientation.EXIF : ImageDecoder.Orientation.AS_STORED);

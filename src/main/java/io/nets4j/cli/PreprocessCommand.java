@@ -32,41 +32,31 @@ import picocli.CommandLine.Parameters;
     "PIL.Image.open(f).convert(\"RGB\"), resize the shorter side (PIL's antialiased resampling on uint8),",
     "centre crop, /255, normalise. Writes the float32 tensor `input` [1,3,crop,crop] to a safetensors file."})
 final class PreprocessCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "IMAGE", description = "a PNG or JPEG (BMP, GIF, TIFF through javax.imageio)")
-  Path image;
+  @Parameters(paramLabel = "IMAGE", description = "a PNG or JPEG (BMP, GIF, TIFF through javax.imageio)") Path image;
 
   /** With --weights-config. */
-  @Mixin
-  ModelOption model = new ModelOption(null);
+  @Mixin ModelOption model = new ModelOption(null);
 
   /** The safetensors file to write. */
-  @Mixin
-  OutOption out = new OutOption();
+  @Mixin OutOption out = new OutOption();
 
   @Option(names = "--weights-config", paramLabel = "NAME",
-      description = "the preprocessing of this published weight of --model (IMAGENET1K_V2, DEFAULT, a timm tag)")
-  String weightsConfig;
+      description = "the preprocessing of this published weight of --model (IMAGENET1K_V2, DEFAULT, a timm tag)") String weightsConfig;
 
-  @Option(names = "--resize", paramLabel = "N", description = "the shorter side after resizing (resize_size)")
-  Integer resize;
+  @Option(names = "--resize", paramLabel = "N", description = "the shorter side after resizing (resize_size)") Integer resize;
 
-  @Option(names = "--crop", paramLabel = "N", description = "the side of the square centre crop (crop_size)")
-  Integer crop;
+  @Option(names = "--crop", paramLabel = "N", description = "the side of the square centre crop (crop_size)") Integer crop;
 
   @Option(names = "--interpolation", defaultValue = "bilinear", paramLabel = "bilinear|bicubic|nearest",
-      description = "PIL's resampling filter (default: ${DEFAULT-VALUE})")
-  String interpolation;
+      description = "PIL's resampling filter (default: ${DEFAULT-VALUE})") String interpolation;
 
-  @Option(names = "--mean", split = ",", paramLabel = "R,G,B", description = "default: ImageNet's 0.485,0.456,0.406")
-  double[] mean;
+  @Option(names = "--mean", split = ",", paramLabel = "R,G,B", description = "default: ImageNet's 0.485,0.456,0.406") double[] mean;
 
-  @Option(names = "--std", split = ",", paramLabel = "R,G,B", description = "default: ImageNet's 0.229,0.224,0.225")
-  double[] std;
+  @Option(names = "--std", split = ",", paramLabel = "R,G,B", description = "default: ImageNet's 0.229,0.224,0.225") double[] std;
 
   @Option(names = "--exif-orientation", description = {
       "turn the image upright by its EXIF orientation (ImageOps.exif_transpose); by default it is ignored,",
-      "as PIL.Image.open and therefore PyTorch's preprocessing ignore it"})
-  boolean exifOrientation;
+      "as PIL.Image.open and therefore PyTorch's preprocessing ignore it"}) boolean exifOrientation;
 
   @Override
   public Integer call() throws IOException {

@@ -41,51 +41,38 @@ import picocli.CommandLine.Option;
     description = {"Segment an image (or a generated shapes scene) and write the predicted mask over it as a PNG.",
         "`segment train` trains a model on shapes scenes into a run directory; --weights RUN uses it."})
 final class SegmentCommand implements Callable<Integer> {
-  @Mixin
-  ModelOption model = new ModelOption("fcn8s");
+  @Mixin ModelOption model = new ModelOption("fcn8s");
 
-  @Mixin
-  OutOption out = new OutOption();
+  @Mixin OutOption out = new OutOption();
 
-  @Option(names = "--input", description = "image to segment (default: a generated shapes scene)")
-  Path input;
+  @Option(names = "--input", description = "image to segment (default: a generated shapes scene)") Path input;
 
   /** A weights file, or a run directory of {@code segment train} (its model, options and scene size are used). */
-  @Mixin
-  WeightsOption weights = new WeightsOption();
+  @Mixin WeightsOption weights = new WeightsOption();
 
   @Option(names = "--examples", defaultValue = "0", paramLabel = "K",
       description = "with a run directory as --weights: write its first K held-out test scenes as image | ground "
-          + "truth | prediction panels to --out/example-1.png ...")
-  int examples;
+          + "truth | prediction panels to --out/example-1.png ...") int examples;
 
   @Option(names = "--evaluate",
-      description = "with a run directory as --weights: print the kept weights' metrics on the run's held-out test scenes")
-  boolean evaluate;
+      description = "with a run directory as --weights: print the kept weights' metrics on the run's held-out test scenes") boolean evaluate;
 
-  @Option(names = "--scale", defaultValue = "2", description = "with --examples: pixel magnification (default: ${DEFAULT-VALUE})")
-  int scale;
+  @Option(names = "--scale", defaultValue = "2", description = "with --examples: pixel magnification (default: ${DEFAULT-VALUE})") int scale;
 
   @Option(names = "--classes", defaultValue = "7",
-      description = "classes of the model (default: ${DEFAULT-VALUE}, background and the 6 shapes)")
-  int classes;
+      description = "classes of the model (default: ${DEFAULT-VALUE}, background and the 6 shapes)") int classes;
 
-  @Option(names = "--width", defaultValue = "0.0625", description = "channel multiplier (default: ${DEFAULT-VALUE})")
-  double width;
+  @Option(names = "--width", defaultValue = "0.0625", description = "channel multiplier (default: ${DEFAULT-VALUE})") double width;
 
-  @Option(names = "--batch-norm", description = "with a plain state_dict: the FCN has batch norm in its backbone")
-  boolean batchNorm;
+  @Option(names = "--batch-norm", description = "with a plain state_dict: the FCN has batch norm in its backbone") boolean batchNorm;
 
-  /** Steps of the brief training on shapes scenes when no --weights are given. */
-  @Mixin
-  StepsOption steps = new StepsOption(100);
+  @Option(names = "--steps", defaultValue = "100", paramLabel = "N",
+      description = "without --weights: steps of a brief training on shapes scenes (default: ${DEFAULT-VALUE})") int steps;
 
   /** Side of the generated scene, and of the brief training's scenes. */
-  @Mixin
-  SizeOption size = new SizeOption(32);
+  @Mixin SizeOption size = new SizeOption(32);
 
-  @Mixin
-  SeedOption seed = new SeedOption(0);
+  @Mixin SeedOption seed = new SeedOption(0);
 
   @Override
   public Integer call() {
@@ -144,9 +131,9 @@ final class SegmentCommand implements Callable<Integer> {
           + " (" + String.join(", ", ShapesDataset.SCENE_CLASSES) + "), got " + classes);
     }
     System.out.printf(Locale.ROOT, "segment: training %s (%,d parameters) on %d steps of %dx%d shapes scenes%n",
-        model.value, net.parameterCount(), steps.value, size.value, size.value);
+        model.value, net.parameterCount(), steps, size.value, size.value);
     double[] losses = SegmentationTraining.train(net, ShapesDataset.scenes(2048, size.value, seed.value).segmentation(),
-        steps.value, 8, 0.05, seed.value, step -> { });
+        steps, 8, 0.05, seed.value, step -> { });
     System.out.printf(Locale.ROOT, "loss %.4f -> %.4f%n", losses[0], losses[losses.length - 1]);
   }
 

@@ -7,13 +7,9 @@ import io.nets4j.nn.Limits;
 import io.nets4j.segmentation.SegmentationOptions;
 import io.nets4j.segmentation.SegmentationRun;
 import io.nets4j.train.AtomicFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,83 +29,57 @@ import picocli.CommandLine.Option;
         "Without --lr or --weight-decay: AdamW 0.001 and 1e-4, SGD 0.01 and 5e-4; the rate is cosine-annealed to 0.",
         "Use the run with `nets4j segment --weights RUN`.", ""})
 final class SegmentTrainCommand implements Callable<Integer> {
-  @Mixin
-  ModelOption model = new ModelOption("fcn8s");
+  @Mixin ModelOption model = new ModelOption("fcn8s");
 
-  @Mixin
-  SizeOption size = new SizeOption(64);
+  @Mixin SizeOption size = new SizeOption(64);
 
-  @Mixin
-  StepsOption steps = new StepsOption(2000);
+  @Mixin StepRecipe recipe = new StepRecipe(2000, 1, 0);
 
-  @Mixin
-  BatchOption batch = new BatchOption(1);
+  @Mixin OptimizerOptions optimizer = new OptimizerOptions();
 
-  @Mixin
-  OptimizerOptions optimizer = new OptimizerOptions();
+  @Mixin OutOption out = new OutOption("runs");
 
-  @Mixin
-  SeedOption seed = new SeedOption(0);
-
-  @Mixin
-  OutOption out = new OutOption("runs");
-
-  @Option(names = "--width", defaultValue = "0.125", description = "channel multiplier of the backbone (default: ${DEFAULT-VALUE})")
-  double width;
+  @Option(names = "--width", defaultValue = "0.125", description = "channel multiplier of the backbone (default: ${DEFAULT-VALUE})") double width;
 
   @Option(names = "--batch-norm", description = "fcn32s/16s/8s: batch norm after every backbone convolution (not in "
-      + "the paper, which starts from ImageNet weights; helps a narrow network train from scratch)")
-  boolean batchNorm;
+      + "the paper, which starts from ImageNet weights; helps a narrow network train from scratch)") boolean batchNorm;
 
   @Option(names = "--learnable-upsampling", description = "train the transposed convolutions (they start as bilinear "
-      + "interpolation; frozen by default)")
-  boolean learnableUpsampling;
+      + "interpolation; frozen by default)") boolean learnableUpsampling;
 
   @Option(names = "--mosaic", defaultValue = "4", paramLabel = "K",
-      description = "each input tiles K x K scenes, sharing FCN's 100-pixel padding among them (default: ${DEFAULT-VALUE})")
-  int mosaic;
+      description = "each input tiles K x K scenes, sharing FCN's 100-pixel padding among them (default: ${DEFAULT-VALUE})") int mosaic;
 
-  @Option(names = "--train-size", defaultValue = "50000", description = "training scenes (default: ${DEFAULT-VALUE})")
-  int trainSize;
+  @Option(names = "--train-size", defaultValue = "50000", description = "training scenes (default: ${DEFAULT-VALUE})") int trainSize;
 
-  @Option(names = "--val-size", defaultValue = "100", description = "validation scenes (default: ${DEFAULT-VALUE})")
-  int valSize;
+  @Option(names = "--val-size", defaultValue = "100", description = "validation scenes (default: ${DEFAULT-VALUE})") int valSize;
 
-  @Option(names = "--test-size", defaultValue = "500", description = "held-out test scenes (default: ${DEFAULT-VALUE})")
-  int testSize;
+  @Option(names = "--test-size", defaultValue = "500", description = "held-out test scenes (default: ${DEFAULT-VALUE})") int testSize;
 
-  @Option(names = "--eval-every", defaultValue = "100", paramLabel = "STEPS", description = "steps between validations (default: ${DEFAULT-VALUE})")
-  int evalEvery;
+  @Option(names = "--eval-every", defaultValue = "100", paramLabel = "STEPS",
+      description = "steps between validations (default: ${DEFAULT-VALUE})") int evalEvery;
 
   @Option(names = "--stop-at", defaultValue = "0", paramLabel = "MIOU",
-      description = "stop once the validation mean IoU reaches MIOU; 0 = train all steps (default: ${DEFAULT-VALUE})")
-  double stopAt;
+      description = "stop once the validation mean IoU reaches MIOU; 0 = train all steps (default: ${DEFAULT-VALUE})") double stopAt;
 
   @Option(names = "--max-minutes", defaultValue = "0", paramLabel = "MINUTES",
-      description = "stop at the first validation after MINUTES of wall time; 0 = no limit (default: ${DEFAULT-VALUE})")
-  double maxMinutes;
+      description = "stop at the first validation after MINUTES of wall time; 0 = no limit (default: ${DEFAULT-VALUE})") double maxMinutes;
 
   @Option(names = "--init", paramLabel = "RUN|FILE", description = "start from these weights (a run directory's kept "
-      + "weights, or a state_dict of the same model and options) instead of fresh ones")
-  Path init;
+      + "weights, or a state_dict of the same model and options) instead of fresh ones") Path init;
 
-  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-shapes)")
-  String name;
+  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-shapes)") String name;
 
-  @Mixin
-  TrainingRunOptions runOptions;
-
-  @Mixin
-  DeviceOption deviceOption;
+  @Mixin TrainingRunOptions runOptions;
 
   @Override
   public Integer call() {
     Checks.range("--width", width, 0.001, 4);
     Checks.range("--size", size.value, 16, Limits.MAX_INPUT_SIDE);
-    Checks.positive("--steps", steps.value);
-    Checks.positive("--batch", batch.value);
+    Checks.positive("--steps", recipe.steps);
+    Checks.positive("--batch", recipe.batch);
     Checks.positive("--mosaic", mosaic);
-    Checks.nonNegative("--lr", optimizer.lr.value);
+    Checks.nonNegative("--lr", recipe.lr);
     Checks.nonNegative("--weight-decay", optimizer.weightDecay(0));
     Checks.positive("--train-size", trainSize);
     Checks.positive("--val-size", valSize);
@@ -122,33 +92,24 @@ final class SegmentTrainCommand implements Callable<Integer> {
     }
     ModelNames.require(model.value, Task.SEGMENTATION);
     boolean sgd = optimizer.sgd();
-    SegmentationRun.Settings settings = new SegmentationRun.Settings(steps.value, batch.value, mosaic,
-        optimizer.optimizer, optimizer.lr.orElse(sgd ? 0.01 : 1e-3), optimizer.weightDecay(sgd ? 5e-4 : 1e-4), evalEvery, stopAt,
+    SegmentationRun.Settings settings = new SegmentationRun.Settings(recipe.steps, recipe.batch, mosaic,
+        optimizer.optimizer, recipe.lr(sgd ? 0.01 : 1e-3), optimizer.weightDecay(sgd ? 5e-4 : 1e-4), evalEvery, stopAt,
         maxMinutes, init == null ? null : (Files.isDirectory(init) ? init.resolve(SegmentationRun.WEIGHTS) : init)
             .toAbsolutePath().toString());
     SegmentationOptions options = SegmentationOptions.defaults().withNumClasses(ShapesDataset.SCENE_CLASSES.size())
         .withWidth(width).withBatchNorm(batchNorm).withLearnableUpsampling(learnableUpsampling);
     SegmentationRun run = new SegmentationRun(SegmentationRun.FORMAT, model.value, options, ShapesDataset.SCENE_CLASSES,
-        size.value, trainSize, valSize, testSize, seed.value, settings, OffsetDateTime.now().toString());
+        size.value, trainSize, valSize, testSize, recipe.seed, settings, OffsetDateTime.now().toString());
     Path runDir = runOptions.resuming() ? runOptions.resumeDirectory(name == null ? null : out.value.resolve(name))
-        : out.value.resolve(name != null ? name
-        : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model.value + "-shapes");
-    try {
-      if (Files.isDirectory(runDir) && !runOptions.resuming()) {
-        try (var entries = Files.list(runDir)) {
-          if (entries.findAny().isPresent()) {
-            throw new IllegalArgumentException("the run directory " + runDir + " exists and is not empty; use another --name");
-          }
-        }
-      }
-      Files.createDirectories(runDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + runDir + " (" + e + ")", e);
+        : out.value.resolve(name != null ? name : RunDirectories.defaultName(model.value, "shapes"));
+    if (!runOptions.resuming() && RunDirectories.inUse(runDir)) {
+      throw new IllegalArgumentException("the run directory " + runDir + " exists and is not empty; use another --name");
     }
+    RunDirectories.create(runDir);
     System.out.println("run " + runDir);
     SegmentationRun.Evaluation e;
     try {
-      e = run.train(runDir, System.out, runOptions.run(runDir, null, deviceOption.device()));
+      e = run.train(runDir, System.out, runOptions.run(runDir, null));
     } catch (RuntimeException | Error failure) {
       // without kept weights the directory is of no use, and would block the same --name
       if (!Files.exists(runDir.resolve(SegmentationRun.WEIGHTS))) {

@@ -26,54 +26,35 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "seq2seq", mixinStandardHelpOptions = true, description = "Train a seq2seq model with attention to normalise dates (\"nov 22, 2026\" -> 2026-11-22).")
 final class Seq2SeqCommand implements Callable<Integer> {
-  @Mixin
-  ModelOption model = new ModelOption("bahdanau");
+  @Mixin ModelOption model = new ModelOption("bahdanau");
 
-  @Mixin
-  StepsOption steps = new StepsOption(0);
+  @Mixin StepRecipe recipe = new StepRecipe(0, 64, 0);
 
-  @Mixin
-  BatchOption batch = new BatchOption(64);
+  @Mixin OutOption out = new OutOption("seq2seq-attention");
 
-  @Mixin
-  LearningRateOption lr = new LearningRateOption(0);
+  @Mixin ThreadsOption threads = new ThreadsOption(1);
 
-  @Mixin
-  SeedOption seed = new SeedOption(0);
+  @Option(names = "--eval-every", defaultValue = "250", description = "steps between held-out evaluations (default: ${DEFAULT-VALUE})") int evalEvery;
 
-  @Mixin
-  OutOption out = new OutOption("seq2seq-attention");
+  @Option(names = "--eval-examples", defaultValue = "1000",
+      description = "held-out examples per evaluation (default: ${DEFAULT-VALUE})") int evalExamples;
 
-  @Mixin
-  ThreadsOption threads = new ThreadsOption(1);
+  @Option(names = "--held-out-days", defaultValue = "3000", description = "days never seen in training (default: ${DEFAULT-VALUE})") int heldOutDays;
 
-  @Option(names = "--eval-every", defaultValue = "250", description = "steps between held-out evaluations (default: ${DEFAULT-VALUE})")
-  int evalEvery;
-
-  @Option(names = "--eval-examples", defaultValue = "1000", description = "held-out examples per evaluation (default: ${DEFAULT-VALUE})")
-  int evalExamples;
-
-  @Option(names = "--held-out-days", defaultValue = "3000", description = "days never seen in training (default: ${DEFAULT-VALUE})")
-  int heldOutDays;
-
-  @Option(names = "--translate", split = ",,", description = "dates to translate after training (separate several with ,,)")
-  List<String> translate = new ArrayList<>();
+  @Option(names = "--translate", split = ",,",
+      description = "dates to translate after training (separate several with ,,)") List<String> translate = new ArrayList<>();
 
   @Option(names = "--stop-at", defaultValue = "0.995", description = "stop once the monitored held-out exact match "
-      + "reaches this; 0 trains all steps (default: ${DEFAULT-VALUE})")
-  double stopAt;
+      + "reaches this; 0 trains all steps (default: ${DEFAULT-VALUE})") double stopAt;
 
   @Option(names = "--max-minutes", defaultValue = "0", description = "stop training after this many minutes; 0 = "
-      + "no limit (default: ${DEFAULT-VALUE})")
-  double maxMinutes;
+      + "no limit (default: ${DEFAULT-VALUE})") double maxMinutes;
 
   @Option(names = "--final-examples", defaultValue = "5000", description = "held-out examples of the final evaluation "
-      + "(default: ${DEFAULT-VALUE})")
-  int finalExamples;
+      + "(default: ${DEFAULT-VALUE})") int finalExamples;
 
   @Option(names = "--report", description = "write the results as a section of this Markdown file (e.g. "
-      + "docs/sequence-models.md), keeping its other sections")
-  Path report;
+      + "docs/sequence-models.md), keeping its other sections") Path report;
 
   /** The first lines of a new sequence-models report (shared with {@code nets4j lm}). */
   static final String REPORT_HEADER = "# Sequence models\n\n"
@@ -83,11 +64,7 @@ final class Seq2SeqCommand implements Callable<Integer> {
   /** Formats drawn as heatmaps: numeric, German style, long with weekday, ordinal. */
   private static final int[] HEATMAP_FORMATS = {2, 6, 11, 14};
 
-  @Mixin
-  TrainingRunOptions runOptions;
-
-  @Mixin
-  DeviceOption deviceOption;
+  @Mixin TrainingRunOptions runOptions;
 
   @Override
   public Integer call() {
@@ -97,20 +74,20 @@ final class Seq2SeqCommand implements Callable<Integer> {
           + "got " + finalExamples + ", " + stopAt + " and " + maxMinutes);
     }
     threads.apply();
-    int n = steps.value == 0 ? kind.defaultSteps() : steps.value;
-    double rate = lr.value == 0 ? kind.learningRate() : lr.value;
-    torch.manual_seed(seed.value);
+    int n = recipe.steps(kind.defaultSteps());
+    double rate = recipe.lr(kind.learningRate());
+    torch.manual_seed(recipe.seed);
     Seq2SeqModel net = kind.create();
     // reject bad input before spending minutes on training
     if (!translate.isEmpty()) {
       net.encode(translate);
     }
     String name = kind.name().toLowerCase(Locale.ROOT);
-    DateTask task = new DateTask(heldOutDays, seed.value);
+    DateTask task = new DateTask(heldOutDays, recipe.seed);
     System.out.printf(Locale.ROOT, "seq2seq: %s (%,d parameters), %d training and %d held-out days, %d formats%n",
         name, net.parameterCount(), task.trainingDates().size(), task.heldOutDates().size(), DateTask.FORMATS.size());
     LrSchedule schedule = kind.schedule(n);
-    Seq2SeqTraining.Settings settings = new Seq2SeqTraining.Settings(n, batch.value, rate, schedule, evalEvery, evalExamples, seed.value,
+    Seq2SeqTraining.Settings settings = new Seq2SeqTraining.Settings(n, recipe.batch, rate, schedule, evalEvery, evalExamples, recipe.seed,
         stopAt == 0 ? Double.POSITIVE_INFINITY : stopAt, maxMinutes == 0 ? Double.POSITIVE_INFINITY : 60 * maxMinutes);
     int[] reached = {-1};
     double[] reachedSeconds = {0};
@@ -122,10 +99,10 @@ final class Seq2SeqCommand implements Callable<Integer> {
         reachedSeconds[0] = c.seconds();
         System.out.printf(Locale.ROOT, "reached 99%% after %d steps, %.1f s%n", c.step(), c.seconds());
       }
-    }, runOptions.run(null, null, deviceOption.device()));
+    }, runOptions.run(null, null));
     double trainingCpu = processCpuSeconds();
     // a fresh draw, larger than the one monitored during training, so the final number was not selected on
-    List<DateTask.Example> finalSet = task.heldOutExamples(finalExamples, new java.util.Random(seed.value + 2));
+    List<DateTask.Example> finalSet = task.heldOutExamples(finalExamples, new java.util.Random(recipe.seed + 2));
     boolean[] correct = Seq2SeqTraining.correct(net, finalSet);
     Map<String, int[]> byFormat = new LinkedHashMap<>();
     for (DateTask.Format f : DateTask.FORMATS) {
@@ -165,13 +142,13 @@ final class Seq2SeqCommand implements Callable<Integer> {
       String title = kind == DateModels.BAHDANAU ? "bidirectional GRU encoder, attentive GRU decoder (Bahdanau et al. 2015)"
           : "Transformer encoder-decoder (Vaswani et al. 2017)";
       md.append("## Date normalisation: ").append(title).append("\n\n")
-          .append("Generated by `nets4j seq2seq --model ").append(name).append(steps.value == 0 ? "" : " --steps " + steps.value)
+          .append("Generated by `nets4j seq2seq --model ").append(name).append(recipe.steps == 0 ? "" : " --steps " + recipe.steps)
           .append(maxMinutes == 0 ? "" : " --max-minutes " + maxMinutes)
           .append(finalExamples == 5000 ? "" : " --final-examples " + finalExamples)
           .append(" --out ").append(out.value).append(" --report ").append(report).append("` (")
           .append(String.format(Locale.ROOT, "at most %,d steps of %d examples, stopping once the monitored exact match "
-              + "reaches %s; Adam lr %s, schedule %s, seed %d, %d thread%s", n, batch.value,
-              stopAt == 0 ? "-" : Double.toString(stopAt), rate, schedule.describe(), seed.value, threads.value,
+              + "reaches %s; Adam lr %s, schedule %s, seed %d, %d thread%s", n, recipe.batch,
+              stopAt == 0 ? "-" : Double.toString(stopAt), rate, schedule.describe(), recipe.seed, threads.value,
               threads.value == 1 ? "" : "s")).append(").\n\n")
           .append(String.format(Locale.ROOT, "Dates from %s to %s written in %d formats (`DateTask`), translated to "
               + "ISO 8601; %,d days are held out and never trained on. The model (%,d parameters) trains with teacher "

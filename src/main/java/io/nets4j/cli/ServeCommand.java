@@ -42,53 +42,37 @@ import picocli.CommandLine.Option;
         "One model: --run RUN, or --model NAME --weights FILE [--weights-config NAME] (a classifier, a detector "
             + "written by `detect train`, or a segmentation model); several: --config serve.json.", ""})
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--run", paramLabel = "RUN", description = "a training run (classification, or `segment train`)")
-  Path run;
+  /** {@code --run} may also be a {@code segment train} run. */
+  @Mixin ClassifierModelOptions models;
 
-  @Mixin
-  TrainedModelOptions trained;
-
-  @Mixin
-  WeightsConfigOptions weightsOptions;
-
-  @Option(names = "--name", description = "the name in the URLs (default: the model's name)")
-  String name;
+  @Option(names = "--name", description = "the name in the URLs (default: the model's name)") String name;
 
   @Option(names = "--config", paramLabel = "serve.json",
       description = "several models: {\"models\": [{\"name\", \"model\", \"weights\", \"weights_config\", \"run\", "
-          + "\"classes\"}, ...]}")
-  Path config;
+          + "\"classes\"}, ...]}") Path config;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
-  String host;
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})") String host;
 
-  @Option(names = "--port", defaultValue = "8080", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
-  int port;
+  @Option(names = "--port", defaultValue = "8080", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})") int port;
 
-  @Mixin
-  BatchingOptions batching;
+  @Mixin BatchingOptions batching;
 
-  @Option(names = "--workers", defaultValue = "1", description = "batches of a model run at once (default: ${DEFAULT-VALUE})")
-  int workers;
+  @Option(names = "--workers", defaultValue = "1", description = "batches of a model run at once (default: ${DEFAULT-VALUE})") int workers;
 
   @Option(names = "--queue", defaultValue = "64",
-      description = "samples waiting per model; beyond it 503 (default: ${DEFAULT-VALUE})")
-  int queue;
+      description = "samples waiting per model; beyond it 503 (default: ${DEFAULT-VALUE})") int queue;
 
-  @Option(names = "--max-body-mb", defaultValue = "16", description = "largest request body; beyond it 413 (default: ${DEFAULT-VALUE})")
-  int maxBodyMb;
+  @Option(names = "--max-body-mb", defaultValue = "16",
+      description = "largest request body; beyond it 413 (default: ${DEFAULT-VALUE})") int maxBodyMb;
 
-  @Option(names = "--http-threads", defaultValue = "64", description = "threads serving connections (default: ${DEFAULT-VALUE})")
-  int httpThreads;
+  @Option(names = "--http-threads", defaultValue = "64", description = "threads serving connections (default: ${DEFAULT-VALUE})") int httpThreads;
 
   @Option(names = "--read-timeout", defaultValue = "30",
-      description = "seconds a client may take to send a request (default: ${DEFAULT-VALUE})")
-  int readTimeout;
+      description = "seconds a client may take to send a request (default: ${DEFAULT-VALUE})") int readTimeout;
 
   @Option(names = "--log-level", defaultValue = "INFO",
       description = "least level logged to stderr: INFO (a line per request), WARNING (internal errors only), OFF "
-          + "(default: ${DEFAULT-VALUE})")
-  String logLevel;
+          + "(default: ${DEFAULT-VALUE})") String logLevel;
 
   /** One model of a serve.json. */
   record Entry(@JsonProperty("name") String name, @JsonProperty("model") String model,
@@ -136,13 +120,14 @@ final class ServeCommand implements Callable<Integer> {
 
   private List<Entry> entries() {
     if (config == null) {
-      if (run == null && trained.model.value == null) {
+      if (models.run == null && models.trained.model.value == null) {
         throw new IllegalArgumentException("give --run, --model and --weights, or --config serve.json");
       }
-      return List.of(new Entry(name, trained.model.value, trained.weights.value, weightsOptions.weightsConfig, run,
-          weightsOptions.classNames));
+      return List.of(new Entry(name, models.trained.model.value, models.trained.weights.value, models.weightsConfig,
+          models.run, models.classNames));
     }
-    if (run != null || trained.model.value != null || trained.weights.value != null || name != null) {
+    if (models.run != null || models.trained.model.value != null || models.trained.weights.value != null
+        || name != null) {
       throw new IllegalArgumentException("--config lists the models; do not also give --run, --model, --weights "
           + "or --name");
     }

@@ -16,20 +16,16 @@ import picocli.CommandLine.Parameters;
     "Per-layer table of a model: output shape, parameters, multiply-accumulates (MACs), receptive field and jump;",
     "totals of parameters, MACs and memory. Runs one forward pass of a zero input in eval mode."})
 final class SummaryCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "MODEL", description = "a registered model (see `nets4j list`)")
-  String model;
+  @Parameters(paramLabel = "MODEL", description = "a registered model (see `nets4j list`)") String model;
 
   @Option(names = "--input", split = ",", paramLabel = "N,C,H,W",
-      description = "input shape (default: 1,3,S,S with S the model's native resolution)")
-  long[] input;
+      description = "input shape (default: 1,3,S,S with S the model's native resolution)") long[] input;
 
   @Option(names = "--depth", defaultValue = "" + ModelSummary.DEFAULT_DEPTH,
-      description = "show layers nested at most this deep; deeper ones are folded into their parent (default: ${DEFAULT-VALUE})")
-  int depth;
+      description = "show layers nested at most this deep; deeper ones are folded into their parent (default: ${DEFAULT-VALUE})") int depth;
 
   @Option(names = "--format", defaultValue = "text", paramLabel = "text|markdown|json",
-      description = "output format (default: ${DEFAULT-VALUE})")
-  String format;
+      description = "output format (default: ${DEFAULT-VALUE})") String format;
 
   @Override
   public Integer call() {

@@ -6,8 +6,7 @@ import picocli.CommandLine.Option;
 /** {@code --threads}: libtorch's intra-op threads (a picocli mixin). */
 final class ThreadsOption {
   @Option(names = "--threads", paramLabel = "N",
-      description = "libtorch intra-op threads; 0 = libtorch's default (default: ${DEFAULT-VALUE})")
-  int value;
+      description = "libtorch intra-op threads; 0 = libtorch's default (default: ${DEFAULT-VALUE})") int value;
 
   ThreadsOption(int value) {
     this.value = value;

@@ -20,16 +20,11 @@ import io.nets4j.train.RunInfo;
 import io.nets4j.train.TrainConfig;
 import io.nets4j.train.TrainResult;
 import io.nets4j.train.Trainer;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -61,151 +56,100 @@ import picocli.CommandLine.Spec;
             + "--nnodes K --node-rank R --master-addr HOST --master-port P they join a job of K machines. A process "
             + "started with torchrun's variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT) is a worker.", ""})
 final class TrainCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Mixin
-  DataOption data = new DataOption("shapes");
+  @Mixin DataOption data = new DataOption("shapes");
 
-  @Mixin
-  ModelOption model = new ModelOption("resnet18");
+  @Mixin ModelOption model = new ModelOption("resnet18");
 
-  @Mixin
-  BatchOption batch = new BatchOption(32);
+  @Mixin BatchOption batch = new BatchOption(32);
 
-  @Mixin
-  OptimizerOptions optimizer = new OptimizerOptions();
+  @Mixin OptimizerOptions optimizer = new OptimizerOptions();
 
-  @Mixin
-  ScheduleOptions schedule = new ScheduleOptions();
+  @Mixin ScheduleOptions schedule = new ScheduleOptions();
 
-  @Mixin
-  SeedOption seed = new SeedOption(0);
+  @Mixin SeedOption seed = new SeedOption(0);
 
-  @Mixin
-  SizeOption size = new SizeOption(0);
+  @Mixin SizeOption size = new SizeOption(0);
 
   /** Start from these weights; the classifier may have another number of classes. */
-  @Mixin
-  WeightsOption weights = new WeightsOption();
+  @Mixin WeightsOption weights = new WeightsOption();
 
   /** The parent of the run directory. */
-  @Mixin
-  OutOption out = new OutOption("runs");
+  @Mixin OutOption out = new OutOption("runs");
 
   /** Per process; 0 = libtorch's default, or cores / N with --nproc-per-node. */
-  @Mixin
-  ThreadsOption threads = new ThreadsOption(0);
+  @Mixin ThreadsOption threads = new ThreadsOption(0);
 
-  @Option(names = "--epochs", defaultValue = "3", description = "epochs (default: ${DEFAULT-VALUE})")
-  int epochs;
+  @Option(names = "--epochs", defaultValue = "3", description = "epochs (default: ${DEFAULT-VALUE})") int epochs;
 
-  @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})")
-  double momentum;
+  @Option(names = "--lr", paramLabel = "RATE",
+      description = "base learning rate; 0 = the optimizer's (default: ${DEFAULT-VALUE})") double lr;
 
-  @Option(names = "--nesterov", description = "SGD with Nesterov momentum")
-  boolean nesterov;
+  @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})") double momentum;
 
-  @Option(names = "--label-smoothing", defaultValue = "0", description = "label smoothing (default: ${DEFAULT-VALUE})")
-  double labelSmoothing;
+  @Option(names = "--nesterov", description = "SGD with Nesterov momentum") boolean nesterov;
 
-  @Option(names = "--mixup", defaultValue = "0", paramLabel = "ALPHA", description = "mixup with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})")
-  double mixup;
+  @Option(names = "--label-smoothing", defaultValue = "0", description = "label smoothing (default: ${DEFAULT-VALUE})") double labelSmoothing;
+
+  @Option(names = "--mixup", defaultValue = "0", paramLabel = "ALPHA",
+      description = "mixup with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})") double mixup;
 
   @Option(names = "--random-erasing", defaultValue = "0", paramLabel = "P", description = "random erasing (Zhong et "
-      + "al. 2020) of each training image with probability P; 0 = off (default: ${DEFAULT-VALUE})")
-  double randomErasing;
+      + "al. 2020) of each training image with probability P; 0 = off (default: ${DEFAULT-VALUE})") double randomErasing;
 
-  @Option(names = "--cutmix", defaultValue = "0", paramLabel = "ALPHA", description = "CutMix with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})")
-  double cutmix;
+  @Option(names = "--cutmix", defaultValue = "0", paramLabel = "ALPHA",
+      description = "CutMix with Beta(ALPHA, ALPHA); 0 = off (default: ${DEFAULT-VALUE})") double cutmix;
 
-  @Option(names = "--clip-grad", defaultValue = "0", paramLabel = "NORM", description = "clip the gradient norm at NORM; 0 = off (default: ${DEFAULT-VALUE})")
-  double clipGrad;
+  @Option(names = "--clip-grad", defaultValue = "0", paramLabel = "NORM",
+      description = "clip the gradient norm at NORM; 0 = off (default: ${DEFAULT-VALUE})") double clipGrad;
 
-  @Option(names = "--bf16", description = "bfloat16 autocast for the forward passes (weights stay float32)")
-  boolean bf16;
+  @Option(names = "--bf16", description = "bfloat16 autocast for the forward passes (weights stay float32)") boolean bf16;
 
-  @Option(names = "--workers", description = "data loader threads (default: 0 for generated data, else 2)")
-  Integer workers;
+  @Option(names = "--workers", description = "data loader threads (default: 0 for generated data, else 2)") Integer workers;
 
-  @Option(names = "--train-size", defaultValue = "0", description = "synthetic: images to generate (shapes 4000); files: a random subset (0 = all)")
-  int trainSize;
+  @Option(names = "--train-size", defaultValue = "0",
+      description = "synthetic: images to generate (shapes 4000); files: a random subset (0 = all)") int trainSize;
 
-  @Option(names = "--val-size", defaultValue = "0", description = "synthetic: validation images (shapes 1000); files: a random subset (0 = all)")
-  int valSize;
+  @Option(names = "--val-size", defaultValue = "0",
+      description = "synthetic: validation images (shapes 1000); files: a random subset (0 = all)") int valSize;
 
-  @Option(names = "--val-fraction", defaultValue = "0.1", description = "validation share of data without a split (default: ${DEFAULT-VALUE})")
-  double valFraction;
+  @Option(names = "--val-fraction", defaultValue = "0.1",
+      description = "validation share of data without a split (default: ${DEFAULT-VALUE})") double valFraction;
 
-  @Option(names = "--drop-rate", defaultValue = "-1", description = "dropout before the classifier; -1 = the model's default")
-  double dropRate;
+  @Option(names = "--drop-rate", defaultValue = "-1", description = "dropout before the classifier; -1 = the model's default") double dropRate;
 
-  @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate; -1 = the model's default")
-  double dropPath;
+  @Option(names = "--drop-path", defaultValue = "-1", description = "stochastic depth rate; -1 = the model's default") double dropPath;
 
-  @Option(names = "--lenient-weights", description = "with --weights: load what matches instead of requiring every tensor outside the classifier")
-  boolean lenientWeights;
+  @Option(names = "--lenient-weights",
+      description = "with --weights: load what matches instead of requiring every tensor outside the classifier") boolean lenientWeights;
 
-  @Option(names = "--freeze-backbone", description = "train only the classifier (frozen batch norms keep their statistics)")
-  boolean freezeBackbone;
+  @Option(names = "--freeze-backbone", description = "train only the classifier (frozen batch norms keep their statistics)") boolean freezeBackbone;
 
-  @Option(names = "--patience", defaultValue = "0", description = "early stopping after this many epochs without improvement; 0 = off")
-  int patience;
+  @Option(names = "--patience", defaultValue = "0", description = "early stopping after this many epochs without improvement; 0 = off") int patience;
 
   @Option(names = "--monitor", defaultValue = "val_top1", paramLabel = "val_top1|val_loss",
-      description = "metric for early stopping and the best checkpoint (default: ${DEFAULT-VALUE})")
-  String monitor;
+      description = "metric for early stopping and the best checkpoint (default: ${DEFAULT-VALUE})") String monitor;
 
   @Option(names = "--on-nan", defaultValue = "fail", paramLabel = "fail|skip",
-      description = "a NaN/infinite loss stops the run with an error, or skips the step (default: ${DEFAULT-VALUE})")
-  String onNan;
+      description = "a NaN/infinite loss stops the run with an error, or skips the step (default: ${DEFAULT-VALUE})") String onNan;
 
-  @Option(names = "--log-every", defaultValue = "50", paramLabel = "STEPS", description = "a line in steps.jsonl every STEPS steps; 0 = off (default: ${DEFAULT-VALUE})")
-  int logEvery;
+  @Option(names = "--log-every", defaultValue = "50", paramLabel = "STEPS",
+      description = "a line in steps.jsonl every STEPS steps; 0 = off (default: ${DEFAULT-VALUE})") int logEvery;
 
-  @Option(names = "--keep", defaultValue = "2", description = "checkpoints kept besides the best (default: ${DEFAULT-VALUE})")
-  int keep;
+  @Option(names = "--keep", defaultValue = "2", description = "checkpoints kept besides the best (default: ${DEFAULT-VALUE})") int keep;
 
   @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|plain|none",
-      description = "progress display; auto = a bar on a terminal, plain lines otherwise (default: ${DEFAULT-VALUE})")
-  String progress;
+      description = "progress display; auto = a bar on a terminal, plain lines otherwise (default: ${DEFAULT-VALUE})") String progress;
 
-  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-DATA)")
-  String name;
+  @Option(names = "--name", description = "run directory name (default: DATE-TIME-MODEL-DATA)") String name;
 
-  @Mixin
-  DeviceOption deviceOption;
+  @Mixin DeviceOption deviceOption;
 
-  @Option(names = "--resume", paramLabel = "RUN|CHECKPOINT", description = "continue a run from its latest (or the given) checkpoint, with its settings (--epochs may extend it)")
-  Path resume;
+  @Option(names = "--resume", paramLabel = "RUN|CHECKPOINT",
+      description = "continue a run from its latest (or the given) checkpoint, with its settings (--epochs may extend it)") Path resume;
 
-  @Option(names = "--nproc-per-node", defaultValue = "0", paramLabel = "N",
-      description = "data parallel: start N worker processes on this machine (0 = this process trains alone)")
-  int nprocPerNode;
-
-  @Option(names = "--nnodes", defaultValue = "1", paramLabel = "K", description = "data parallel: machines in the job (default: ${DEFAULT-VALUE})")
-  int nnodes;
-
-  @Option(names = "--node-rank", defaultValue = "0", paramLabel = "R", description = "data parallel: this machine's index; 0 hosts rank 0 (default: ${DEFAULT-VALUE})")
-  int nodeRank;
-
-  @Option(names = "--master-addr", defaultValue = "127.0.0.1", paramLabel = "HOST", description = "data parallel: address of node 0 (default: ${DEFAULT-VALUE})")
-  String masterAddr;
-
-  @Option(names = "--master-port", defaultValue = "29500", paramLabel = "PORT", description = "data parallel: TCP port of the rendezvous store on node 0 (default: ${DEFAULT-VALUE})")
-  int masterPort;
-
-  @Option(names = "--bucket-cap-mb", defaultValue = "25", paramLabel = "MB", description = "data parallel: gradient bucket size of the allreduce (default: ${DEFAULT-VALUE}, as DDP)")
-  double bucketCapMb;
-
-  @Option(names = "--dist-timeout", defaultValue = "1800", paramLabel = "SECONDS", description = "data parallel: how long a rank waits for the others before failing (default: ${DEFAULT-VALUE}, as PyTorch)")
-  double distTimeout;
-
-  @Option(names = "--sync-batch-norm", description = "data parallel: batch norms use the statistics of the whole job's batch (as torch.nn.SyncBatchNorm)")
-  boolean syncBatchNorm;
-
-  @Option(names = "--dist-backend", defaultValue = "gloo", paramLabel = "gloo|nccl", description = "data parallel: gloo (CPU) or nccl (CUDA, untested) (default: ${DEFAULT-VALUE})")
-  String distBackend;
+  @Mixin DataParallelOptions parallel;
 
   /**
    * Options that a resumed run may change: they do not change its numbers (the data-parallel ones
@@ -219,9 +163,9 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     validate();
     deviceOption.device(); // a device the natives lack fails here, before a run directory or a worker exists
-    DistributedBackend backend = DistributedBackend.parse(distBackend);
+    DistributedBackend backend = parallel.backend();
     Optional<DistributedConfig> worker = DistributedConfig.fromEnvironment(System.getenv(), backend);
-    if (worker.isEmpty() && nprocPerNode > 0) {
+    if (worker.isEmpty() && parallel.nprocPerNode > 0) {
       return launch(backend);
     }
     threads.apply();
@@ -235,16 +179,12 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Starts this machine's workers with the same arguments, and waits for them. */
   private int launch(DistributedBackend backend) {
-    if (!(distTimeout > 0)) {
-      throw new IllegalArgumentException("--dist-timeout must be positive, got " + distTimeout);
-    }
-    Launcher launcher = new Launcher(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort,
-        Duration.ofMillis(Math.round(distTimeout * 1000)));
+    Launcher launcher = parallel.launcher();
     List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
     var matched = spec.commandLine().getParseResult();
     if (!matched.hasMatchedOption("--threads")) {
       args.add("--threads");
-      args.add(Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nprocPerNode)));
+      args.add(Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / parallel.nprocPerNode)));
     }
     int code = launcher.run(Main.class.getName(), args, backend, System.out);
     if (code == Launcher.INTERRUPTED) {
@@ -313,11 +253,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     boolean created = resume == null && master && !Files.exists(runDir);
     if (resume == null && master) {
-      try {
-        Files.createDirectories(runDir);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create " + runDir + " (" + e + ")", e);
-      }
+      RunDirectories.create(runDir);
       run.write(runDir);
     }
     int loaderThreads = workers != null ? workers : run.data().startsWith("shapes") || run.data().startsWith("patterns") ? 0 : 2;
@@ -326,13 +262,10 @@ final class TrainCommand implements Callable<Integer> {
         .device(deviceOption.device()).progress(master ? Trainer.ProgressMode.valueOf(progress.trim().toUpperCase(Locale.ROOT))
             : Trainer.ProgressMode.NONE);
     if (group != null) {
-      if (!(bucketCapMb > 0)) {
-        throw new IllegalArgumentException("--bucket-cap-mb must be positive, got " + bucketCapMb);
-      }
-      trainer.distributed(group, Math.max(1, Math.round(bucketCapMb * (1 << 20)))).syncBatchNorm(run.syncBatchNorm());
+      trainer.distributed(group, parallel.bucketCapBytes()).syncBatchNorm(run.syncBatchNorm());
       out.printf(Locale.ROOT, "data parallel: %d processes (rank 0 of %s:%d), %d images per step (%d per process), "
           + "%d libtorch threads per process, gradient buckets of %s MB%n", world, group.config().masterAddr(),
-          group.config().masterPort(), world * run.batchSize(), run.batchSize(), torch.get_num_threads(), bucketCapMb);
+          group.config().masterPort(), world * run.batchSize(), run.batchSize(), torch.get_num_threads(), parallel.bucketCapMb);
     }
     if (resume != null) {
       trainer.resumeFrom(checkpoint, given("--epochs"));
@@ -372,7 +305,7 @@ final class TrainCommand implements Callable<Integer> {
   private void validate() {
     Checks.positive("--epochs", epochs);
     Checks.positive("--batch", batch.value);
-    Checks.nonNegative("--lr", optimizer.lr.value);
+    Checks.nonNegative("--lr", lr);
     Checks.nonNegative("--momentum", momentum);
     Checks.nonNegative("--weight-decay", optimizer.weightDecay(0));
     schedule.validate();
@@ -481,7 +414,7 @@ final class TrainCommand implements Callable<Integer> {
    * or an older version that did not clean up): nothing can be resumed from it, so it is replaced.
    */
   private static void refuseExisting(Path runDir) {
-    if (!Files.isDirectory(runDir) || !isNotEmpty(runDir)) {
+    if (!RunDirectories.inUse(runDir)) {
       return;
     }
     if (Files.isRegularFile(runDir.resolve(RunInfo.FILE)) && !Checkpoints.hasCheckpoint(runDir)) {
@@ -498,16 +431,16 @@ final class TrainCommand implements Callable<Integer> {
         .withInChannels(opened.channels()).withDropRate(dropRate).withDropPathRate(dropPath);
     OptimizerSpec.Kind kind = OptimizerSpec.Kind.parse(optimizer.optimizer);
     OptimizerSpec opt = kind == OptimizerSpec.Kind.SGD
-        ? OptimizerSpec.sgd(optimizer.lr.orElse(0.05)).withMomentum(momentum).withNesterov(nesterov)
+        ? OptimizerSpec.sgd(lr != 0 ? lr : 0.05).withMomentum(momentum).withNesterov(nesterov)
             .withWeightDecay(optimizer.weightDecay(5e-4))
-        : OptimizerSpec.adamw(optimizer.lr.orElse(1e-3)).withWeightDecay(optimizer.weightDecay(0.05));
+        : OptimizerSpec.adamw(lr != 0 ? lr : 1e-3).withWeightDecay(optimizer.weightDecay(0.05));
     TrainConfig config = new TrainConfig(epochs, opt, schedule.spec(), labelSmoothing, clipGrad, bf16, seed.value, patience,
         TrainConfig.Monitor.valueOf(monitor.trim().toUpperCase(Locale.ROOT)), logEvery, keep,
         TrainConfig.NonFinitePolicy.valueOf(onNan.trim().toUpperCase(Locale.ROOT)));
     return new RunInfo(RunInfo.FORMAT, model.value, modelOptions, opened.classes(), opened.channels(), opened.imageSize(),
         opened.mean(), opened.std(), dataSpec.toString(), dataOptions, batch.value, mixup, cutmix, randomErasing,
         weights.value == null ? null : weights.value.toAbsolutePath().toString(), freezeBackbone, config,
-        OffsetDateTime.now().toString(), world, syncBatchNorm);
+        OffsetDateTime.now().toString(), world, parallel.syncBatchNorm);
   }
 
   private static RunInfo withConfig(RunInfo r, TrainConfig config) {
@@ -518,14 +451,6 @@ final class TrainCommand implements Callable<Integer> {
 
   private String defaultName() {
     String kind = data.value.contains(":") ? data.value.substring(0, data.value.indexOf(':')) : data.value;
-    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model.value + "-" + kind;
-  }
-
-  private static boolean isNotEmpty(Path dir) {
-    try (var s = Files.list(dir)) {
-      return s.findAny().isPresent();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return RunDirectories.defaultName(model.value, kind);
   }
 }

@@ -17,15 +17,12 @@ import picocli.CommandLine.Option;
  * weights, or {@code --model} with a {@code --weights} file.
  */
 final class TrainedModelOptions {
-  @Option(names = "--latest", description = "with a run: its latest checkpoint instead of its best")
-  boolean latest;
+  @Option(names = "--latest", description = "with a run: its latest checkpoint instead of its best") boolean latest;
 
   /** Without a run: the model and its weights file. */
-  @Mixin
-  ModelOption model = new ModelOption(null);
+  @Mixin ModelOption model = new ModelOption(null);
 
-  @Mixin
-  WeightsOption weights = new WeightsOption();
+  @Mixin WeightsOption weights = new WeightsOption();
 
   /** A run's model with its checkpoint's weights loaded. */
   record FromRun(ImageClassifier net, RunInfo info, Path checkpoint) {}
