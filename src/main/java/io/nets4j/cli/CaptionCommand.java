@@ -68,11 +68,11 @@ final class CaptionCommand implements Callable<Integer> {
         : List.of(ShowAttendTell.Kind.parse(attention));
     List<CaptionTraining.Result> results = new ArrayList<>();
     for (ShowAttendTell.Kind kind : kinds) {
-      CaptionTraining.Config config = CaptionTraining.Config.defaults(kind).withSeed(seed.value);
-      config = config.withSteps(steps.value == 0 ? config.steps() : steps.value)
-          .withImageSize(size.value == 0 ? config.imageSize() : size.value)
-          .withOptimiser(config.batch(), lr.value == 0 ? config.learningRate() : lr.value)
-          .withRegularisers(doublyStochastic < 0 ? config.doublyStochastic() : doublyStochastic, config.entropyBonus());
+      CaptionTraining.Config d = CaptionTraining.Config.defaults(kind);
+      CaptionTraining.Config config = CaptionTraining.Config.builder(kind, seed.value)
+          .optimiser(steps.value == 0 ? d.steps() : steps.value, d.batch(), lr.value == 0 ? d.learningRate() : lr.value)
+          .scenes(size.value == 0 ? d.imageSize() : size.value, d.trainImages(), d.testImages())
+          .regularisers(doublyStochastic < 0 ? d.doublyStochastic() : doublyStochastic, d.entropyBonus()).build();
       System.out.printf(Locale.ROOT, "caption: %s attention, %d steps of %d images (%dx%d), %d training and %d "
           + "held-out scenes, lr %s, doubly stochastic weight %s%n", kind, config.steps(), config.batch(),
           config.imageSize(), config.imageSize(), config.trainImages(), config.testImages(), config.learningRate(),
