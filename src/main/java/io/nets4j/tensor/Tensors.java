@@ -3,10 +3,11 @@ package io.nets4j.tensor;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.BiConsumer;
-import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
@@ -185,21 +186,23 @@ public final class Tensors {
   }
 
   public static float[] toFloatArray(Tensor t) {
-    return elements(t, DType.FLOAT32, float[]::new, (b, out) -> b.asFloatBuffer().get(out));
+    FloatBuffer b = bytesAs(t, DType.FLOAT32).asFloatBuffer();
+    float[] out = new float[b.remaining()];
+    b.get(out);
+    return out;
   }
 
   public static double[] toDoubleArray(Tensor t) {
-    return elements(t, DType.FLOAT64, double[]::new, (b, out) -> b.asDoubleBuffer().get(out));
+    DoubleBuffer b = bytesAs(t, DType.FLOAT64).asDoubleBuffer();
+    double[] out = new double[b.remaining()];
+    b.get(out);
+    return out;
   }
 
   public static long[] toLongArray(Tensor t) {
-    return elements(t, DType.INT64, long[]::new, (b, out) -> b.asLongBuffer().get(out));
-  }
-
-  /** The elements of {@code t} converted to {@code dtype}, copied by {@code get} into a new array. */
-  private static <A> A elements(Tensor t, DType dtype, IntFunction<A> array, BiConsumer<ByteBuffer, A> get) {
-    A out = array.apply(Math.toIntExact(t.numel()));
-    get.accept(bytesAs(t, dtype), out);
+    LongBuffer b = bytesAs(t, DType.INT64).asLongBuffer();
+    long[] out = new long[b.remaining()];
+    b.get(out);
     return out;
   }
 
