@@ -33,12 +33,7 @@ public final class Benchmark {
   private Benchmark() {}
 
   public static BenchResult run(BenchOptions o) {
-    NativeRuntime.load();
-    if (o.threads() > 0) {
-      torch.set_num_threads(o.threads());
-    }
-    torch.manual_seed(0);
-    Workload w = Workload.of(o.model(), o.inputSize());
+    Workload w = workload(o);
     Layer model = w.model();
     long params = model.parameterCount();
     if (o.dtype() != DType.FLOAT32 && !o.optimize() && o.mode() == Mode.INFER) {
@@ -55,11 +50,7 @@ public final class Benchmark {
       model.eval();
       Forward f;
       if (o.optimize()) {
-        OptimizedModel opt;
-        try (Scope s = Scope.open()) {
-          opt = InferenceOptimizer.optimizeInPlace(model, w.input(1, DType.FLOAT32),
-              InferenceOptions.defaults().withDtype(o.dtype()));
-        }
+        OptimizedModel opt = optimize(w, o);
         fallbacks.addAll(opt.fallbacks());
         f = opt::forward;
       } else {
@@ -91,17 +82,11 @@ public final class Benchmark {
    * {@code o.optimize()}, of the model {@link InferenceOptimizer} prepared (packed, fused layers).
    */
   public static OverheadProbe overhead(BenchOptions o) {
-    NativeRuntime.load();
-    if (o.threads() > 0) {
-      torch.set_num_threads(o.threads());
-    }
-    torch.manual_seed(0);
-    Workload w = Workload.of(o.model(), o.inputSize());
+    Workload w = workload(o);
     try (Scope s = Scope.open()) {
       if (o.optimize()) {
         // the prepared model's own layers, on an input already in its dtype and memory format
-        Layer model = InferenceOptimizer.optimizeInPlace(w.model(), w.input(1, DType.FLOAT32),
-            InferenceOptions.defaults().withDtype(o.dtype())).model();
+        Layer model = optimize(w, o).model();
         Tensor x = w.input(o.batch(), o.dtype());
         return OverheadProbe.run(model, w.images() ? x.contiguous(MemoryFormat.ChannelsLast) : x, o.warmup(), o.iters());
       }
@@ -110,6 +95,48 @@ public final class Benchmark {
       }
       return OverheadProbe.run(w.model(), w.input(o.batch(), o.dtype()), o.warmup(), o.iters());
     }
+  }
+
+  /** Loads libtorch and applies the thread count of {@code o} and seed 0. */
+  static void setUp(BenchOptions o) {
+    NativeRuntime.load();
+    if (o.threads() > 0) {
+      torch.set_num_threads(o.threads());
+    }
+    torch.manual_seed(0);
+  }
+
+  /** {@link #setUp}, then the workload of {@code o}. */
+  static Workload workload(BenchOptions o) {
+    setUp(o);
+    return Workload.of(o.model(), o.inputSize());
+  }
+
+  /** The model of {@code w} prepared in place by {@link InferenceOptimizer} in the dtype of {@code o}. */
+  static OptimizedModel optimize(Workload w, BenchOptions o) {
+    try (Scope s = Scope.open()) {
+      return InferenceOptimizer.optimizeInPlace(w.model(), w.input(1, DType.FLOAT32),
+          InferenceOptions.defaults().withDtype(o.dtype()));
+    }
+  }
+
+  /**
+   * Runs {@code step} {@code warmup} times untimed, then {@code iters} times timed, each in its own
+   * {@link Scope}; returns the timed ones in milliseconds.
+   */
+  static double[] timeSteps(int warmup, int iters, Runnable step) {
+    double[] ms = new double[iters];
+    for (int i = -warmup; i < iters; i++) {
+      try (Scope s = Scope.open()) {
+        long t0 = System.nanoTime();
+        step.run();
+        long t = System.nanoTime() - t0;
+        if (i >= 0) {
+          ms[i] = t / 1e6;
+        }
+      }
+    }
+    return ms;
   }
 
   /** A forward pass of the model being measured. */
@@ -131,18 +158,7 @@ public final class Benchmark {
     try (Scope s = Scope.open()) {
       x = s.keep(input.get());
     }
-    double[] ms = new double[o.iters()];
-    for (int i = -o.warmup(); i < o.iters(); i++) {
-      try (Scope s = Scope.open()) {
-        long t0 = System.nanoTime();
-        f.apply(x);
-        long t = System.nanoTime() - t0;
-        if (i >= 0) {
-          ms[i] = t / 1e6;
-        }
-      }
-    }
-    return Stats.of(ms);
+    return Stats.of(timeSteps(o.warmup(), o.iters(), () -> f.apply(x)));
   }
 
   private static Tensor layout(Tensor x, boolean channelsLast) {
@@ -163,18 +179,7 @@ public final class Benchmark {
       y = s.keep(w.target(o.batch()));
     }
     boolean bf16 = o.dtype() == DType.BFLOAT16;
-    double[] ms = new double[o.iters()];
-    for (int i = -o.warmup(); i < o.iters(); i++) {
-      try (Scope s = Scope.open()) {
-        long t0 = System.nanoTime();
-        trainStep(w, optimizer, x, y, bf16);
-        long t = System.nanoTime() - t0;
-        if (i >= 0) {
-          ms[i] = t / 1e6;
-        }
-      }
-    }
-    return Stats.of(ms);
+    return Stats.of(timeSteps(o.warmup(), o.iters(), () -> trainStep(w, optimizer, x, y, bf16)));
   }
 
   /**

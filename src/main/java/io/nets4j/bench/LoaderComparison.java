@@ -4,7 +4,6 @@ import io.nets4j.models.ImageClassifier;
 import io.nets4j.models.ModelOptions;
 import io.nets4j.models.Models;
 import io.nets4j.tensor.DType;
-import io.nets4j.tensor.NativeRuntime;
 import io.nets4j.tensor.Scope;
 import io.nets4j.train.BatchStream;
 import io.nets4j.train.DataSpec;
@@ -41,11 +40,7 @@ public record LoaderComparison(String data, String input, int workers, Stats loa
 
   /** Runs the comparison for the model, batch and optimizer of {@code o}, on {@code data}, with {@code workers}. */
   public static LoaderComparison run(BenchOptions o, DataSpec data, int workers) {
-    NativeRuntime.load();
-    if (o.threads() > 0) {
-      torch.set_num_threads(o.threads());
-    }
-    torch.manual_seed(0);
+    Benchmark.setUp(o);
     DataSpec.Opened opened = data.open(new DataSpec.Options(o.inputSize(), 0, 0, 0.1, 0));
     ImageClassifier model = Models.create(o.model(), ModelOptions.defaults()
         .withNumClasses(opened.classes().size()).withInChannels(opened.channels()));
@@ -59,36 +54,20 @@ public record LoaderComparison(String data, String input, int workers, Stats loa
       throw new IllegalArgumentException(data + " has " + source.batchesPerEpoch() + " batches of " + o.batch()
           + ", fewer than the " + steps + " warm-up and timed steps");
     }
-    double[] withLoader = new double[o.iters()];
+    double[] withLoader;
     LabeledBatch held;
     try (BatchStream batches = source.open(0, 0)) {
       try (Scope s = Scope.open()) {
         LabeledBatch first = batches.next();
         held = new LabeledBatch(s.keep(first.images()), s.keep(first.labels()));
       }
-      for (int i = -o.warmup(); i < o.iters(); i++) {
-        try (Scope s = Scope.open()) {
-          long t0 = System.nanoTime();
-          LabeledBatch b = batches.next();
-          Benchmark.trainStep(w, optimizer, b.images(), b.labels(), bf16);
-          long t = System.nanoTime() - t0;
-          if (i >= 0) {
-            withLoader[i] = t / 1e6;
-          }
-        }
-      }
+      withLoader = Benchmark.timeSteps(o.warmup(), o.iters(), () -> {
+        LabeledBatch b = batches.next();
+        Benchmark.trainStep(w, optimizer, b.images(), b.labels(), bf16);
+      });
     }
-    double[] preloaded = new double[o.iters()];
-    for (int i = -o.warmup(); i < o.iters(); i++) {
-      try (Scope s = Scope.open()) {
-        long t0 = System.nanoTime();
-        Benchmark.trainStep(w, optimizer, held.images(), held.labels(), bf16);
-        long t = System.nanoTime() - t0;
-        if (i >= 0) {
-          preloaded[i] = t / 1e6;
-        }
-      }
-    }
+    double[] preloaded = Benchmark.timeSteps(o.warmup(), o.iters(),
+        () -> Benchmark.trainStep(w, optimizer, held.images(), held.labels(), bf16));
     double[] load = new double[o.iters()];
     try (BatchStream batches = opened.trainBatches(o.batch(), 0, 0, 0, 0).open(1, 0)) {
       for (int i = 0; i < o.iters(); i++) {

@@ -4,15 +4,12 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.nets4j.inference.InferenceOptimizer;
-import io.nets4j.inference.InferenceOptions;
 import io.nets4j.inference.OptimizedModel;
 import io.nets4j.io.LoadMode;
 import io.nets4j.io.StateDicts;
 import io.nets4j.nn.Layer;
 import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
-import io.nets4j.tensor.NativeRuntime;
 import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.nio.FloatBuffer;
@@ -122,12 +119,7 @@ public final class OnnxRuntimeComparison {
     if (!Files.isRegularFile(onnx)) {
       throw new IllegalArgumentException("ONNX model not found: " + onnx);
     }
-    NativeRuntime.load();
-    if (o.threads() > 0) {
-      torch.set_num_threads(o.threads());
-    }
-    torch.manual_seed(0);
-    Workload w = Workload.of(o.model(), o.inputSize());
+    Workload w = Benchmark.workload(o);
     if (!w.images()) {
       throw new IllegalArgumentException("--compare-onnxruntime applies to image models, not " + o.model());
     }
@@ -137,11 +129,7 @@ public final class OnnxRuntimeComparison {
     Benchmark.Forward nets4j;
     String variant;
     if (o.optimize()) {
-      OptimizedModel opt;
-      try (Scope s = Scope.open()) {
-        opt = InferenceOptimizer.optimizeInPlace(model, w.input(1, DType.FLOAT32),
-            InferenceOptions.defaults().withDtype(o.dtype()));
-      }
+      OptimizedModel opt = Benchmark.optimize(w, o);
       nets4j = opt::forward;
       variant = o.dtype() == DType.BFLOAT16 ? "--optimize bf16" : "--optimize";
     } else {

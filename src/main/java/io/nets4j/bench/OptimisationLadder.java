@@ -9,7 +9,6 @@ import io.nets4j.inference.InferenceOptions;
 import io.nets4j.inference.OptimizedModel;
 import io.nets4j.nn.Layer;
 import io.nets4j.tensor.DType;
-import io.nets4j.tensor.NativeRuntime;
 import io.nets4j.tensor.Scope;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -115,11 +114,7 @@ public final class OptimisationLadder {
 
   /** Measures every step on the image model of {@code o} (its batch, dtype and optimize flag do not apply). */
   public static Result run(BenchOptions o) {
-    NativeRuntime.load();
-    if (o.threads() > 0) {
-      torch.set_num_threads(o.threads());
-    }
-    torch.manual_seed(0);
+    Benchmark.setUp(o);
     List<Benchmark.Forward> forwards = new ArrayList<>();
     List<Tensor> inputs = new ArrayList<>();
     List<String> fallbacks = new ArrayList<>();

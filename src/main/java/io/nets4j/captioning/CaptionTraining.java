@@ -70,35 +70,60 @@ public final class CaptionTraining {
      * and 52% of the content words in about three minutes (docs/captioning.md).
      */
     public static Config defaults(ShowAttendTell.Kind kind) {
-      return new Config(kind, 32, 4000, 500, 1000, 32, 2e-3, 1.0, 0.01, 0);
+      return builder(kind, 0).build();
     }
 
-    public Config withSteps(int s) {
-      return new Config(kind, imageSize, trainImages, testImages, s, batch, learningRate, doublyStochastic,
-          entropyBonus, seed);
+    /** A builder for a run of {@code kind} attention from {@code seed}, with the recipe of {@link #defaults}. */
+    public static Builder builder(ShowAttendTell.Kind kind, long seed) {
+      return new Builder(kind, seed);
     }
 
-    public Config withImages(int train, int test) {
-      return new Config(kind, imageSize, train, test, steps, batch, learningRate, doublyStochastic, entropyBonus,
-          seed);
-    }
+    /** Builds a {@link Config}; the recipe starts at {@link Config#defaults}. */
+    public static final class Builder {
+      private final ShowAttendTell.Kind kind;
+      private final long seed;
+      private int imageSize = 32;
+      private int trainImages = 4000;
+      private int testImages = 500;
+      private int steps = 1000;
+      private int batch = 32;
+      private double learningRate = 2e-3;
+      private double doublyStochastic = 1.0;
+      private double entropyBonus = 0.01;
 
-    public Config withImageSize(int size) {
-      return new Config(kind, size, trainImages, testImages, steps, batch, learningRate, doublyStochastic,
-          entropyBonus, seed);
-    }
+      private Builder(ShowAttendTell.Kind kind, long seed) {
+        this.kind = kind;
+        this.seed = seed;
+      }
 
-    public Config withOptimiser(int b, double lr) {
-      return new Config(kind, imageSize, trainImages, testImages, steps, b, lr, doublyStochastic, entropyBonus, seed);
-    }
+      /** The weights of the doubly stochastic attention regulariser and of the hard-attention entropy bonus. */
+      public Builder regularisers(double lambda, double entropy) {
+        doublyStochastic = lambda;
+        entropyBonus = entropy;
+        return this;
+      }
 
-    public Config withRegularisers(double lambda, double entropy) {
-      return new Config(kind, imageSize, trainImages, testImages, steps, batch, learningRate, lambda, entropy, seed);
-    }
+      /** Optimiser steps, images per step and the Adam learning rate. */
+      public Builder optimiser(int stepCount, int batchSize, double lr) {
+        steps = stepCount;
+        batch = batchSize;
+        learningRate = lr;
+        return this;
+      }
 
-    public Config withSeed(long s) {
-      return new Config(kind, imageSize, trainImages, testImages, steps, batch, learningRate, doublyStochastic,
-          entropyBonus, s);
+      /** Image side, training and held-out scenes. */
+      public Builder scenes(int size, int train, int test) {
+        imageSize = size;
+        trainImages = train;
+        testImages = test;
+        return this;
+      }
+
+      /** The configuration (checked: see the record's constructor). */
+      public Config build() {
+        return new Config(kind, imageSize, trainImages, testImages, steps, batch, learningRate, doublyStochastic,
+            entropyBonus, seed);
+      }
     }
   }
 

@@ -50,10 +50,11 @@ final class CaptionCommand implements Callable<Integer> {
         : List.of(ShowAttendTell.Kind.parse(attention));
     List<CaptionTraining.Result> results = new ArrayList<>();
     for (ShowAttendTell.Kind kind : kinds) {
-      CaptionTraining.Config config = CaptionTraining.Config.defaults(kind).withSeed(recipe.seed);
-      config = config.withSteps(recipe.steps(config.steps())).withImageSize(size.orElse(config.imageSize()))
-          .withOptimiser(recipe.batch(config.batch()), recipe.lr(config.learningRate()))
-          .withRegularisers(doublyStochastic < 0 ? config.doublyStochastic() : doublyStochastic, config.entropyBonus());
+      CaptionTraining.Config d = CaptionTraining.Config.defaults(kind);
+      CaptionTraining.Config config = CaptionTraining.Config.builder(kind, recipe.seed)
+          .optimiser(recipe.steps(d.steps()), recipe.batch(d.batch()), recipe.lr(d.learningRate()))
+          .scenes(size.orElse(d.imageSize()), d.trainImages(), d.testImages())
+          .regularisers(doublyStochastic < 0 ? d.doublyStochastic() : doublyStochastic, d.entropyBonus()).build();
       System.out.printf(Locale.ROOT, "caption: %s attention, %d steps of %d images (%dx%d), %d training and %d "
           + "held-out scenes, lr %s, doubly stochastic weight %s%n", kind, config.steps(), config.batch(),
           config.imageSize(), config.imageSize(), config.trainImages(), config.testImages(), config.learningRate(),

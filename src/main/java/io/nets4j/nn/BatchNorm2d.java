@@ -1,6 +1,7 @@
 package io.nets4j.nn;
 
 import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import java.util.Arrays;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -142,8 +143,39 @@ public final class BatchNorm2d extends Layer {
     return foldedInto != null;
   }
 
-  void markFolded(Layer into) {
+  /**
+   * Folds this evaluation-mode batch norm into {@code into}, the layer whose {@code outputs}
+   * outputs ({@code unit}: "channels" or "features") it normalises, in place: every output row of
+   * {@code weight} is scaled by {@code s = gamma / sqrt(running_var + eps)}, and the bias becomes
+   * {@code (b - mean) * s + beta}; a layer without bias gains a {@code bias} parameter. Returns the
+   * bias the layer now has; this batch norm becomes an identity.
+   */
+  Tensor foldInto(Layer into, Tensor weight, Tensor bias, int outputs, String unit) {
+    if (channels != outputs) {
+      throw new IllegalArgumentException("cannot fold " + this + " (" + channels + " " + unit + ") into " + into
+          + " (" + outputs + " output " + unit + ")");
+    }
+    if (isFolded() || isTraining()) {
+      throw new IllegalArgumentException("cannot fold " + this + ": it is " + (isFolded() ? "already folded"
+          : "in training mode"));
+    }
+    long[] rows = new long[(int) weight.dim()];
+    Arrays.fill(rows, 1);
+    rows[0] = -1;
+    Tensor folded = bias;
+    try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
+      Tensor scale = this.weight.div(runningVar.add(new Scalar(eps)).sqrt());
+      Tensor shift = this.bias.sub(runningMean.mul(scale));
+      Tensor fusedBias = bias == null ? shift : bias.mul(scale).add(shift);
+      weight.set_data(weight.mul(scale.reshape(rows)).detach());
+      if (bias == null) {
+        folded = into.registerParameter("bias", fusedBias.detach().clone());
+      } else {
+        bias.set_data(fusedBias.detach());
+      }
+    }
     foldedInto = into;
+    return folded;
   }
 
   public Tensor weight() {

@@ -3,9 +3,6 @@ package io.nets4j.nn;
 import io.nets4j.tensor.CpuCapabilities;
 import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
-import io.nets4j.tensor.Scope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.GradMode;
 
@@ -29,12 +26,8 @@ public final class Conv2d extends Layer {
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.spec = spec;
-    long fanIn = (long) inChannels / spec.groups() * spec.kernelH() * spec.kernelW();
-    this.weight = registerParameter("weight", Init.defaultUniform(
-        Tensors.empty(DType.FLOAT32, outChannels, inChannels / spec.groups(), spec.kernelH(), spec.kernelW()), fanIn));
-    this.bias = spec.bias()
-        ? registerParameter("bias", Init.defaultUniform(Tensors.empty(DType.FLOAT32, outChannels), fanIn))
-        : null;
+    this.weight = spec.registerWeight(this, outChannels, inChannels);
+    this.bias = spec.registerBias(this, outChannels, inChannels);
   }
 
   @Override
@@ -106,25 +99,7 @@ public final class Conv2d extends Layer {
    * an identity ({@link BatchNorm2d#isFolded}). Both modules are then for inference only.
    */
   public void fuseBatchNorm(BatchNorm2d bn) {
-    if (bn.channels() != outChannels) {
-      throw new IllegalArgumentException("cannot fold " + bn + " (" + bn.channels() + " channels) into " + this
-          + " (" + outChannels + " output channels)");
-    }
-    if (bn.isFolded() || bn.isTraining()) {
-      throw new IllegalArgumentException("cannot fold " + bn + ": it is " + (bn.isFolded() ? "already folded" : "in training mode"));
-    }
-    try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
-      Tensor scale = bn.weight().div(bn.runningVar().add(new Scalar(bn.eps())).sqrt());
-      Tensor shift = bn.bias().sub(bn.runningMean().mul(scale));
-      Tensor fusedBias = bias == null ? shift : bias.mul(scale).add(shift);
-      weight.set_data(weight.mul(scale.reshape(-1, 1, 1, 1)).detach());
-      if (bias == null) {
-        bias = registerParameter("bias", fusedBias.detach().clone());
-      } else {
-        bias.set_data(fusedBias.detach());
-      }
-    }
-    bn.markFolded(this);
+    bias = bn.foldInto(this, weight, bias, outChannels, "channels");
     packed = null;
   }
 

@@ -1,5 +1,9 @@
 package io.nets4j.nn;
 
+import io.nets4j.tensor.DType;
+import io.nets4j.tensor.Tensors;
+import org.bytedeco.pytorch.Tensor;
+
 /**
  * The hyper-parameters of a 2-d convolution, written the way model code reads:
  * {@code ConvSpec.kernel(7).stride(2).padding(3).noBias()}.
@@ -91,5 +95,25 @@ public record ConvSpec(int kernelH, int kernelW, int strideH, int strideW, int p
         + (padH != 0 || padW != 0 ? " p" + padH + (padW != padH ? "," + padW : "") : "")
         + (dilationH != 1 || dilationW != 1 ? " d" + dilationH : "")
         + (groups != 1 ? " g" + groups : "") + (bias ? "" : " no-bias");
+  }
+
+  /**
+   * Registers a convolution's {@code weight [first, second / groups, kh, kw]} on {@code layer},
+   * initialised as PyTorch's convolutions are: uniform from the fan-in of weight dimension 1
+   * (for a transposed convolution that dimension is its output channels per group).
+   */
+  Tensor registerWeight(Layer layer, int first, int second) {
+    return layer.registerParameter("weight", Init.defaultUniform(
+        Tensors.empty(DType.FLOAT32, first, second / groups, kernelH, kernelW), fanIn(second)));
+  }
+
+  /** Registers the {@code bias [size]} of the convolution {@link #registerWeight} made, or returns null without one. */
+  Tensor registerBias(Layer layer, int size, int second) {
+    return bias ? layer.registerParameter("bias", Init.defaultUniform(Tensors.empty(DType.FLOAT32, size), fanIn(second)))
+        : null;
+  }
+
+  private long fanIn(int second) {
+    return (long) second / groups * kernelH * kernelW;
   }
 }

@@ -1,6 +1,5 @@
 package io.nets4j.nn;
 
-import io.nets4j.tensor.DType;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
@@ -25,13 +24,8 @@ public final class ConvTranspose2d extends Layer {
     this.outChannels = outChannels;
     this.spec = spec;
     this.outputPadding = outputPadding;
-    // PyTorch computes the fan from weight dim 1, which is out/groups for a transposed conv.
-    long fanIn = (long) outChannels / spec.groups() * spec.kernelH() * spec.kernelW();
-    this.weight = registerParameter("weight", Init.defaultUniform(
-        Tensors.empty(DType.FLOAT32, inChannels, outChannels / spec.groups(), spec.kernelH(), spec.kernelW()), fanIn));
-    this.bias = spec.bias()
-        ? registerParameter("bias", Init.defaultUniform(Tensors.empty(DType.FLOAT32, outChannels), fanIn))
-        : null;
+    this.weight = spec.registerWeight(this, inChannels, outChannels);
+    this.bias = spec.registerBias(this, outChannels, outChannels);
   }
 
   @Override

@@ -1,11 +1,8 @@
 package io.nets4j.nn;
 
 import io.nets4j.tensor.DType;
-import io.nets4j.tensor.Scope;
 import io.nets4j.tensor.Tensors;
 import org.bytedeco.pytorch.GradMode;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /** Fully connected layer {@code y = x W^T + b}: {@code weight [out, in]}, optional {@code bias [out]}. */
@@ -74,26 +71,7 @@ public final class Linear extends Layer {
    * layer outputs (not, e.g., the token dimension of a {@code [N, L, C]} sequence).
    */
   public void fuseBatchNorm(BatchNorm2d bn) {
-    if (bn.channels() != outFeatures) {
-      throw new IllegalArgumentException("cannot fold " + bn + " (" + bn.channels() + " features) into " + this
-          + " (" + outFeatures + " output features)");
-    }
-    if (bn.isFolded() || bn.isTraining()) {
-      throw new IllegalArgumentException("cannot fold " + bn + ": it is " + (bn.isFolded() ? "already folded"
-          : "in training mode"));
-    }
-    try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
-      Tensor scale = bn.weight().div(bn.runningVar().add(new Scalar(bn.eps())).sqrt());
-      Tensor shift = bn.bias().sub(bn.runningMean().mul(scale));
-      Tensor fusedBias = bias == null ? shift : bias.mul(scale).add(shift);
-      weight.set_data(weight.mul(scale.reshape(-1, 1)).detach());
-      if (bias == null) {
-        bias = registerParameter("bias", fusedBias.detach().clone());
-      } else {
-        bias.set_data(fusedBias.detach());
-      }
-    }
-    bn.markFolded(this);
+    bias = bn.foldInto(this, weight, bias, outFeatures, "features");
     packed = null;
   }
 

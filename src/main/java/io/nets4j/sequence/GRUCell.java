@@ -27,8 +27,8 @@ public final class GRUCell extends RecurrentCell {
 
   static Tensor equations(Tensor x, Tensor h, CellWeights w) {
     // the reset gate scales the recurrent part including its bias, so the two halves stay apart
-    Tensor[] in = Tensors.owned(F.linear(x, w.weightIh(), w.biasIh()).chunk(3, 1));
-    Tensor[] rec = Tensors.owned(F.linear(h, w.weightHh(), w.biasHh()).chunk(3, 1));
+    Tensor[] in = Tensors.owned(w.input(x).chunk(3, 1));
+    Tensor[] rec = Tensors.owned(w.recurrent(h).chunk(3, 1));
     Tensor resetGate = F.sigmoid(in[0].add(rec[0]));
     Tensor updateGate = F.sigmoid(in[1].add(rec[1]));
     Tensor candidate = F.tanh(in[2].add(resetGate.mul(rec[2])));

@@ -24,8 +24,7 @@ public final class LSTMCell extends RecurrentCell {
   }
 
   static RecurrentState equations(Tensor x, RecurrentState state, CellWeights w) {
-    Tensor[] gates = Tensors.owned(F.linear(x, w.weightIh(), w.biasIh())
-        .add(F.linear(state.h(), w.weightHh(), w.biasHh())).chunk(4, 1));
+    Tensor[] gates = Tensors.owned(w.gates(x, state.h()).chunk(4, 1));
     Tensor inputGate = F.sigmoid(gates[0]);
     Tensor forgetGate = F.sigmoid(gates[1]);
     Tensor candidate = F.tanh(gates[2]);

@@ -18,7 +18,7 @@ public final class RNNCell extends RecurrentCell {
   }
 
   static Tensor equations(Tensor x, Tensor h, CellWeights w, boolean relu) {
-    Tensor preActivation = F.linear(x, w.weightIh(), w.biasIh()).add(F.linear(h, w.weightHh(), w.biasHh()));
+    Tensor preActivation = w.gates(x, h);
     return relu ? F.relu(preActivation) : F.tanh(preActivation);
   }
 }

@@ -25,7 +25,7 @@ import org.bytedeco.pytorch.Tensor;
  * {@code norm3}) and {@code decoder.norm}.
  *
  * <p>Layers are post-norm as in the paper ({@code x = norm(x + sublayer(x))}) or pre-norm
- * ({@code x = x + sublayer(norm(x))}, Xiong et al. 2020) with {@link Config#withNormFirst}.
+ * ({@code x = x + sublayer(norm(x))}, Xiong et al. 2020) with {@link Config.Builder#normFirst}.
  * Training uses teacher forcing: {@link #forward} runs the decoder over the whole shifted target
  * under a {@link #causalMask}; generation calls {@link #encode} once and then {@link #decode} on
  * the growing prefix, e.g. through {@link Decoding}. Embeddings, positional encodings and the
@@ -66,41 +66,83 @@ public final class Transformer extends Module {
 
     /** {@code nn.Transformer()}'s defaults: the paper's base model (512 wide, 8 heads, 6 + 6 layers). */
     public static Config defaults() {
-      return new Config(512, 8, 6, 6, 2048, 0.1, FeedForwardActivation.RELU, 1e-5, false, false);
+      return builder().build();
     }
 
-    public Config withSize(int model, int heads, int feedforward) {
-      return new Config(model, heads, numEncoderLayers, numDecoderLayers, feedforward, dropout, activation,
-          layerNormEps, batchFirst, normFirst);
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+      return new Builder();
     }
 
-    public Config withLayers(int encoderLayers, int decoderLayers) {
-      return new Config(dModel, nhead, encoderLayers, decoderLayers, dimFeedforward, dropout, activation,
-          layerNormEps, batchFirst, normFirst);
-    }
-
-    public Config withDropout(double p) {
-      return new Config(dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, p, activation,
-          layerNormEps, batchFirst, normFirst);
-    }
-
-    public Config withActivation(FeedForwardActivation a) {
-      return new Config(dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, dropout, a,
-          layerNormEps, batchFirst, normFirst);
-    }
-
-    public Config withBatchFirst(boolean on) {
-      return new Config(dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, dropout, activation,
-          layerNormEps, on, normFirst);
-    }
-
-    public Config withNormFirst(boolean on) {
-      return new Config(dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, dropout, activation,
-          layerNormEps, batchFirst, on);
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+      return builder().size(dModel, nhead, dimFeedforward).layers(numEncoderLayers, numDecoderLayers).dropout(dropout)
+          .activation(activation).layerNormEps(layerNormEps).batchFirst(batchFirst).normFirst(normFirst);
     }
 
     MultiheadAttention.Config attention() {
       return MultiheadAttention.Config.of(dModel, nhead).withDropout(dropout).withBatchFirst(batchFirst);
+    }
+
+    /** Builds a {@link Config}; every setting starts at its {@link Config#defaults()} value. */
+    public static final class Builder {
+      private int dModel = 512;
+      private int nhead = 8;
+      private int numEncoderLayers = 6;
+      private int numDecoderLayers = 6;
+      private int dimFeedforward = 2048;
+      private double dropout = 0.1;
+      private FeedForwardActivation activation = FeedForwardActivation.RELU;
+      private double layerNormEps = 1e-5;
+      private boolean batchFirst;
+      private boolean normFirst;
+
+      private Builder() {}
+
+      /** Token width, attention heads and the feed-forward block's hidden width. */
+      public Builder size(int model, int heads, int feedforward) {
+        dModel = model;
+        nhead = heads;
+        dimFeedforward = feedforward;
+        return this;
+      }
+
+      public Builder layers(int encoderLayers, int decoderLayers) {
+        numEncoderLayers = encoderLayers;
+        numDecoderLayers = decoderLayers;
+        return this;
+      }
+
+      public Builder dropout(double p) {
+        dropout = p;
+        return this;
+      }
+
+      public Builder activation(FeedForwardActivation a) {
+        activation = a;
+        return this;
+      }
+
+      public Builder layerNormEps(double eps) {
+        layerNormEps = eps;
+        return this;
+      }
+
+      public Builder batchFirst(boolean on) {
+        batchFirst = on;
+        return this;
+      }
+
+      public Builder normFirst(boolean on) {
+        normFirst = on;
+        return this;
+      }
+
+      /** The configuration (checked: see the record's constructor). */
+      public Config build() {
+        return new Config(dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, dropout, activation,
+            layerNormEps, batchFirst, normFirst);
+      }
     }
   }
 
@@ -124,30 +166,6 @@ public final class Transformer extends Module {
     /** Teacher forcing: a causal target mask of {@code tgtLength}, and the source padding for both attentions over it. */
     public static Masks teacherForcing(long tgtLength, Tensor srcKeyPaddingMask) {
       return new Masks(null, causalMask(tgtLength), null, srcKeyPaddingMask, null, srcKeyPaddingMask);
-    }
-
-    public Masks withSrcMask(Tensor m) {
-      return new Masks(m, tgtMask, memoryMask, srcKeyPaddingMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
-    }
-
-    public Masks withTgtMask(Tensor m) {
-      return new Masks(srcMask, m, memoryMask, srcKeyPaddingMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
-    }
-
-    public Masks withMemoryMask(Tensor m) {
-      return new Masks(srcMask, tgtMask, m, srcKeyPaddingMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
-    }
-
-    public Masks withSrcKeyPaddingMask(Tensor m) {
-      return new Masks(srcMask, tgtMask, memoryMask, m, tgtKeyPaddingMask, memoryKeyPaddingMask);
-    }
-
-    public Masks withTgtKeyPaddingMask(Tensor m) {
-      return new Masks(srcMask, tgtMask, memoryMask, srcKeyPaddingMask, m, memoryKeyPaddingMask);
-    }
-
-    public Masks withMemoryKeyPaddingMask(Tensor m) {
-      return new Masks(srcMask, tgtMask, memoryMask, srcKeyPaddingMask, tgtKeyPaddingMask, m);
     }
   }
 

@@ -40,6 +40,13 @@ public interface LrSchedule {
     return steps == 0 ? this : new Warmup(steps, startFactor, this);
   }
 
+  /** Refuses a step count below one with {@code message}. */
+  private static void requireSteps(long steps, String message) {
+    if (steps < 1) {
+      throw new IllegalArgumentException(message + ", got " + steps);
+    }
+  }
+
   /** See {@link #constant()}. */
   record Constant() implements LrSchedule {
     @Override
@@ -56,9 +63,7 @@ public interface LrSchedule {
   /** See {@link #cosine(long, double)}. */
   record Cosine(long steps, double minFactor) implements LrSchedule {
     public Cosine {
-      if (steps < 1) {
-        throw new IllegalArgumentException("cosine schedule needs at least one step, got " + steps);
-      }
+      requireSteps(steps, "cosine schedule needs at least one step");
     }
 
     @Override
@@ -78,9 +83,7 @@ public interface LrSchedule {
   /** See {@link #step(long, double)}. */
   record Step(long every, double gamma) implements LrSchedule {
     public Step {
-      if (every < 1) {
-        throw new IllegalArgumentException("step schedule needs a period of at least one step, got " + every);
-      }
+      requireSteps(every, "step schedule needs a period of at least one step");
     }
 
     @Override

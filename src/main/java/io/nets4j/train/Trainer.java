@@ -25,8 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -92,7 +90,6 @@ public final class Trainer {
   }
 
   /** How long the shutdown hook waits for the current step and the checkpoint. */
-  private static final Duration HOOK_TIMEOUT = Duration.ofMinutes(10);
 
   private final ImageClassifier model;
   private final String modelName;
@@ -117,8 +114,7 @@ public final class Trainer {
   private List<Tensor> syncedBuffers = List.of();
   private boolean jobStop;
 
-  private volatile boolean stopRequested;
-  private volatile CountDownLatch running;
+  private final StopSignal stop = new StopSignal();
 
   /**
    * @param model the model to train (in place)
@@ -246,7 +242,7 @@ public final class Trainer {
 
   /** Asks the running {@link #fit} to stop after the current step, saving a checkpoint. */
   public void requestStop() {
-    stopRequested = true;
+    stop.request();
   }
 
   /**
@@ -255,18 +251,9 @@ public final class Trainer {
    * returns at once if no fit is running.
    */
   public boolean stopAndWait(Duration timeout) {
-    CountDownLatch latch = running;
-    if (latch == null) {
-      return true;
-    }
-    stopRequested = true;
-    try {
-      return latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return stop.stopAndWait(timeout);
   }
+
 
   /**
    * Trains for the configured epochs (or until early stopping or a stop request).
@@ -275,27 +262,9 @@ public final class Trainer {
    * @param validation the validation batches, or {@code null} for none
    */
   public TrainResult fit(BatchSource train, BatchSource validation) {
-    CountDownLatch latch = new CountDownLatch(1);
-    running = latch;
-    stopRequested = false;
-    Thread hook = shutdownHook ? new Thread(() -> stopAndWait(HOOK_TIMEOUT), "nets4j-train-shutdown") : null;
-    if (hook != null) {
-      Runtime.getRuntime().addShutdownHook(hook);
-    }
-    try {
-      return run(train, validation);
-    } finally {
-      running = null;
-      latch.countDown();
-      if (hook != null) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // the JVM is shutting down: the hook is the one waiting for this run
-        }
-      }
-    }
+    return stop.during(shutdownHook, "nets4j-train-shutdown", () -> run(train, validation));
   }
+
 
   /** The mutable position of a run. */
   private static final class State {
@@ -376,7 +345,7 @@ public final class Trainer {
             l.onStep(r);
           }
           bar.update(b, e.message(r.lr()));
-          if ((group == null ? stopRequested : jobStop) && b < perEpoch) {
+          if ((group == null ? stop.requested() : jobStop) && b < perEpoch) {
             stopped = true;
             break;
           }
@@ -513,10 +482,10 @@ public final class Trainer {
   /** Whether a stop was requested in this process or, in a job, in any rank. */
   private boolean anyRankStops() {
     if (group == null) {
-      return stopRequested;
+      return stop.requested();
     }
     try (Scope s = Scope.open()) {
-      Tensor t = Tensors.fromDoubles(new double[] {stopRequested ? 1 : 0}, 1);
+      Tensor t = Tensors.fromDoubles(new double[] {stop.requested() ? 1 : 0}, 1);
       group.allreduceSum(t);
       return t.item_double() > 0;
     }
@@ -550,7 +519,7 @@ public final class Trainer {
       int images = batch.size();
       if (group != null) {
         // the whole job's numbers, and one decision for all ranks on skipping and stopping
-        Tensor sums = Tensors.fromDoubles(new double[] {value, correct, images, stopRequested ? 1 : 0}, 4);
+        Tensor sums = Tensors.fromDoubles(new double[] {value, correct, images, stop.requested() ? 1 : 0}, 4);
         group.allreduceSum(sums);
         double[] total = Tensors.toDoubleArray(sums);
         value = total[0] / group.worldSize();

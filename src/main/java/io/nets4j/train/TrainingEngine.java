@@ -15,12 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -126,13 +124,11 @@ public final class TrainingEngine {
   record Info(String format, String task, long step, int steps, String optimizer, String schedule, long seed,
       Numerics numerics, List<String> optimizerLayout, Map<String, Double> taskState, double[] losses) {}
 
-  private static final long HOOK_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(10);
 
   private final TrainingTask<?> task;
   private final Recipe recipe;
   private final TrainingRun run;
-  private volatile boolean stopRequested;
-  private volatile CountDownLatch running;
+  private final StopSignal stop = new StopSignal();
 
   /**
    * @param task the model, batches and loss
@@ -152,7 +148,7 @@ public final class TrainingEngine {
 
   /** Asks the running {@link #run} to stop after the current step, saving a checkpoint. */
   public void requestStop() {
-    stopRequested = true;
+    stop.request();
   }
 
   /**
@@ -172,40 +168,10 @@ public final class TrainingEngine {
 
   /** Trains for {@link Recipe#steps} steps (or until a stop), telling {@code listener} about each. */
   public Result run(Listener listener) {
-    CountDownLatch latch = new CountDownLatch(1);
-    running = latch;
-    stopRequested = false;
-    Thread hook = run.shutdownHook() ? new Thread(this::stopAndWait, "nets4j-engine-shutdown") : null;
-    if (hook != null) {
-      Runtime.getRuntime().addShutdownHook(hook);
-    }
-    try {
-      return loop(task, listener);
-    } finally {
-      running = null;
-      latch.countDown();
-      if (hook != null) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // the JVM is shutting down: the hook is the one waiting for this run
-        }
-      }
-    }
+    return stop.during(run.shutdownHook(), "nets4j-engine-shutdown", () -> loop(task, listener));
   }
 
-  private void stopAndWait() {
-    CountDownLatch latch = running;
-    if (latch == null) {
-      return;
-    }
-    stopRequested = true;
-    try {
-      latch.await(HOOK_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
+
 
   /** The seed of step {@code step}'s batch: SplitMix64 of the run's seed and the step, so steps are independent. */
   static long stepSeed(long seed, long step) {
@@ -271,7 +237,7 @@ public final class TrainingEngine {
         }
         bar.update((int) step, window.message(s));
         boolean go = listener.onStep(s);
-        if ((!go || stopRequested) && step < recipe.steps()) {
+        if ((!go || stop.requested()) && step < recipe.steps()) {
           stopped = true;
           break;
         }

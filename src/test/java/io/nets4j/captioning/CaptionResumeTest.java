@@ -21,8 +21,8 @@ class CaptionResumeTest {
   @TempDir
   Path tmp;
 
-  private static final CaptionTraining.Config CONFIG = CaptionTraining.Config.defaults(ShowAttendTell.Kind.HARD)
-      .withSteps(6).withImages(12, 4).withImageSize(16).withOptimiser(4, 2e-3);
+  private static final CaptionTraining.Config CONFIG = CaptionTraining.Config.builder(ShowAttendTell.Kind.HARD, 0)
+      .optimiser(6, 4, 2e-3).scenes(16, 12, 4).build();
 
   private static ShowAttendTell model(long seed) {
     torch.manual_seed(seed);

@@ -43,8 +43,8 @@ class AttentionFixturesTest {
             OpFixture.TOLERANCE_F32);
       }
       OpFixture ft = new OpFixture("transformer");
-      Transformer t = new Transformer(Transformer.Config.defaults().withSize(32, 4, 64).withLayers(2, 2)
-          .withDropout(0).withBatchFirst(true));
+      Transformer t = new Transformer(Transformer.Config.builder().size(32, 4, 64).layers(2, 2)
+          .dropout(0).batchFirst(true).build());
       ft.load(t, DType.FLOAT32);
       Tensor tgt = ft.tensor("tgt").to(DType.FLOAT32.scalarType());
       Tensor y = t.forward(ft.tensor("src").to(DType.FLOAT32.scalarType()), tgt,
@@ -91,8 +91,8 @@ class AttentionFixturesTest {
   void transformer(String maskKind) {
     try (Scope s = Scope.open()) {
       OpFixture f = new OpFixture("transformer");
-      Transformer t = new Transformer(Transformer.Config.defaults().withSize(32, 4, 64).withLayers(2, 2)
-          .withDropout(0).withBatchFirst(true));
+      Transformer t = new Transformer(Transformer.Config.builder().size(32, 4, 64).layers(2, 2)
+          .dropout(0).batchFirst(true).build());
       assertEquals(f.parameterCount(), t.parameterCount());
       f.load(t);
       Tensor tgt = f.tensor("tgt");
@@ -102,9 +102,8 @@ class AttentionFixturesTest {
         causal = tgt.new_zeros(tgt.size(1), tgt.size(1)).masked_fill(causal,
             new org.bytedeco.pytorch.Scalar(Double.NEGATIVE_INFINITY));
       }
-      Transformer.Masks masks = Transformer.Masks.none().withTgtMask(causal)
-          .withSrcKeyPaddingMask(f.tensor("src_key_padding_mask"))
-          .withMemoryKeyPaddingMask(f.tensor("src_key_padding_mask"));
+      Transformer.Masks masks = new Transformer.Masks(null, causal, null, f.tensor("src_key_padding_mask"), null,
+          f.tensor("src_key_padding_mask"));
       Tensor y = t.forward(f.tensor("src"), tgt, masks);
       System.out.printf("transformer (%s mask): max |error| output %.2e%n", maskKind, f.assertClose("output", y));
       Tensor y2 = t.forward(f.tensor("src"), tgt, Transformer.Masks.teacherForcing(tgt.size(1), f.tensor("src_key_padding_mask")));

@@ -28,8 +28,8 @@ class TransformerTest {
   static final double EXACT = 1e-12;
 
   static Transformer small(boolean normFirst) {
-    Transformer t = new Transformer(Transformer.Config.defaults().withSize(16, 2, 32).withLayers(2, 2)
-        .withBatchFirst(true).withNormFirst(normFirst));
+    Transformer t = new Transformer(Transformer.Config.builder().size(16, 2, 32).layers(2, 2)
+        .batchFirst(true).normFirst(normFirst).build());
     t.to(DType.FLOAT64);
     t.eval();
     return t;
@@ -96,8 +96,8 @@ class TransformerTest {
   void standaloneCausalEncoder() {
     try (Scope s = Scope.open(); NoGradGuard g = new NoGradGuard()) {
       torch.manual_seed(5);
-      Transformer.Encoder encoder = new Transformer.Encoder(Transformer.Config.defaults().withSize(16, 2, 32)
-          .withLayers(2, 0).withBatchFirst(true), false);
+      Transformer.Encoder encoder = new Transformer.Encoder(Transformer.Config.builder().size(16, 2, 32)
+          .layers(2, 0).batchFirst(true).build(), false);
       encoder.to(DType.FLOAT64);
       encoder.eval();
       assertTrue(encoder.stateDict().keySet().stream().noneMatch(k -> k.startsWith("norm.")));
@@ -141,7 +141,7 @@ class TransformerTest {
   @Test
   void wrongWidthNamesTheFailingLayer() {
     try (Scope s = Scope.open()) {
-      Transformer t = new Transformer(Transformer.Config.defaults().withSize(16, 2, 32).withLayers(1, 1).withBatchFirst(true));
+      Transformer t = new Transformer(Transformer.Config.builder().size(16, 2, 32).layers(1, 1).batchFirst(true).build());
       LayerException e = assertThrows(LayerException.class,
           () -> t.forward(Tensors.zeros(DType.FLOAT32, 2, 5, 12), Tensors.zeros(DType.FLOAT32, 2, 3, 16), Transformer.Masks.none()));
       assertEquals("encoder.layers.0.self_attn", e.layerPath());
@@ -203,8 +203,8 @@ class TransformerTest {
         @Override
         public Decoding.Step<State> step(Tensor lastTokens, State st) {
           Tensor prefix = Tensors.cat(List.of(st.prefix(), lastTokens.unsqueeze(1)), 1);
-          Transformer.Masks masks = Transformer.Masks.none().withTgtMask(Transformer.causalMask(prefix.size(1)))
-              .withMemoryKeyPaddingMask(st.memoryPadding());
+          Transformer.Masks masks = new Transformer.Masks(null, Transformer.causalMask(prefix.size(1)), null, null, null,
+              st.memoryPadding());
           Tensor out = t.decode(embedTokens.apply(prefix), st.memory(), masks);
           Tensor logits = generator.forward(out.select(1, out.size(1) - 1));
           return new Decoding.Step<>(F.logSoftmax(logits, 1), new State(st.memory(), st.memoryPadding(), prefix));

@@ -52,8 +52,8 @@ public abstract class CharLanguageModel extends Module {
         case LSTM -> new RecurrentLm(vocabulary, maxLength, RecurrentConfig.lstm(width / 2, width), width / 2);
         case GRU -> new RecurrentLm(vocabulary, maxLength, RecurrentConfig.gru(width / 2, width), width / 2);
         case TRANSFORMER -> new CausalTransformer(vocabulary, maxLength,
-            Transformer.Config.defaults().withSize(width / 2, 4, width).withLayers(3, 0).withDropout(0.0)
-                .withNormFirst(true));
+            Transformer.Config.builder().size(width / 2, 4, width).layers(3, 0).dropout(0.0)
+                .normFirst(true).build());
       };
     }
   }
@@ -158,7 +158,7 @@ public abstract class CharLanguageModel extends Module {
 
     CausalTransformer(int vocabulary, int maxLength, Transformer.Config config) {
       super(vocabulary, maxLength);
-      Transformer.Config c = config.withBatchFirst(true);
+      Transformer.Config c = config.toBuilder().batchFirst(true).build();
       dModel = c.dModel();
       embedding = register("embed", new Embedding(vocabulary, dModel));
       positions = register("pos", new SinusoidalPositionalEncoding(dModel, c.dropout(), true));

@@ -56,7 +56,7 @@ public enum DateModels {
     return switch (this) {
       case BAHDANAU -> new BahdanauSeq2Seq(source, target, DateTask.MAX_SOURCE_LENGTH, new BahdanauSeq2Seq.Config(32, 64));
       case TRANSFORMER -> new TransformerSeq2Seq(source, target, DateTask.MAX_SOURCE_LENGTH,
-          Transformer.Config.defaults().withSize(64, 4, 128).withLayers(2, 2).withDropout(0.0).withNormFirst(true));
+          Transformer.Config.builder().size(64, 4, 128).layers(2, 2).dropout(0.0).normFirst(true).build());
     };
   }
 }

@@ -32,7 +32,7 @@ public final class TransformerSeq2Seq extends Seq2SeqModel {
   /** @param config the Transformer's configuration; it is made batch-first */
   public TransformerSeq2Seq(CharVocabulary source, CharVocabulary target, int maxSourceLength, Transformer.Config config) {
     super(source, target, maxSourceLength);
-    Transformer.Config c = config.withBatchFirst(true);
+    Transformer.Config c = config.toBuilder().batchFirst(true).build();
     dModel = c.dModel();
     sourceEmbedding = register("src_embed", new Embedding(source.size(), dModel, CharVocabulary.PAD));
     targetEmbedding = register("tgt_embed", new Embedding(target.size(), dModel));

@@ -32,7 +32,7 @@ class Seq2SeqTest {
     return switch (kind) {
       case BAHDANAU -> new BahdanauSeq2Seq(SOURCE, TARGET, DateTask.MAX_SOURCE_LENGTH, new BahdanauSeq2Seq.Config(16, 32));
       case TRANSFORMER -> new TransformerSeq2Seq(SOURCE, TARGET, DateTask.MAX_SOURCE_LENGTH,
-          Transformer.Config.defaults().withSize(32, 2, 64).withLayers(1, 1).withDropout(0.0).withNormFirst(true));
+          Transformer.Config.builder().size(32, 2, 64).layers(1, 1).dropout(0.0).normFirst(true).build());
     };
   }
 
