@@ -34,9 +34,8 @@ public final class ExperimentIndex {
     try (Stream<String> lines = Files.lines(doc)) {
       List<String> found = lines.filter(l -> l.startsWith(ExperimentReport.RESULT_PREFIX)).limit(1).toList();
       return found.stream().findFirst().map(l -> l.substring(ExperimentReport.RESULT_PREFIX.length()));
-    } catch (IOException | UncheckedIOException e) {
-      throw new UncheckedIOException("cannot read " + doc + " (" + e.getMessage() + ")",
-          e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + doc + " (" + e.getMessage() + ")", e);
     }
   }
 }

@@ -38,6 +38,10 @@ public record ExperimentReport(String name, String title, ExperimentResult resul
       b.append("> A quick run (`--quick`): fewer epochs and images than the full run, so the numbers show the "
           + "direction of the claim, not the paper's values.\n\n");
     }
+    if (loaded()) {
+      b.append("> Run on a loaded machine (load average ").append(load).append(" on ").append(machine.cores())
+          .append(" cores): the wall time is not what this budget takes on idle cores.\n\n");
+    }
     b.append("## Claims\n\n| claim | holds | evidence |\n| --- | --- | --- |\n");
     for (Claim c : result.claims()) {
       b.append("| ").append(c.statement()).append(" | ").append(c.holds() ? "yes" : "**no**").append(" | ")
@@ -68,6 +72,15 @@ public record ExperimentReport(String name, String title, ExperimentResult resul
     return b.toString();
   }
 
+  /** Whether the 1-minute load average was above the number of cores, so that the run shared them. */
+  boolean loaded() {
+    try {
+      return Double.parseDouble(load.split(",")[0].trim()) > machine.cores();
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
   /** The JSON: name, budget, wall time, the tables (cells as numbers, strings or {mean, std, min, max, values}) and the claims. */
   public String json() {
     ObjectNode root = JSON.createObjectNode();
@@ -77,6 +90,7 @@ public record ExperimentReport(String name, String title, ExperimentResult resul
     root.set("budget", JSON.valueToTree(budget));
     root.put("wall_seconds", wallSeconds);
     root.put("load", load);
+    root.put("loaded", loaded());
     root.put("command", command);
     ArrayNode claims = root.putArray("claims");
     for (Claim c : result.claims()) {

@@ -5,19 +5,21 @@ import io.nets4j.train.AtomicFiles;
 import io.nets4j.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /** The experiments by name, and running one into its document, its JSON and the index. */
 public final class Experiments {
-  private static final Map<String, Experiment> ALL = List.<Experiment>of(new Degradation(),
-      new SqueezeExcitationExperiment()).stream()
-      .collect(Collectors.toMap(Experiment::name, Function.identity(), (a, b) -> a, java.util.LinkedHashMap::new));
+  private static final Map<String, Experiment> ALL = new LinkedHashMap<>();
+
+  static {
+    for (Experiment e : List.of(new Degradation(), new SqueezeExcitationExperiment())) {
+      ALL.put(e.name(), e);
+    }
+  }
 
   private Experiments() {}
 
@@ -81,7 +83,8 @@ public final class Experiments {
     try {
       String[] f = Files.readString(p).trim().split("\\s+");
       return f.length >= 3 ? f[0] + ", " + f[1] + ", " + f[2] : "unknown";
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException e) {
+      // not Linux: the document says so
       return "unknown";
     }
   }

@@ -148,7 +148,7 @@ public final class SqueezeExcitationExperiment implements Experiment {
     return List.of(
         new Claim("An SE block adds exactly 2C²/r weights (plus C/r + C biases)", wrong.isEmpty(), countEvidence),
         new Claim("SE improves accuracy: SE-ResNet-20 (r = 16) has a mean test accuracy >= ResNet-20's",
-            se.mean() >= baseline.mean(), "SE " + se.format(100) + "% vs plain " + baseline.format(100) + "%"
+            se.mean() >= baseline.mean(), "SE " + se.format(100) + "% vs ResNet-20 " + baseline.format(100) + "%"
                 + (se.separatedFrom(baseline) ? "" : "; the ranges over seeds overlap")));
   }
 

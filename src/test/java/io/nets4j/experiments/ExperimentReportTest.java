@@ -20,12 +20,16 @@ class ExperimentReportTest {
   Path tmp;
 
   private static ExperimentReport report(boolean holds, boolean quick) {
+    return report(holds, quick, "1.00, 2.00, 3.00");
+  }
+
+  private static ExperimentReport report(boolean holds, boolean quick, String load) {
     Table t = new Table("Final errors", List.of("model", "parameters", "training error"),
         List.of(List.of("plain20_cifar", 269_434L, SeedStats.of(0.1, 0.2, 0.3))), 100);
     ExperimentResult r = new ExperimentResult(List.of(t), List.of(new Claim("first", true, "a"),
         new Claim("second", holds, "b")), List.of("x.png"), "one line", "## Set-up\n\ntext");
     return new ExperimentReport("degradation", "Degradation", r, new Budget(2, 100, 50, 16, 10, 3), quick,
-        "bin/nets4j experiment degradation --quick", MachineInfo.current(), 12.5, "1.00, 2.00, 3.00");
+        "bin/nets4j experiment degradation --quick", MachineInfo.current(), 12.5, load);
   }
 
   @Test
@@ -35,6 +39,7 @@ class ExperimentReportTest {
     assertTrue(j.get("quick").asBoolean());
     assertFalse(j.get("holds").asBoolean(), "one claim fails, so the experiment does not hold");
     assertEquals(3, j.get("budget").get("seeds").asInt());
+    assertEquals("1.00, 2.00, 3.00", j.get("load").asText());
     assertEquals(2, j.get("claims").size());
     assertTrue(j.get("claims").get(0).get("holds").asBoolean());
     assertFalse(j.get("claims").get(1).get("holds").asBoolean());
@@ -61,6 +66,11 @@ class ExperimentReportTest {
     assertTrue(md.contains("load average at the end: 1.00, 2.00, 3.00"), md);
     assertTrue(md.contains("- CPU: "), md);
     assertFalse(report(true, false).markdown().contains("A quick run"));
+    int cores = MachineInfo.current().cores();
+    assertTrue(report(true, true, (cores + 1) + ".00, 1.00, 1.00").markdown().contains("Run on a loaded machine (load average "
+        + (cores + 1) + ".00, 1.00, 1.00 on " + cores + " cores)"));
+    assertFalse(report(true, true, "0.00, 9.00, 9.00").markdown().contains("loaded machine"));
+    assertFalse(report(true, true, "unknown").markdown().contains("loaded machine"));
   }
 
   @Test
