@@ -30,8 +30,11 @@ public final class ClassifierRuns {
 
   private ClassifierRuns() {}
 
-  /** The epoch histories of {@code model}, one per seed. */
-  public static List<List<EpochRecord>> train(ExperimentContext c, String model) {
+  /** The recipe's schedule: cosine, from the full rate. */
+  public static final ScheduleSpec COSINE = ScheduleSpec.cosine();
+
+  /** The epoch histories of {@code model}, one per seed, trained with {@code schedule}. */
+  public static List<List<EpochRecord>> train(ExperimentContext c, String model, ScheduleSpec schedule) {
     List<List<EpochRecord>> runs = new ArrayList<>();
     Budget b = c.budget();
     for (int seed = 0; seed < b.seeds(); seed++) {
@@ -39,7 +42,7 @@ public final class ClassifierRuns {
       DataSpec.Opened data = DataSpec.parse("idx:" + c.data())
           .open(new DataSpec.Options(b.imageSize(), b.trainSize(), b.testSize(), 0.1, DATA_SEED));
       TrainConfig config = TrainConfig.builder(b.epochs())
-          .optimizer(OptimizerSpec.sgd(0.1).withWeightDecay(1e-4)).schedule(ScheduleSpec.cosine())
+          .optimizer(OptimizerSpec.sgd(0.1).withWeightDecay(1e-4)).schedule(schedule)
           .seed(seed).keepCheckpoints(1).build();
       try (Scope scope = Scope.open()) {
         ImageClassifier net = Models.create(model, ModelOptions.defaults().withNumClasses(CLASSES).withInChannels(1));
@@ -83,10 +86,11 @@ public final class ClassifierRuns {
   }
 
   /** Trains each model of {@code models}, in order. */
-  public static Map<String, List<List<EpochRecord>>> trainAll(ExperimentContext c, List<String> models) {
+  public static Map<String, List<List<EpochRecord>>> trainAll(ExperimentContext c, List<String> models,
+      ScheduleSpec schedule) {
     Map<String, List<List<EpochRecord>>> all = new LinkedHashMap<>();
     for (String m : models) {
-      all.put(m, train(c, m));
+      all.put(m, train(c, m, schedule));
     }
     return all;
   }

@@ -89,7 +89,7 @@ public final class SqueezeExcitationExperiment implements Experiment {
         trained.add(seModel(r));
       }
     }
-    Map<String, List<List<EpochRecord>>> runs = ClassifierRuns.trainAll(c, trained);
+    Map<String, List<List<EpochRecord>>> runs = ClassifierRuns.trainAll(c, trained, ClassifierRuns.COSINE);
     Map<String, SeedStats> accuracy = new LinkedHashMap<>();
     List<List<Object>> accRows = new ArrayList<>();
     Map<String, double[]> curves = new LinkedHashMap<>();
