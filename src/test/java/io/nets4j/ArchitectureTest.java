@@ -17,14 +17,14 @@ import org.junit.jupiter.api.Test;
  * (shared building blocks of the families) &lt; {@code models} (the families and the registry) &lt;
  * the engine ({@code distributed}, {@code train}) &lt; the tasks ({@code segmentation},
  * {@code detection}, {@code sequence}, {@code captioning}, {@code inference}, {@code visual},
- * {@code serve}) &lt; {@code registry} (every task's models by name) &lt; the tools on top ({@code analysis}, {@code bench}, {@code parity},
- * {@code cli}). A package may use its own layer and the layers below; within a layer the cycle
+ * {@code serve}) &lt; {@code registry} (every task's models by name) &lt; the tools on top
+ * ({@code analysis}, {@code bench}, {@code experiments}, {@code parity}, {@code cli}). A package may use its own layer and the layers below; within a layer the cycle
  * rule keeps the packages in one order.
  */
 final class ArchitectureTest {
 
   private static final String[] TOOLS = {
-    "io.nets4j.analysis..", "io.nets4j.bench..", "io.nets4j.parity..", "io.nets4j.cli.."
+    "io.nets4j.analysis..", "io.nets4j.bench..", "io.nets4j.experiments..", "io.nets4j.parity..", "io.nets4j.cli.."
   };
 
   private static JavaClasses classes;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
         SummaryCommand.class, ExplainCommand.class, AttentionCommand.class, SegmentCommand.class, DetectCommand.class,
         BenchCommand.class, ServeCommand.class, CaptionCommand.class, PreprocessCommand.class,
-        Seq2SeqCommand.class, LanguageModelCommand.class,
+        Seq2SeqCommand.class, LanguageModelCommand.class, ExperimentCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -37,6 +37,8 @@ public final class CifarResNet extends ImageClassifier {
       r.add("resnet" + depth + "_cifar", "CifarResNet", "paper", 32, PAPER,
           options -> new CifarResNet(depth, options));
     }
+    for (int depth : new int[] {20, 32, 56}) r.add("plain" + depth + "_cifar", "CifarResNet", "paper", 32, PAPER, o -> new CifarResNet(depth, o, CifarBlocks::plain));
+    for (int ratio : new int[] {4, 8, 16}) r.add("se_resnet20_cifar_r" + ratio, "CifarResNet", "paper", 32, CifarBlocks.SE_PAPER, o -> new CifarResNet(20, o, CifarBlocks.squeezeExcitation(ratio)));
   }
 
   private final Conv2d conv1;
@@ -46,6 +48,11 @@ public final class CifarResNet extends ImageClassifier {
 
   /** A ResNet of {@code depth = 6n + 2} layers. */
   public CifarResNet(int depth, ModelOptions options) {
+    this(depth, options, ResNet.BasicBlock::new);
+  }
+
+  /** The same network built of other blocks ({@link CifarBlocks}: without shortcuts, with squeeze-and-excitation). */
+  CifarResNet(int depth, ModelOptions options, CifarBlocks.Factory block) {
     if (depth < 8 || (depth - 2) % 6 != 0) {
       throw new IllegalArgumentException("depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110), got " + depth);
     }
@@ -60,7 +67,7 @@ public final class CifarResNet extends ImageClassifier {
       for (int b = 0; b < blocks; b++) {
         int stride = s > 0 && b == 0 ? 2 : 1;
         Layer shortcut = stride != 1 || inplanes != planes ? new ZeroPadShortcut(inplanes, planes, stride) : null;
-        stage.add(new ResNet.BasicBlock(inplanes, planes, stride, shortcut));
+        stage.add(block.create(inplanes, planes, stride, shortcut));
         inplanes = planes;
       }
       stages[s] = register("layer" + (s + 1), stage);
