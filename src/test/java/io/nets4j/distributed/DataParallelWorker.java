@@ -1,5 +1,6 @@
 package io.nets4j.distributed;
 
+import io.nets4j.layers.ClassifierHead.Pooling;
 import io.nets4j.models.ImageClassifier;
 import io.nets4j.nn.Activation;
 import io.nets4j.nn.AdaptiveAvgPool2d;
@@ -159,84 +160,34 @@ public final class DataParallelWorker {
   /** Convolution (stride 2), batch norm, ReLU, global average pooling, linear. */
   static final class ConvBn extends ImageClassifier {
     private final Sequential features;
-    private final AdaptiveAvgPool2d pool = register("pool", new AdaptiveAvgPool2d(1, 1));
-    private Linear fc;
-    private int classes;
-    private final int width;
 
     ConvBn(int width, int classes) {
-      this.width = width;
-      this.classes = classes;
+      AdaptiveAvgPool2d pool = register("pool", new AdaptiveAvgPool2d(1, 1));
       features = register("features", new Sequential(new Conv2d(3, width, ConvSpec.kernel(3).stride(2).padding(1)
           .noBias()), new BatchNorm2d(width), Activation.relu()));
-      fc = register("fc", new Linear(width, classes));
+      registerClassifier("fc", width, classes, ClassifierFactory.linear());
+      declareHead(pool, null, null);
     }
 
     @Override
     public Tensor forwardFeatures(Tensor x) {
       return features.forward(x);
     }
-
-    @Override
-    public Tensor forwardHead(Tensor f) {
-      return fc.forward(pool.forward(f).flatten(1, -1));
-    }
-
-    @Override
-    public int numFeatures() {
-      return width;
-    }
-
-    @Override
-    public int numClasses() {
-      return classes;
-    }
-
-    @Override
-    public void resetClassifier(int n) {
-      fc = replace("fc", new Linear(width, n));
-      classes = n;
-    }
   }
 
   /** Flatten, linear, ReLU, linear. */
   static final class Mlp extends ImageClassifier {
     private final Linear hidden;
-    private Linear fc;
-    private int classes;
-    private final int width;
 
     Mlp(int in, int width, int classes) {
-      this.width = width;
-      this.classes = classes;
       hidden = register("hidden", new Linear(in, width));
-      fc = register("fc", new Linear(width, classes));
+      registerClassifier("fc", width, classes, ClassifierFactory.linear());
+      declareHead(Pooling.NONE, null);
     }
 
     @Override
     public Tensor forwardFeatures(Tensor x) {
       return Activation.relu().forward(hidden.forward(x.flatten(1, -1)));
-    }
-
-    @Override
-    public Tensor forwardHead(Tensor f) {
-      return fc.forward(f);
-    }
-
-    @Override
-    public int numFeatures() {
-      return width;
-    }
-
-    @Override
-    public int numClasses() {
-      return classes;
-    }
-
-    @Override
-    public void resetClassifier(int n) {
-      fc = replace("fc", new Linear(width, n));
-      classes = n;
     }
   }
 }
